@@ -1,0 +1,164 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { CodexError } from "../errors/index.js";
+import { sdkModuleUrl } from "../internal/module-url.js";
+
+/** The version of `@openai/codex` this SDK is built and tested against. */
+export const PINNED_CODEX_PACKAGE = "@openai/codex";
+
+/** Where the app-server command came from; useful in diagnostics. */
+export type AppServerCommandSource = "option" | "env" | "pinned-package" | "path";
+
+/** A resolved, spawnable app-server command line. */
+export interface ResolvedCommand {
+  file: string;
+  args: string[];
+  source: AppServerCommandSource;
+}
+
+const TARGET_TRIPLES: Record<string, string> = {
+  "linux-x64": "x86_64-unknown-linux-musl",
+  "linux-arm64": "aarch64-unknown-linux-musl",
+  "darwin-x64": "x86_64-apple-darwin",
+  "darwin-arm64": "aarch64-apple-darwin",
+  "win32-x64": "x86_64-pc-windows-msvc",
+  "win32-arm64": "aarch64-pc-windows-msvc",
+};
+
+/**
+ * Splits a command line the way a POSIX shell would split words: whitespace separates,
+ * single quotes are literal, double quotes allow `\"` and `\\`, a backslash escapes outside quotes.
+ * No expansion of any kind is performed.
+ */
+export function shellSplit(line: string): string[] {
+  const words: string[] = [];
+  let current = "";
+  let inWord = false;
+  let quote: "'" | '"' | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quote === "'") {
+      if (ch === "'") quote = null;
+      else current += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = null;
+      else if (ch === "\\" && (line[i + 1] === '"' || line[i + 1] === "\\")) current += line[++i];
+      else current += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      inWord = true;
+    } else if (ch === "\\" && i + 1 < line.length) {
+      current += line[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(current);
+      current = "";
+      inWord = false;
+    } else {
+      current += ch;
+      inWord = true;
+    }
+  }
+  if (quote !== null) {
+    throw new CodexError(`Unterminated ${quote} quote in command line: ${line}`);
+  }
+  if (inWord) words.push(current);
+  return words;
+}
+
+/**
+ * Finds the native `codex` binary shipped by the pinned `@openai/codex` package, or `undefined`.
+ * The binary is started directly (not through the package's Node wrapper) so that signals reach it
+ * and `close()` leaves no grandchild behind.
+ */
+export function findPinnedCodexBinary(): string | undefined {
+  const triple = TARGET_TRIPLES[`${process.platform}-${process.arch}`];
+  if (triple === undefined) return undefined;
+  const require = createRequire(sdkModuleUrl);
+  const exe = process.platform === "win32" ? "codex.exe" : "codex";
+  let codexRoot: string;
+  try {
+    codexRoot = path.dirname(require.resolve(`${PINNED_CODEX_PACKAGE}/package.json`));
+  } catch {
+    return undefined;
+  }
+  const candidates: string[] = [];
+  try {
+    const platformPkg = JSON.parse(readFileSync(path.join(codexRoot, "package.json"), "utf8")) as {
+      optionalDependencies?: Record<string, string>;
+    };
+    const suffix = `${process.platform}-${process.arch}`;
+    for (const name of Object.keys(platformPkg.optionalDependencies ?? {})) {
+      if (!name.endsWith(suffix)) continue;
+      const platformRequire = createRequire(path.join(codexRoot, "package.json"));
+      try {
+        const root = path.dirname(platformRequire.resolve(`${name}/package.json`));
+        candidates.push(path.join(root, "vendor", triple, "bin", exe));
+        candidates.push(path.join(root, "vendor", triple, "codex", exe));
+      } catch {
+        // not installed; try the next candidate
+      }
+    }
+  } catch {
+    // unreadable package.json: fall through to the bundled vendor folder
+  }
+  candidates.push(path.join(codexRoot, "vendor", triple, "bin", exe));
+  candidates.push(path.join(codexRoot, "vendor", triple, "codex", exe));
+  return candidates.find((c) => existsSync(c));
+}
+
+function findOnPath(name: string, envPath: string | undefined): string | undefined {
+  if (!envPath) return undefined;
+  const exts = process.platform === "win32" ? [".exe", ".cmd", ""] : [""];
+  for (const dir of envPath.split(path.delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const candidate = path.join(dir, name + ext);
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Decides which app-server to start, in this order:
+ * 1. the `command` option (a command line string, shell-split, or an argv array);
+ * 2. the `CODEX_APP_SERVER_CMD` environment variable (shell-split);
+ * 3. the pinned `@openai/codex` package's binary, run as `codex app-server`;
+ * 4. `codex` on `PATH`, run as `codex app-server`.
+ */
+export function resolveAppServerCommand(options: {
+  command?: string | readonly string[] | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Extra arguments appended after `app-server` (only for the pinned binary / PATH cases). */
+  appServerArgs?: readonly string[] | undefined;
+}): ResolvedCommand {
+  const env = options.env ?? process.env;
+  if (options.command !== undefined) {
+    const argv = typeof options.command === "string" ? shellSplit(options.command) : [...options.command];
+    const [file, ...args] = argv;
+    if (!file)
+      throw new CodexError("The `command` option is empty: give the app-server command line to run.");
+    return { file, args, source: "option" };
+  }
+  const fromEnv = env.CODEX_APP_SERVER_CMD;
+  if (fromEnv !== undefined && fromEnv.trim() !== "") {
+    const [file, ...args] = shellSplit(fromEnv);
+    if (!file) throw new CodexError("CODEX_APP_SERVER_CMD is empty.");
+    return { file, args, source: "env" };
+  }
+  const extra = options.appServerArgs ?? [];
+  const pinned = findPinnedCodexBinary();
+  if (pinned) return { file: pinned, args: ["app-server", ...extra], source: "pinned-package" };
+  const onPath = findOnPath("codex", env.PATH);
+  if (onPath) return { file: onPath, args: ["app-server", ...extra], source: "path" };
+  throw new CodexError(
+    "Cannot find a codex app-server to start. Do one of: " +
+      "(1) pass the `command` option, e.g. connectStdio({ command: 'codex app-server' }); " +
+      "(2) set CODEX_APP_SERVER_CMD to the command line; " +
+      `(3) install the pinned package with \`npm install ${PINNED_CODEX_PACKAGE}\` ` +
+      "(its platform binary is an optional dependency, so do not use --no-optional), " +
+      "or put `codex` on PATH.",
+  );
+}

@@ -1,0 +1,74 @@
+import type { InitializeCapabilities } from "../protocol/generated/InitializeCapabilities.js";
+import type { ClientInfo } from "../protocol/generated/ClientInfo.js";
+import type { OverloadRetryOptions } from "../rpc/retry.js";
+
+/** Options shared by every way of connecting. */
+export interface ClientOptions {
+  /** Default timeout of one JSON-RPC request, in ms. Default 120 000. */
+  requestTimeoutMs?: number | undefined;
+  /** Retry policy for -32001 "Server overloaded"; `false` disables retries. */
+  overloadRetry?: OverloadRetryOptions | false | undefined;
+  /** Default capacity of `notifications()` iterators. Default 10 000. */
+  notificationBufferSize?: number | undefined;
+  /** Sent in `initialize`. Defaults to this package's name and version. */
+  clientInfo?: ClientInfo | undefined;
+  /** Opt into the server's experimental API (`capabilities.experimentalApi`). Default false. */
+  experimentalApi?: boolean | undefined;
+  /** Other initialize capabilities, merged over the defaults. */
+  capabilities?: Partial<InitializeCapabilities> | undefined;
+}
+
+/** Options of {@link CodexClient.connectStdio}. */
+export interface StdioConnectOptions extends ClientOptions {
+  /**
+   * The app-server command line: a string (shell-split, no expansion) or an argv array.
+   * Default: `CODEX_APP_SERVER_CMD`, else the pinned `@openai/codex` binary, else `codex` on PATH,
+   * each run as `codex app-server`.
+   */
+  command?: string | readonly string[] | undefined;
+  /** Extra arguments after `app-server` when the SDK picks the binary (e.g. `["-c", "model=\"o3\""]`). */
+  appServerArgs?: readonly string[] | undefined;
+  /** Working directory of the app-server process. */
+  cwd?: string | undefined;
+  /**
+   * Environment of the app-server process. Default: this process's environment, which means any
+   * secrets in it (API keys, tokens) reach the app-server. Pass an explicit env to control that.
+   */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Receives the server's stderr (log lines). */
+  onStderr?: ((chunk: string) => void) | undefined;
+  /** Grace period between SIGTERM and SIGKILL on close. Default 2000 ms. */
+  killGraceMs?: number | undefined;
+  /** Largest accepted incoming message, in bytes. Default 64 MiB. */
+  maxMessageBytes?: number | undefined;
+}
+
+/** Options of {@link CodexClient.connectWebSocket}. */
+export interface WebSocketConnectOptions extends ClientOptions {
+  /** Default: `CODEX_APP_SERVER_WS_URL`, else `ws://127.0.0.1:8765`. */
+  url?: string | undefined;
+  /** Bearer token. Default: `CODEX_APP_SERVER_TOKEN`. Never printed. */
+  token?: string | undefined;
+  /** Extra upgrade headers. No `Origin` header is sent. */
+  headers?: Record<string, string> | undefined;
+  /** Largest accepted incoming message, in bytes. Default 64 MiB. */
+  maxMessageBytes?: number | undefined;
+  /** Allow plaintext `ws://` to a non-loopback host. Default false. */
+  allowInsecureRemote?: boolean | undefined;
+  /** How long to wait for the socket to open. Default 10 000 ms. */
+  connectTimeoutMs?: number | undefined;
+}
+
+/** Options of {@link CodexClient.connectUnix}. */
+export interface UnixConnectOptions extends ClientOptions {
+  /**
+   * Path of the app-server's Unix socket. Default:
+   * `$CODEX_HOME/app-server-control/app-server-control.sock`, CODEX_HOME defaulting to `~/.codex`.
+   */
+  socketPath?: string | undefined;
+  /** Bearer token, if the server requires one. */
+  token?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  maxMessageBytes?: number | undefined;
+  connectTimeoutMs?: number | undefined;
+}

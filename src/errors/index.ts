@@ -1,0 +1,162 @@
+/**
+ * One error tree for the whole SDK. Every error the SDK throws on purpose is a
+ * `CodexError`, so `catch (e) { if (e instanceof CodexError) … }` sees them all.
+ */
+
+/** Root of every error raised by this SDK. */
+export class CodexError extends Error {
+  override name = "CodexError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** How a child process ended, when the transport is a child process. */
+export interface ProcessExitInfo {
+  /** Exit code, or `null` when the process was killed by a signal. */
+  code: number | null;
+  /** Signal that ended the process (e.g. `"SIGKILL"`), or `null`. */
+  signal: NodeJS.Signals | null;
+  /** The last lines the process wrote to stderr (bounded). */
+  stderrTail: string;
+}
+
+/**
+ * The connection to the app-server failed or closed: the process died, the socket dropped,
+ * the client was closed, or the command could not be started.
+ */
+export class CodexTransportError extends CodexError {
+  override name = "CodexTransportError";
+  /** Set when the transport was a child process that exited. */
+  readonly exit: ProcessExitInfo | undefined;
+  constructor(message: string, options?: { cause?: unknown; exit?: ProcessExitInfo }) {
+    super(message, options);
+    this.exit = options?.exit;
+  }
+}
+
+/** The WebSocket server refused our credentials (HTTP 401/403 on the upgrade). */
+export class CodexAuthenticationError extends CodexTransportError {
+  override name = "CodexAuthenticationError";
+  /** HTTP status of the refused upgrade. */
+  readonly status: number;
+  constructor(message: string, status: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+  }
+}
+
+/** A wait ran out of time: a request with no response, or an approval with no answer. */
+export class CodexTimeoutError extends CodexError {
+  override name = "CodexTimeoutError";
+  /** How long the SDK waited, in milliseconds. */
+  readonly timeoutMs: number;
+  constructor(message: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The operation was cancelled through an `AbortSignal`. */
+export class CodexAbortError extends CodexError {
+  override name = "CodexAbortError";
+}
+
+/** The server answered with a JSON-RPC error, or broke the protocol. */
+export class CodexProtocolError extends CodexError {
+  override name = "CodexProtocolError";
+  /** JSON-RPC error code (e.g. -32600 invalid request, -32601 method not found). */
+  readonly code: number | undefined;
+  /** The `data` member of the JSON-RPC error, as sent. */
+  readonly data: unknown;
+  /** The method of the request that failed, when known. */
+  readonly method: string | undefined;
+  constructor(
+    message: string,
+    options?: { code?: number; data?: unknown; method?: string; cause?: unknown },
+  ) {
+    super(message, options);
+    this.code = options?.code;
+    this.data = options?.data;
+    this.method = options?.method;
+  }
+}
+
+/** JSON-RPC error code the app-server uses for "Server overloaded; retry later". */
+export const SERVER_OVERLOADED_CODE = -32001;
+
+/**
+ * The server stayed overloaded (-32001) through every retry. `attempts` counts the requests sent.
+ */
+export class CodexOverloadedError extends CodexProtocolError {
+  override name = "CodexOverloadedError";
+  readonly attempts: number;
+  constructor(
+    message: string,
+    attempts: number,
+    options?: { data?: unknown; method?: string; cause?: unknown },
+  ) {
+    super(message, { ...options, code: SERVER_OVERLOADED_CODE });
+    this.attempts = attempts;
+  }
+}
+
+/** Where a turn that stopped producing events can be picked up again. */
+export interface TurnContinuation {
+  threadId: string;
+  turnId: string;
+  /** Number of turn events already delivered to the caller. */
+  cursor: number;
+  /** Which API produced it: `chatOnce` (`"once"`) or `chat`/streams (`"stream"`). */
+  mode: "once" | "stream";
+}
+
+/**
+ * A turn produced no event for `idleMs`. The turn is still running on the server:
+ * pass `continuation` back to resume reading it, or to cancel it.
+ */
+export class CodexTurnInactiveError extends CodexError {
+  override name = "CodexTurnInactiveError";
+  readonly continuation: TurnContinuation;
+  readonly idleMs: number;
+  constructor(message: string, continuation: TurnContinuation, idleMs: number) {
+    super(message);
+    this.continuation = continuation;
+    this.idleMs = idleMs;
+  }
+}
+
+/** A turn ended with status `failed`. Carries the server's own error. */
+export class CodexTurnFailedError extends CodexError {
+  override name = "CodexTurnFailedError";
+  readonly threadId: string;
+  readonly turnId: string;
+  /** The server's `codexErrorInfo`, e.g. `"internalServerError"`. */
+  readonly codexErrorInfo: unknown;
+  readonly additionalDetails: string | null;
+  constructor(
+    message: string,
+    details: {
+      threadId: string;
+      turnId: string;
+      codexErrorInfo?: unknown;
+      additionalDetails?: string | null;
+    },
+  ) {
+    super(message);
+    this.threadId = details.threadId;
+    this.turnId = details.turnId;
+    this.codexErrorInfo = details.codexErrorInfo ?? null;
+    this.additionalDetails = details.additionalDetails ?? null;
+  }
+}
+
+/** A bounded buffer filled up because its consumer fell too far behind. */
+export class CodexOverflowError extends CodexError {
+  override name = "CodexOverflowError";
+  readonly capacity: number;
+  constructor(message: string, capacity: number) {
+    super(message);
+    this.capacity = capacity;
+  }
+}

@@ -1,0 +1,52 @@
+// Public entry point of codex-app-server-sdk. The folders mirror the layers:
+// transport/ (bytes ↔ messages) → rpc/ (ids, timeouts, dispatch) → client/ (handshake, typed methods).
+export { CodexClient, defaultControlSocketPath } from "./client/client.js";
+export type { RequestArgs, ServerRequestHandlerFor } from "./client/client.js";
+export type {
+  ClientOptions,
+  StdioConnectOptions,
+  UnixConnectOptions,
+  WebSocketConnectOptions,
+} from "./client/options.js";
+export { resolveAppServerCommand, shellSplit, findPinnedCodexBinary } from "./client/command.js";
+export type { ResolvedCommand, AppServerCommandSource } from "./client/command.js";
+
+export {
+  CodexError,
+  CodexTransportError,
+  CodexAuthenticationError,
+  CodexTimeoutError,
+  CodexAbortError,
+  CodexProtocolError,
+  CodexOverloadedError,
+  CodexTurnInactiveError,
+  CodexTurnFailedError,
+  CodexOverflowError,
+  SERVER_OVERLOADED_CODE,
+} from "./errors/index.js";
+export type { ProcessExitInfo, TurnContinuation } from "./errors/index.js";
+
+export { RpcConnection } from "./rpc/connection.js";
+export type {
+  RequestOptions,
+  RpcConnectionOptions,
+  ServerRequestContext,
+  ServerRequestHandler,
+  NotificationListener,
+  NotificationMessage,
+  ConnectionState,
+} from "./rpc/connection.js";
+export { RpcErrorCode } from "./rpc/messages.js";
+export type { RequestId } from "./rpc/messages.js";
+export type { OverloadRetryOptions } from "./rpc/retry.js";
+
+export type { Transport } from "./transport/transport.js";
+export { StdioTransport } from "./transport/stdio.js";
+export type { StdioTransportOptions } from "./transport/stdio.js";
+export { WebSocketTransport, isLoopbackHost } from "./transport/websocket.js";
+export type { WebSocketTransportOptions } from "./transport/websocket.js";
+export { MemoryTransport, createLinkedTransports } from "./transport/memory.js";
+export { BoundedQueue } from "./streams/bounded-queue.js";
+
+export * from "./protocol/index.js";
+export type * as protocol from "./protocol/generated/index.js";

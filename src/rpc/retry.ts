@@ -1,0 +1,29 @@
+/** How requests answered with -32001 "Server overloaded; retry later" are retried. */
+export interface OverloadRetryOptions {
+  /** Retries after the first attempt. Default 4 (5 requests in all). 0 disables retrying. */
+  maxRetries?: number;
+  /** First back-off delay. Default 100 ms; doubles on each retry. */
+  initialDelayMs?: number;
+  /** Ceiling of one back-off delay. Default 2000 ms. */
+  maxDelayMs?: number;
+  /** Fraction of each delay that is randomised (0…1). Default 0.5. */
+  jitter?: number;
+}
+
+export const DEFAULT_OVERLOAD_RETRY: Required<OverloadRetryOptions> = {
+  maxRetries: 4,
+  initialDelayMs: 100,
+  maxDelayMs: 2000,
+  jitter: 0.5,
+};
+
+/** Delay before retry number `retry` (0-based): exponential, capped, with "equal jitter". */
+export function backoffDelay(
+  retry: number,
+  options: Required<OverloadRetryOptions>,
+  random = Math.random,
+): number {
+  const base = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** retry);
+  const jitter = Math.min(1, Math.max(0, options.jitter));
+  return Math.round(base * (1 - jitter) + base * jitter * random());
+}

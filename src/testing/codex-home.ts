@@ -1,0 +1,86 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { MockModelServer } from "./mock-model-server.js";
+
+/** Options of {@link createTestCodexHome}. */
+export interface TestCodexHomeOptions {
+  /** The scripted model the server should talk to. */
+  modelServer: MockModelServer;
+  /** `approval_policy` in config.toml. Default `"on-request"`. */
+  approvalPolicy?: "on-request" | "never" | "untrusted";
+  /** `sandbox_mode` in config.toml. Default `"read-only"`. */
+  sandbox?: "read-only" | "workspace-write" | "danger-full-access";
+  /**
+   * Model slug. Default `"gpt-5.5"`: a slug from the server's bundled catalog, which offers both the
+   * `exec_command` and `apply_patch` tools. An unknown slug gets no `apply_patch`.
+   */
+  model?: string;
+  /** Feature flags for `[features]` (e.g. `{ request_permissions_tool: true }`). */
+  features?: Record<string, boolean>;
+  /** Extra TOML appended to config.toml. */
+  extraToml?: string;
+  /** Parent folder. Default: the home directory (the server refuses helper links under /tmp). */
+  parentDir?: string;
+}
+
+/** An isolated CODEX_HOME and workspace, removed by `dispose()`. */
+export interface TestCodexHome {
+  /** The CODEX_HOME folder (holds config.toml, sessions, logs). */
+  codexHome: string;
+  /** An empty folder to use as the thread's cwd. */
+  workspace: string;
+  /** `process.env` plus `CODEX_HOME`, for the app-server process. */
+  env: NodeJS.ProcessEnv;
+  /** Removes both folders. Idempotent. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+const tomlString = (value: string) => JSON.stringify(value);
+
+/**
+ * Writes a CODEX_HOME whose config points the app-server at `modelServer`, with retries off so a
+ * scripted failure surfaces at once. Both folders live outside /tmp (see docs/testing.md).
+ */
+export function createTestCodexHome(options: TestCodexHomeOptions): TestCodexHome {
+  const root = mkdtempSync(path.join(options.parentDir ?? os.homedir(), ".codex-sdk-test-"));
+  const codexHome = path.join(root, "codex-home");
+  const workspace = path.join(root, "workspace");
+  mkdirSync(codexHome);
+  mkdirSync(workspace);
+  const lines = [
+    `model = ${tomlString(options.model ?? "gpt-5.5")}`,
+    `approval_policy = ${tomlString(options.approvalPolicy ?? "on-request")}`,
+    `sandbox_mode = ${tomlString(options.sandbox ?? "read-only")}`,
+    `model_provider = "mock_provider"`,
+    "",
+    "[model_providers.mock_provider]",
+    `name = "Mock"`,
+    `base_url = ${tomlString(options.modelServer.baseUrl)}`,
+    `wire_api = "responses"`,
+    "request_max_retries = 0",
+    "stream_max_retries = 0",
+    "",
+  ];
+  if (options.features && Object.keys(options.features).length > 0) {
+    lines.push("[features]");
+    for (const [name, on] of Object.entries(options.features)) lines.push(`${name} = ${on}`);
+    lines.push("");
+  }
+  if (options.extraToml) lines.push(options.extraToml);
+  writeFileSync(path.join(codexHome, "config.toml"), lines.join("\n"));
+  let disposed = false;
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    rmSync(root, { recursive: true, force: true });
+  };
+  return {
+    codexHome,
+    workspace,
+    env: { ...process.env, CODEX_HOME: codexHome },
+    dispose,
+    [Symbol.dispose]: dispose,
+  };
+}

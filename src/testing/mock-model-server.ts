@@ -1,0 +1,319 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+/** One output item the scripted model produces within a response. */
+export type ModelOutput =
+  /** Assistant text, streamed as `deltas` pieces (default 1) before the final item. */
+  | { type: "message"; text: string; deltas?: number; id?: string }
+  /** An `exec_command` tool call. `escalate` asks for sandbox escalation (an approval under on-request). */
+  | { type: "exec"; command: string; escalate?: { justification: string }; callId?: string; workdir?: string }
+  /** An `apply_patch` tool call with a raw patch (`*** Begin Patch` … `*** End Patch`). */
+  | { type: "applyPatch"; patch: string; callId?: string }
+  /** A reasoning item with a summary text. */
+  | { type: "reasoning"; text: string; id?: string }
+  /** Any other function call the server offers as a tool (e.g. `request_permissions`). */
+  | { type: "functionCall"; name: string; arguments: unknown; callId?: string };
+
+/** The answer to one POST /responses (one model step). */
+export type ModelResponse =
+  | {
+      output: ModelOutput[];
+      /** Wait this long before the first event. */
+      delayMs?: number;
+      /** Wait this long between the last item and `response.completed` (a slow model). */
+      delayBeforeCompletedMs?: number;
+    }
+  /** Fail this step with an HTTP status (e.g. 500). */
+  | { httpStatus: number; body?: string };
+
+/** A request the app-server sent to the model endpoint, as recorded. */
+export interface RecordedModelRequest {
+  method: string;
+  path: string;
+  /** Parsed JSON body (the Responses API request: `input`, `tools`, `text`, …). */
+  body: unknown;
+}
+
+/** Builders for the common script entries. */
+export const model = {
+  /** A step that only answers with text. */
+  say(text: string, options: { deltas?: number; delayBeforeCompletedMs?: number } = {}): ModelResponse {
+    return {
+      output: [
+        { type: "message", text, ...(options.deltas !== undefined ? { deltas: options.deltas } : {}) },
+      ],
+      ...(options.delayBeforeCompletedMs !== undefined
+        ? { delayBeforeCompletedMs: options.delayBeforeCompletedMs }
+        : {}),
+    };
+  },
+  /** A step that runs a shell command through `exec_command`. */
+  exec(
+    command: string,
+    options: { escalate?: { justification: string }; callId?: string } = {},
+  ): ModelResponse {
+    return { output: [{ type: "exec", command, ...options }] };
+  },
+  /** A step that edits files through `apply_patch`. */
+  applyPatch(patch: string, options: { callId?: string } = {}): ModelResponse {
+    return { output: [{ type: "applyPatch", patch, ...options }] };
+  },
+  /** A step that fails with an HTTP status. */
+  httpError(status: number, body = "scripted failure"): ModelResponse {
+    return { httpStatus: status, body };
+  },
+};
+
+let callCounter = 0;
+
+/**
+ * A scripted OpenAI Responses API (SSE) on 127.0.0.1, to drive a real `codex app-server` without
+ * a key or network. Queue one {@link ModelResponse} per model step with `enqueue`; every request
+ * body is recorded in `requests`. When the script runs out, the model answers
+ * "mock model: script exhausted" so a test fails on its text rather than hanging.
+ */
+export class MockModelServer {
+  /** Every request received, in order. */
+  readonly requests: RecordedModelRequest[] = [];
+  private readonly script: ModelResponse[] = [];
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private port_ = 0;
+  private readonly waiters: { count: number; resolve: () => void }[] = [];
+
+  /** Starts listening on 127.0.0.1 (an ephemeral port). */
+  static async start(script: ModelResponse[] = []): Promise<MockModelServer> {
+    const server = new MockModelServer();
+    server.enqueue(...script);
+    await server.listen();
+    return server;
+  }
+
+  /** `http://127.0.0.1:<port>/v1`: the provider `base_url`. */
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port_}/v1`;
+  }
+
+  get port(): number {
+    return this.port_;
+  }
+
+  /** Appends responses to the script, one per future model step. */
+  enqueue(...responses: ModelResponse[]): this {
+    this.script.push(...responses);
+    return this;
+  }
+
+  /** Number of scripted responses not yet used. */
+  get remaining(): number {
+    return this.script.length;
+  }
+
+  /** Only the POST /responses requests (model steps). */
+  get modelRequests(): RecordedModelRequest[] {
+    return this.requests.filter((r) => r.method === "POST" && r.path.endsWith("/responses"));
+  }
+
+  /** Resolves once `count` model steps have been requested in total. */
+  waitForModelRequests(count: number, timeoutMs = 10_000): Promise<void> {
+    if (this.modelRequests.length >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`MockModelServer: expected ${count} model requests within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  private async listen(): Promise<void> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.on("connection", (socket) => {
+      this.sockets.add(socket);
+      socket.on("close", () => this.sockets.delete(socket));
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+    this.port_ = (server.address() as AddressInfo).port;
+  }
+
+  /** Stops the server and drops open connections. Idempotent. */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // keep the raw text
+    }
+    const url = req.url ?? "/";
+    this.requests.push({ method: req.method ?? "GET", path: url, body });
+    if (!(req.method === "POST" && url.split("?")[0]?.endsWith("/responses"))) {
+      res
+        .writeHead(404, { "content-type": "application/json" })
+        .end(JSON.stringify({ error: "not scripted" }));
+      return;
+    }
+    const n = this.modelRequests.length;
+    for (const w of [...this.waiters]) {
+      if (n >= w.count) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+    const step = this.script.shift() ?? model.say("mock model: script exhausted");
+    if ("httpStatus" in step) {
+      res.writeHead(step.httpStatus, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: step.body ?? "scripted failure", type: "server_error" } }));
+      return;
+    }
+    let aborted = false;
+    res.on("close", () => {
+      aborted = true;
+    });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    if (step.delayMs) await sleep(step.delayMs);
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const send = (event: Record<string, unknown> & { type: string }) => {
+      if (!aborted) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    };
+    const responseId = `resp_${++callCounter}`;
+    send({ type: "response.created", response: { id: responseId } });
+    step.output.forEach((output, index) => {
+      for (const event of outputEvents(output, index)) send(event);
+    });
+    if (step.delayBeforeCompletedMs) {
+      const until = Date.now() + step.delayBeforeCompletedMs;
+      while (!aborted && Date.now() < until) await sleep(Math.min(50, until - Date.now()));
+    }
+    send({
+      type: "response.completed",
+      response: {
+        id: responseId,
+        usage: {
+          input_tokens: 10,
+          input_tokens_details: null,
+          output_tokens: 5,
+          output_tokens_details: null,
+          total_tokens: 15,
+        },
+      },
+    });
+    if (!aborted) res.end();
+  }
+}
+
+function outputEvents(output: ModelOutput, index: number): (Record<string, unknown> & { type: string })[] {
+  const callId = () => `call_${++callCounter}`;
+  switch (output.type) {
+    case "message": {
+      const id = output.id ?? `msg_${++callCounter}`;
+      const pieces = splitText(output.text, output.deltas ?? 1);
+      return [
+        {
+          type: "response.output_item.added",
+          output_index: index,
+          item: { type: "message", role: "assistant", id, content: [] },
+        },
+        ...pieces.map((delta) => ({
+          type: "response.output_text.delta",
+          item_id: id,
+          output_index: index,
+          content_index: 0,
+          delta,
+        })),
+        {
+          type: "response.output_item.done",
+          output_index: index,
+          item: {
+            type: "message",
+            role: "assistant",
+            id,
+            content: [{ type: "output_text", text: output.text }],
+          },
+        },
+      ];
+    }
+    case "exec": {
+      const args: Record<string, unknown> = { cmd: output.command };
+      if (output.workdir) args.workdir = output.workdir;
+      if (output.escalate) {
+        args.sandbox_permissions = "require_escalated";
+        args.justification = output.escalate.justification;
+      }
+      return [
+        doneItem(index, {
+          type: "function_call",
+          name: "exec_command",
+          call_id: output.callId ?? callId(),
+          arguments: JSON.stringify(args),
+        }),
+      ];
+    }
+    case "applyPatch":
+      return [
+        doneItem(index, {
+          type: "custom_tool_call",
+          name: "apply_patch",
+          call_id: output.callId ?? callId(),
+          input: output.patch,
+        }),
+      ];
+    case "functionCall":
+      return [
+        doneItem(index, {
+          type: "function_call",
+          name: output.name,
+          call_id: output.callId ?? callId(),
+          arguments:
+            typeof output.arguments === "string" ? output.arguments : JSON.stringify(output.arguments),
+        }),
+      ];
+    case "reasoning":
+      return [
+        doneItem(index, {
+          type: "reasoning",
+          id: output.id ?? `rs_${++callCounter}`,
+          summary: [{ type: "summary_text", text: output.text }],
+          content: null,
+          encrypted_content: null,
+        }),
+      ];
+  }
+}
+
+function doneItem(index: number, item: Record<string, unknown>): Record<string, unknown> & { type: string } {
+  return { type: "response.output_item.done", output_index: index, item };
+}
+
+/** Splits text into `n` nearly equal pieces (at least one). */
+function splitText(text: string, n: number): string[] {
+  const count = Math.max(1, Math.min(n, text.length || 1));
+  const size = Math.ceil(text.length / count);
+  const pieces: string[] = [];
+  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
+  return pieces.length > 0 ? pieces : [""];
+}

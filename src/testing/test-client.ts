@@ -1,0 +1,71 @@
+import { CodexClient } from "../client/client.js";
+import type { StdioConnectOptions } from "../client/options.js";
+import { createTestCodexHome, type TestCodexHome, type TestCodexHomeOptions } from "./codex-home.js";
+import { MockModelServer, type ModelResponse } from "./mock-model-server.js";
+
+/** Options of {@link startTestClient}. */
+export interface StartTestClientOptions
+  extends Omit<TestCodexHomeOptions, "modelServer">,
+    Omit<StdioConnectOptions, "env" | "cwd"> {
+  /** The model script (one entry per model step). More can be queued later on `modelServer`. */
+  script?: ModelResponse[];
+}
+
+/** A started client on the real pinned app-server, wired to a scripted model. */
+export interface TestClient extends AsyncDisposable {
+  client: CodexClient;
+  modelServer: MockModelServer;
+  home: TestCodexHome;
+  /** The workspace folder (use it as the thread's `cwd`). */
+  workspace: string;
+  /** Closes the client, stops the model server, removes the folders. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts a {@link MockModelServer}, an isolated CODEX_HOME pointing at it and a real
+ * `codex app-server` (the pinned binary) over stdio, and initializes the client.
+ *
+ * @example
+ * ```ts
+ * await using t = await startTestClient({ script: [model.say("hi")] });
+ * const { thread } = await t.client.request("thread/start", { cwd: t.workspace });
+ * ```
+ */
+export async function startTestClient(options: StartTestClientOptions = {}): Promise<TestClient> {
+  const {
+    script = [],
+    approvalPolicy,
+    sandbox,
+    model,
+    features,
+    extraToml,
+    parentDir,
+    ...clientOptions
+  } = options;
+  const modelServer = await MockModelServer.start(script);
+  const home = createTestCodexHome({
+    modelServer,
+    ...(approvalPolicy !== undefined ? { approvalPolicy } : {}),
+    ...(sandbox !== undefined ? { sandbox } : {}),
+    ...(model !== undefined ? { model } : {}),
+    ...(features !== undefined ? { features } : {}),
+    ...(extraToml !== undefined ? { extraToml } : {}),
+    ...(parentDir !== undefined ? { parentDir } : {}),
+  });
+  const client = CodexClient.connectStdio({ ...clientOptions, env: home.env, cwd: home.workspace });
+  let disposed: Promise<void> | undefined;
+  const dispose = () =>
+    (disposed ??= (async () => {
+      await client.close();
+      await modelServer.close();
+      home.dispose();
+    })());
+  try {
+    await client.initialize();
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { client, modelServer, home, workspace: home.workspace, dispose, [Symbol.asyncDispose]: dispose };
+}
