@@ -60,7 +60,8 @@ export class CodexClient {
   /** The JSON-RPC layer; exposed for advanced use (raw dispatch, custom handlers). */
   readonly connection: RpcConnection;
   private readonly transport: Transport;
-  private readonly options: ClientOptions;
+  // Only the handshake settings are kept: connect options may hold secrets (tokens, headers).
+  private readonly handshake: Pick<ClientOptions, "clientInfo" | "experimentalApi" | "capabilities">;
   private starting: Promise<void> | undefined;
   private initializing: Promise<InitializeResponse> | undefined;
   private initializeResult: InitializeResponse | undefined;
@@ -68,7 +69,11 @@ export class CodexClient {
   /** Wraps an existing transport (e.g. an in-memory pair in tests). */
   constructor(transport: Transport, options: ClientOptions = {}) {
     this.transport = transport;
-    this.options = options;
+    this.handshake = {
+      clientInfo: options.clientInfo,
+      experimentalApi: options.experimentalApi,
+      capabilities: options.capabilities,
+    };
     this.connection = new RpcConnection(transport, {
       requestTimeoutMs: options.requestTimeoutMs,
       overloadRetry: options.overloadRetry,
@@ -157,15 +162,15 @@ export class CodexClient {
       const pkg = sdkPackageInfo();
       const full: InitializeParams = {
         clientInfo: params.clientInfo ??
-          this.options.clientInfo ?? {
+          this.handshake.clientInfo ?? {
             name: pkg.name,
             title: "Codex App Server SDK (TypeScript)",
             version: pkg.version,
           },
         capabilities: {
-          experimentalApi: this.options.experimentalApi ?? false,
+          experimentalApi: this.handshake.experimentalApi ?? false,
           requestAttestation: false,
-          ...this.options.capabilities,
+          ...this.handshake.capabilities,
           ...params.capabilities,
         },
       };

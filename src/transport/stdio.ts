@@ -81,6 +81,10 @@ export class StdioTransport implements Transport {
     child.stdin.on("error", () => {});
 
     this.exited = new Promise<void>((resolve) => {
+      // A spawn failure emits 'error' and never 'exit': nothing runs, so nothing to wait for.
+      child.once("error", () => {
+        if (child.pid === undefined) resolve();
+      });
       child.once("exit", (code, signal) => {
         this.exitInfo = { code, signal, stderrTail: "" };
         // stdout may still hold the last lines; 'close' follows once the pipes drain. A grandchild

@@ -68,23 +68,25 @@ export class WebSocketTransport implements Transport {
   private socket: WebSocket | undefined;
   // A #private field: unlike a TS `private`, util.inspect() and console.log() cannot show it.
   readonly #token: string | undefined;
-  private readonly options: Omit<WebSocketTransportOptions, "token">;
+  readonly #headers: Record<string, string>;
+  private readonly options: Omit<WebSocketTransportOptions, "token" | "headers">;
   private closing = false;
   private closedFired = false;
   private closed: Promise<void> | undefined;
 
   constructor(options: WebSocketTransportOptions) {
     checkWebSocketUrl(options.url, options.allowInsecureRemote ?? false);
-    const { token, ...rest } = options;
+    const { token, headers, ...rest } = options;
     this.#token = token;
+    this.#headers = { ...headers };
     this.options = rest;
   }
 
   async start(): Promise<void> {
     if (this.socket) throw new CodexTransportError("WebSocketTransport.start() was called twice.");
-    const { url, headers = {} } = this.options;
+    const { url } = this.options;
     const token = this.#token;
-    const allHeaders: Record<string, string> = { ...headers };
+    const allHeaders: Record<string, string> = { ...this.#headers };
     if (token !== undefined) allHeaders.Authorization = `Bearer ${token}`;
     const where = redactUrl(url);
     const socket = new WebSocket(url, {

@@ -1,0 +1,81 @@
+// The packed-package check: `npm pack`, install the tarball into a scratch project, then import it
+// the ways a user would (ESM, CommonJS, the /testing subpath) and type-check a consumer file
+// against the shipped .d.ts under NodeNext resolution.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const scratch = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-pack-"));
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+try {
+  run("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", scratch], root);
+  const tarball = readdirSync(scratch).find((f) => f.endsWith(".tgz"));
+  if (!tarball) throw new Error("npm pack produced no tarball");
+  writeFileSync(
+    path.join(scratch, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, type: "module" }),
+  );
+  // The codex binary is an optional dependency of @openai/codex; the consumer check does not need it.
+  run(
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--omit=optional", "--prefer-offline", `./${tarball}`],
+    scratch,
+  );
+  writeFileSync(
+    path.join(scratch, "esm.mjs"),
+    `import { CodexClient, CodexError, CodexTransportError } from "codex-app-server-sdk";
+import { MockModelServer, model } from "codex-app-server-sdk/testing";
+if (typeof CodexClient.connectStdio !== "function") throw new Error("esm: CodexClient missing");
+if (!(new CodexTransportError("x") instanceof CodexError)) throw new Error("esm: error tree broken");
+const m = await MockModelServer.start([model.say("hi")]);
+await m.close();
+console.log("esm ok");
+`,
+  );
+  writeFileSync(
+    path.join(scratch, "cjs.cjs"),
+    `const { CodexClient, shellSplit } = require("codex-app-server-sdk");
+const { createTestCodexHome } = require("codex-app-server-sdk/testing");
+if (typeof CodexClient.connectWebSocket !== "function" || typeof createTestCodexHome !== "function") throw new Error("cjs: exports missing");
+if (shellSplit("a 'b c'").length !== 2) throw new Error("cjs: shellSplit broken");
+console.log("cjs ok");
+`,
+  );
+  writeFileSync(
+    path.join(scratch, "consumer.ts"),
+    `import { CodexClient, type ClientRequestResult } from "codex-app-server-sdk";
+import { startTestClient } from "codex-app-server-sdk/testing";
+export async function f(): Promise<ClientRequestResult<"thread/start">> {
+  const client = CodexClient.connectStdio();
+  client.on("turn/completed", (p) => p.turn.status);
+  void startTestClient;
+  return client.request("thread/start", { cwd: "/" });
+}
+`,
+  );
+  writeFileSync(
+    path.join(scratch, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        noEmit: true,
+        // A Node user has @types/node; borrow ours rather than downloading it again.
+        typeRoots: [path.join(root, "node_modules/@types")],
+        types: ["node"],
+      },
+      files: ["consumer.ts"],
+    }),
+  );
+  process.stdout.write(run(process.execPath, ["esm.mjs"], scratch));
+  process.stdout.write(run(process.execPath, ["cjs.cjs"], scratch));
+  run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], scratch);
+  console.log("types ok");
+  console.log("pack-check: the packed package imports as ESM and CommonJS and type-checks.");
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { CodexClient, defaultControlSocketPath } from "../../src/client/client.js";
+import { createTestCodexHome, MockModelServer, type TestCodexHome } from "../../src/testing/index.js";
+import { startListeningServer, type ListeningServer } from "../support/listening-server.js";
+
+describe("real app-server over a Unix socket", () => {
+  let modelServer: MockModelServer;
+  let home: TestCodexHome;
+  let server: ListeningServer | undefined;
+
+  before(async () => {
+    modelServer = await MockModelServer.start();
+    home = createTestCodexHome({ modelServer });
+  });
+  after(async () => {
+    await server?.stop();
+    await modelServer.close();
+    home.dispose();
+  });
+
+  it("connects to an explicit socket path (WebSocket over the socket) and initializes", async () => {
+    const socketPath = path.join(home.codexHome, "sdk-test.sock");
+    server = await startListeningServer(`unix://${socketPath}`, home.env, [], async () =>
+      existsSync(socketPath),
+    );
+    await using client = CodexClient.connectUnix({ socketPath });
+    const info = await client.initialize();
+    assert.equal(info.codexHome, home.codexHome);
+    await server.stop();
+    server = undefined;
+  });
+
+  it("defaults to $CODEX_HOME/app-server-control/app-server-control.sock", async () => {
+    const expected = defaultControlSocketPath(home.env);
+    assert.equal(expected, path.join(home.codexHome, "app-server-control", "app-server-control.sock"));
+    server = await startListeningServer("unix://", home.env, [], async () => existsSync(expected));
+    const saved = process.env.CODEX_HOME;
+    process.env.CODEX_HOME = home.codexHome;
+    try {
+      await using client = CodexClient.connectUnix();
+      assert.equal((await client.initialize()).codexHome, home.codexHome);
+    } finally {
+      if (saved === undefined) delete process.env.CODEX_HOME;
+      else process.env.CODEX_HOME = saved;
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { CodexClient } from "../../src/client/client.js";
+import { CodexAuthenticationError } from "../../src/errors/index.js";
+import { createTestCodexHome, MockModelServer, type TestCodexHome } from "../../src/testing/index.js";
+import {
+  freeLoopbackPort,
+  readyz,
+  startListeningServer,
+  type ListeningServer,
+} from "../support/listening-server.js";
+
+describe("real app-server over WebSocket with a capability token", () => {
+  const token = "tok-" + Math.random().toString(36).slice(2) + "-secret";
+  let modelServer: MockModelServer;
+  let home: TestCodexHome;
+  let server: ListeningServer;
+  let url: string;
+  let tokenDir: string;
+
+  before(async () => {
+    modelServer = await MockModelServer.start();
+    home = createTestCodexHome({ modelServer });
+    tokenDir = mkdtempSync(path.join(os.homedir(), ".codex-sdk-token-"));
+    const tokenFile = path.join(tokenDir, "token");
+    writeFileSync(tokenFile, token, { mode: 0o600 });
+    const port = await freeLoopbackPort();
+    url = `ws://127.0.0.1:${port}`;
+    server = await startListeningServer(
+      url,
+      home.env,
+      ["--ws-auth", "capability-token", "--ws-token-file", tokenFile],
+      () => readyz(port),
+    );
+  });
+  after(async () => {
+    await server?.stop();
+    await modelServer?.close();
+    home?.dispose();
+    rmSync(tokenDir, { recursive: true, force: true });
+  });
+
+  it("initializes with the right token and runs a request", async () => {
+    await using client = CodexClient.connectWebSocket({ url, token });
+    const info = await client.initialize();
+    assert.equal(info.platformFamily, "unix");
+    const { thread } = await client.request("thread/start", { cwd: home.workspace });
+    assert.equal(typeof thread.id, "string");
+  });
+
+  it("reads url and token from CODEX_APP_SERVER_WS_URL / CODEX_APP_SERVER_TOKEN", async () => {
+    const saved = { u: process.env.CODEX_APP_SERVER_WS_URL, t: process.env.CODEX_APP_SERVER_TOKEN };
+    process.env.CODEX_APP_SERVER_WS_URL = url;
+    process.env.CODEX_APP_SERVER_TOKEN = token;
+    try {
+      await using client = CodexClient.connectWebSocket();
+      assert.equal((await client.initialize()).platformFamily, "unix");
+    } finally {
+      if (saved.u === undefined) delete process.env.CODEX_APP_SERVER_WS_URL;
+      else process.env.CODEX_APP_SERVER_WS_URL = saved.u;
+      if (saved.t === undefined) delete process.env.CODEX_APP_SERVER_TOKEN;
+      else process.env.CODEX_APP_SERVER_TOKEN = saved.t;
+    }
+  });
+
+  for (const [label, badToken] of [
+    ["a wrong token", "wrong-token-value"],
+    ["no token", undefined],
+  ] as const) {
+    it(`${label} gets a clear authentication error that never prints the token`, async () => {
+      const client = CodexClient.connectWebSocket({ url, token: badToken });
+      await assert.rejects(client.initialize(), (e: unknown) => {
+        assert.ok(e instanceof CodexAuthenticationError, String(e));
+        assert.equal(e.status, 401);
+        assert.match(e.message, /HTTP 401/);
+        assert.match(e.message, /token/);
+        assert.doesNotMatch(e.message + String(e.stack), new RegExp(token));
+        if (badToken) assert.doesNotMatch(e.message, new RegExp(badToken));
+        return true;
+      });
+      await client.close();
+    });
+  }
+});

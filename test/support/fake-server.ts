@@ -1,0 +1,49 @@
+// An in-memory app-server peer for unit tests of the rpc and client layers.
+import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
+
+export interface FakeServer {
+  transport: MemoryTransport;
+  /** Every message the client sent, parsed. */
+  received: Record<string, unknown>[];
+  /** Resolves with the next client message that matches. */
+  next(match?: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  send(message: unknown): Promise<void>;
+  sendRaw(text: string): Promise<void>;
+}
+
+/** Creates a linked pair; the returned client side is unstarted. */
+export function createFakeServer(): { clientTransport: MemoryTransport; server: FakeServer } {
+  const [clientTransport, serverTransport] = createLinkedTransports();
+  const received: Record<string, unknown>[] = [];
+  const waiters: {
+    match: (m: Record<string, unknown>) => boolean;
+    resolve: (m: Record<string, unknown>) => void;
+  }[] = [];
+  let cursor = 0;
+  serverTransport.onmessage = (message) => {
+    const m = message as Record<string, unknown>;
+    received.push(m);
+    const i = waiters.findIndex((w) => w.match(m));
+    if (i !== -1) {
+      const [w] = waiters.splice(i, 1);
+      cursor = received.length;
+      w?.resolve(m);
+    }
+  };
+  void serverTransport.start();
+  const server: FakeServer = {
+    transport: serverTransport,
+    received,
+    next(match = () => true) {
+      const found = received.slice(cursor).find(match);
+      if (found) {
+        cursor = received.indexOf(found) + 1;
+        return Promise.resolve(found);
+      }
+      return new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+    send: (message) => serverTransport.send(message),
+    sendRaw: (text) => serverTransport.sendRaw(text),
+  };
+  return { clientTransport, server };
+}

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CodexClient } from "../../src/client/client.js";
+import { CodexTransportError } from "../../src/errors/index.js";
+import { createFakeServer, type FakeServer } from "../support/fake-server.js";
+
+async function answerInitialize(server: FakeServer) {
+  const init = await server.next((m) => m.method === "initialize");
+  await server.send({
+    id: init.id,
+    result: { userAgent: "fake/1", codexHome: "/x", platformFamily: "unix", platformOs: "linux" },
+  });
+  return init;
+}
+
+describe("CodexClient over the in-memory pair", () => {
+  it("initializes lazily with default clientInfo and capabilities, then sends initialized", async () => {
+    const { clientTransport, server } = createFakeServer();
+    const client = new CodexClient(clientTransport, { experimentalApi: true });
+    const listing = client.request("model/list", {});
+    const init = await answerInitialize(server);
+    const params = init.params as {
+      clientInfo: { name: string; version: string };
+      capabilities: Record<string, unknown>;
+    };
+    assert.equal(params.clientInfo.name, "codex-app-server-sdk");
+    assert.match(params.clientInfo.version, /^\d+\.\d+\.\d+/);
+    assert.equal(params.capabilities.experimentalApi, true);
+    await server.next((m) => m.method === "initialized" && !("id" in m));
+    const req = await server.next((m) => m.method === "model/list");
+    await server.send({ id: req.id, result: { data: [], nextCursor: null } });
+    assert.deepEqual(await listing, { data: [], nextCursor: null });
+    assert.equal(server.received.filter((m) => m.method === "initialize").length, 1);
+    await client.close();
+  });
+
+  it("initialize() is done once, and explicit params override the defaults", async () => {
+    const { clientTransport, server } = createFakeServer();
+    const client = new CodexClient(clientTransport);
+    const a = client.initialize({ clientInfo: { name: "my-ide", title: null, version: "9.9.9" } });
+    const b = client.initialize();
+    const init = await answerInitialize(server);
+    assert.deepEqual((init.params as { clientInfo: unknown }).clientInfo, {
+      name: "my-ide",
+      title: null,
+      version: "9.9.9",
+    });
+    assert.equal(await a, await b);
+    assert.equal(client.serverInfo?.userAgent, "fake/1");
+    await client.close();
+  });
+
+  it("typed handleRequest answers server requests; close() is idempotent and works with await using", async () => {
+    const { clientTransport, server } = createFakeServer();
+    {
+      await using client = new CodexClient(clientTransport);
+      await client.start();
+      client.handleRequest("item/tool/call", (params) => ({
+        contentItems: [{ type: "inputText", text: `no tool ${params.tool}` }],
+        success: false,
+      }));
+      await server.send({
+        id: 0,
+        method: "item/tool/call",
+        params: { threadId: "t", turnId: "u", callId: "c", tool: "x", arguments: {} },
+      });
+      const reply = await server.next((m) => m.id === 0);
+      assert.deepEqual(reply.result, {
+        contentItems: [{ type: "inputText", text: "no tool x" }],
+        success: false,
+      });
+    }
+    // after the block, the client is closed
+    await assert.rejects(server.send({ method: "x" }), CodexTransportError);
+  });
+});
