@@ -26,6 +26,30 @@ export {
 } from "./errors/index.js";
 export type { ProcessExitInfo, TurnContinuation } from "./errors/index.js";
 
+export { ThreadHandle } from "./conversation/thread-handle.js";
+export type { ThreadChatOptions } from "./conversation/thread-handle.js";
+export type {
+  ChatOnceOptions,
+  ChatResult,
+  StreamTurnOptions,
+  CancelResult,
+  ThreadSettings,
+} from "./conversation/chat-types.js";
+export { toUserInput } from "./conversation/config.js";
+export type {
+  ApprovalPolicy,
+  SandboxMode,
+  SandboxPolicy,
+  WorkspaceWriteSandboxPolicy,
+  RawSandboxPolicy,
+  ThreadConfig,
+  TurnOverrides,
+  TurnInput,
+} from "./conversation/config.js";
+export { TurnStream } from "./turn/turn-stream.js";
+export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn/turn-stream.js";
+export type { ConversationStep, StepType } from "./turn/steps.js";
+
 export { RpcConnection } from "./rpc/connection.js";
 export type {
   RequestOptions,

@@ -26,6 +26,28 @@ import type { Transport } from "../transport/transport.js";
 import { WebSocketTransport } from "../transport/websocket.js";
 import { resolveAppServerCommand } from "./command.js";
 import type {
+  CancelResult,
+  ChatOnceOptions,
+  ChatResult,
+  StreamTurnOptions,
+  ThreadSettings,
+} from "../conversation/chat-types.js";
+import {
+  explainRefusal,
+  toUserInput,
+  type ThreadConfig,
+  type TurnInput,
+  type TurnOverrides,
+} from "../conversation/config.js";
+import { ThreadHandle } from "../conversation/thread-handle.js";
+import { CodexError, CodexTurnInactiveError, type TurnContinuation } from "../errors/index.js";
+import type { UserInput } from "../protocol/generated/v2/UserInput.js";
+import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartParams.js";
+import type { CommandExecParams } from "../protocol/generated/v2/CommandExecParams.js";
+import { TurnRouter } from "../turn/router.js";
+import { toStep, type ConversationStep } from "../turn/steps.js";
+import type { TurnStream, TurnStreamMode } from "../turn/turn-stream.js";
+import type {
   ClientOptions,
   StdioConnectOptions,
   UnixConnectOptions,
@@ -65,6 +87,9 @@ export class CodexClient {
   private starting: Promise<void> | undefined;
   private initializing: Promise<InitializeResponse> | undefined;
   private initializeResult: InitializeResponse | undefined;
+  private router_: TurnRouter | undefined;
+  private readonly inactivityTimeoutMs: number | undefined;
+  private readonly turnBufferSize: number;
 
   /** Wraps an existing transport (e.g. an in-memory pair in tests). */
   constructor(transport: Transport, options: ClientOptions = {}) {
@@ -74,6 +99,8 @@ export class CodexClient {
       experimentalApi: options.experimentalApi,
       capabilities: options.capabilities,
     };
+    this.inactivityTimeoutMs = options.inactivityTimeoutMs;
+    this.turnBufferSize = options.turnBufferSize ?? 10_000;
     this.connection = new RpcConnection(transport, {
       requestTimeoutMs: options.requestTimeoutMs,
       overloadRetry: options.overloadRetry,
@@ -249,6 +276,396 @@ export class CodexClient {
     return this.connection.onClose(listener);
   }
 
+  // ---------------------------------------------------------------- threads
+
+  /** Starts a thread (`thread/start`) and returns its handle. */
+  async startThread(config: ThreadConfig = {}): Promise<ThreadHandle> {
+    const params = { ...config } as ClientRequestParams<"thread/start">;
+    const { thread } = await this.requestExplained("thread/start", params);
+    return new ThreadHandle(this, thread.id, config);
+  }
+
+  /** Resumes a stored thread by id (`thread/resume`), e.g. from another process. */
+  async resumeThread(threadId: string, overrides: ThreadConfig = {}): Promise<ThreadHandle> {
+    const params = { ...overrides, threadId } as ClientRequestParams<"thread/resume">;
+    const { thread } = await this.requestExplained("thread/resume", params);
+    return new ThreadHandle(this, thread.id, overrides);
+  }
+
+  /** Forks a thread into a new one (`thread/fork`). */
+  async forkThread(threadId: string, overrides: ThreadConfig = {}): Promise<ThreadHandle> {
+    const params = { ...overrides, threadId } as ClientRequestParams<"thread/fork">;
+    const { thread } = await this.requestExplained("thread/fork", params);
+    return new ThreadHandle(this, thread.id, overrides);
+  }
+
+  /** Changes a thread's settings for its later turns (`thread/settings/update`). */
+  async setThreadDefaults(threadId: string, settings: ThreadSettings): Promise<void> {
+    await this.requestExplained("thread/settings/update", {
+      ...settings,
+      threadId,
+    } as ClientRequestParams<"thread/settings/update">);
+  }
+
+  /** `thread/read`. */
+  readThread(
+    threadId: string,
+    options: { includeTurns?: boolean } = {},
+  ): Promise<ClientRequestResult<"thread/read">> {
+    return this.request("thread/read", {
+      threadId,
+      ...(options.includeTurns !== undefined ? { includeTurns: options.includeTurns } : {}),
+    });
+  }
+
+  /** `thread/list`. */
+  listThreads(params: ClientRequestParams<"thread/list"> = {}): Promise<ClientRequestResult<"thread/list">> {
+    return this.request("thread/list", params);
+  }
+
+  async setThreadName(threadId: string, name: string): Promise<void> {
+    await this.request("thread/name/set", { threadId, name });
+  }
+
+  async archiveThread(threadId: string): Promise<void> {
+    await this.request("thread/archive", { threadId });
+  }
+
+  async unarchiveThread(threadId: string): Promise<void> {
+    await this.request("thread/unarchive", { threadId });
+  }
+
+  /**
+   * Drops the last `numTurns` turns from a thread's persisted history. codex 0.169 has no
+   * `thread/rollback`; this reads the thread's turns (`thread/read`) and calls
+   * `thread/revert { beforeTurnId }` with the first turn to drop. Files the agent changed are not
+   * restored.
+   */
+  async rollbackThread(threadId: string, options: { numTurns: number }): Promise<void> {
+    const n = options.numTurns;
+    if (!Number.isInteger(n) || n < 1)
+      throw new TypeError(`rollbackThread: numTurns must be a positive integer, got ${n}.`);
+    const { thread } = await this.readThread(threadId, { includeTurns: true });
+    const turns = thread.turns;
+    if (turns.length < n) {
+      throw new CodexError(
+        `rollbackThread: thread ${threadId} has ${turns.length} turn(s); cannot drop ${n}.`,
+      );
+    }
+    const first = turns[turns.length - n];
+    await this.request("thread/revert", { threadId, beforeTurnId: (first as { id: string }).id });
+  }
+
+  /** Starts compacting a thread's history (`thread/compact/start`). */
+  async compactThread(threadId: string): Promise<void> {
+    await this.request("thread/compact/start", { threadId });
+  }
+
+  // ---------------------------------------------------------------- turns
+
+  /** `turn/interrupt`. The turn then completes with status `interrupted`. */
+  async interruptTurn(threadId: string, turnId: string): Promise<void> {
+    await this.request("turn/interrupt", { threadId, turnId });
+  }
+
+  /** Adds input to the running turn (`turn/steer`); fails if `expectedTurnId` is not the active turn. */
+  steerTurn(params: {
+    threadId: string;
+    expectedTurnId: string;
+    input: TurnInput;
+  }): Promise<ClientRequestResult<"turn/steer">> {
+    return this.request("turn/steer", {
+      threadId: params.threadId,
+      expectedTurnId: params.expectedTurnId,
+      input: toUserInput(params.input),
+    });
+  }
+
+  /** `review/start`. */
+  startReview(params: ReviewStartParams): Promise<ClientRequestResult<"review/start">> {
+    return this.request("review/start", params);
+  }
+
+  /**
+   * Runs one turn to completion and returns its result. Without `threadId`, starts a thread with
+   * `threadConfig` first. A `failed` turn rejects with `CodexTurnFailedError`; no event for
+   * `inactivityTimeoutMs` rejects with `CodexTurnInactiveError`, whose `continuation` resumes it.
+   *
+   * @example
+   * ```ts
+   * const r = await client.chatOnce("Summarise README.md", { threadConfig: { cwd: "/repo" } });
+   * console.log(r.finalText, r.usage?.total.totalTokens);
+   * ```
+   */
+  async chatOnce(input?: TurnInput, options: ChatOnceOptions = {}): Promise<ChatResult> {
+    const stream = options.continuation
+      ? this.resumeContinuation(input, options, "once")
+      : await this.beginTurn(await this.threadFor(options), requireInput(input), options.turnOverrides, {
+          mode: "once",
+          collectItems: true,
+          bufferSize: 0,
+        });
+    let result;
+    try {
+      result = await stream.waitForCompletion(
+        options.inactivityTimeoutMs ?? this.inactivityTimeoutMs,
+        options.signal,
+      );
+    } catch (error) {
+      if (!(error instanceof CodexTurnInactiveError)) stream.releaseOnce();
+      throw error;
+    }
+    stream.releaseOnce();
+    stream.throwIfFailed();
+    let { finalText, assistantItemId } = result;
+    let completionSource: ChatResult["completionSource"] = "items";
+    if (!assistantItemId && result.status === "completed") {
+      const fromRead = await this.finalTextFromThreadRead(result.threadId, result.turnId);
+      if (fromRead) {
+        ({ finalText, assistantItemId } = fromRead);
+        completionSource = "thread/read";
+      }
+    }
+    return {
+      threadId: result.threadId,
+      turnId: result.turnId,
+      finalText,
+      items: result.items,
+      usage: result.usage,
+      status: result.status,
+      assistantItemId,
+      completionSource,
+    };
+  }
+
+  /**
+   * Runs one turn and yields one {@link ConversationStep} per completed item. Breaking out of the
+   * loop interrupts the turn. A failed turn throws `CodexTurnFailedError` at the end.
+   *
+   * @example
+   * ```ts
+   * for await (const step of client.chat("Run the tests", { threadId })) {
+   *   if (step.stepType === "exec") console.log(step.text);
+   * }
+   * ```
+   */
+  async *chat(input?: TurnInput, options: ChatOnceOptions = {}): AsyncGenerator<ConversationStep> {
+    const stream = options.continuation
+      ? this.resumeContinuation(input, options, "stream")
+      : await this.beginTurn(await this.threadFor(options), requireInput(input), options.turnOverrides, {
+          mode: "stream",
+          bufferSize: this.turnBufferSize,
+          queueOnly: STEP_EVENTS,
+        });
+    const signal = options.signal;
+    const onAbort = () => void stream.interrupt().catch(() => {});
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    try {
+      yield* stream.steps(options.inactivityTimeoutMs ?? this.inactivityTimeoutMs);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /**
+   * Starts a turn on `threadId` and returns its live {@link TurnStream}: every event of the turn,
+   * deltas included, plus `done()` and `finalText()`. Aborting `signal` interrupts the turn.
+   */
+  async streamTurn(threadId: string, input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {
+    const stream = await this.beginTurn(threadId, requireInput(input), options.turnOverrides, {
+      mode: "stream",
+      bufferSize: options.bufferSize ?? this.turnBufferSize,
+    });
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => void stream.interrupt().catch(() => {});
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener("abort", onAbort, { once: true });
+        void stream.done().then(
+          () => signal.removeEventListener("abort", onAbort),
+          () => signal.removeEventListener("abort", onAbort),
+        );
+      }
+    }
+    return stream;
+  }
+
+  /**
+   * Gives up on a turn that timed out for inactivity: interrupts it if it is still running,
+   * returns what the caller had not read, and forgets it so the thread can take the next turn.
+   */
+  async cancel(continuation: TurnContinuation, options: { timeoutMs?: number } = {}): Promise<CancelResult> {
+    const stream = this.router.get(continuation.threadId, continuation.turnId);
+    if (!stream) {
+      throw new CodexError(
+        `cancel: turn ${continuation.turnId} is not tracked by this client (already finished, cancelled, or from another client).`,
+      );
+    }
+    const wasCompleted = stream.finished;
+    const rawEvents = stream.drainBuffered();
+    try {
+      if (!stream.finished) {
+        await this.interruptTurn(stream.threadId, stream.turnId);
+        await withTimeout(stream.done(), options.timeoutMs ?? 10_000, "the interrupted turn to end");
+        rawEvents.push(...stream.drainBuffered());
+      }
+    } finally {
+      stream.releaseOnce();
+    }
+    const result = stream.result();
+    const steps =
+      stream.mode === "once"
+        ? result.items.map((item) => toStep(stream.threadId, stream.turnId, item))
+        : rawEvents.flatMap((e) =>
+            e.method === "item/completed" ? [toStep(stream.threadId, stream.turnId, e.params.item)] : [],
+          );
+    return { steps, rawEvents, wasCompleted, wasInterrupted: result.status === "interrupted" };
+  }
+
+  // ---------------------------------------------------------------- other operations
+
+  /** `model/list`. */
+  listModels(params: ClientRequestParams<"model/list"> = {}): Promise<ClientRequestResult<"model/list">> {
+    return this.request("model/list", params);
+  }
+
+  /** Runs a command outside any thread (`command/exec`), under the server's sandbox. */
+  execCommand(
+    command: string[],
+    options: Omit<CommandExecParams, "command"> = {},
+  ): Promise<ClientRequestResult<"command/exec">> {
+    return this.request("command/exec", { ...options, command });
+  }
+
+  readConfig(params: ClientRequestParams<"config/read"> = {}): Promise<ClientRequestResult<"config/read">> {
+    return this.request("config/read", params);
+  }
+
+  readConfigRequirements(): Promise<ClientRequestResult<"configRequirements/read">> {
+    return this.request("configRequirements/read");
+  }
+
+  writeConfigValue(
+    params: ClientRequestParams<"config/value/write">,
+  ): Promise<ClientRequestResult<"config/value/write">> {
+    return this.request("config/value/write", params);
+  }
+
+  batchWriteConfig(
+    params: ClientRequestParams<"config/batchWrite">,
+  ): Promise<ClientRequestResult<"config/batchWrite">> {
+    return this.request("config/batchWrite", params);
+  }
+
+  // ---------------------------------------------------------------- internals of the conversation layer
+
+  private get router(): TurnRouter {
+    this.router_ ??= new TurnRouter(this.connection);
+    return this.router_;
+  }
+
+  private async requestExplained<M extends ClientRequestMethod>(
+    method: M,
+    params: ClientRequestParams<M>,
+  ): Promise<ClientRequestResult<M>> {
+    try {
+      return await (this.request as (m: M, p: unknown) => Promise<ClientRequestResult<M>>)(method, params);
+    } catch (error) {
+      throw explainRefusal(error, params as Record<string, unknown>, method);
+    }
+  }
+
+  private async threadFor(options: ChatOnceOptions): Promise<string> {
+    if (options.threadId !== undefined) {
+      if (options.threadConfig !== undefined) {
+        throw new TypeError(
+          "Pass either threadId (an existing thread) or threadConfig (a new thread), not both.",
+        );
+      }
+      return options.threadId;
+    }
+    return (await this.startThread(options.threadConfig)).threadId;
+  }
+
+  private async beginTurn(
+    threadId: string,
+    input: UserInput[],
+    overrides: TurnOverrides | undefined,
+    stream: {
+      mode: TurnStreamMode;
+      bufferSize: number;
+      collectItems?: boolean;
+      queueOnly?: ReadonlySet<string>;
+    },
+  ): Promise<TurnStream> {
+    await this.initialize();
+    const router = this.router;
+    const pending = router.expectTurn(threadId);
+    let turnId: string;
+    try {
+      const params = { ...overrides, threadId, input } as ClientRequestParams<"turn/start">;
+      ({
+        turn: { id: turnId },
+      } = await this.requestExplained("turn/start", params));
+    } catch (error) {
+      router.cancelPending(pending);
+      throw error;
+    }
+    return router.bind(pending, {
+      threadId,
+      turnId,
+      ...stream,
+      interrupt: () => this.interruptTurn(threadId, turnId),
+    });
+  }
+
+  private resumeContinuation(
+    input: TurnInput | undefined,
+    options: ChatOnceOptions,
+    mode: TurnStreamMode,
+  ): TurnStream {
+    const c = options.continuation as TurnContinuation;
+    const extra = [
+      input !== undefined && "input",
+      options.threadId !== undefined && "threadId",
+      options.threadConfig !== undefined && "threadConfig",
+      options.turnOverrides !== undefined && "turnOverrides",
+    ].filter(Boolean);
+    if (extra.length > 0) {
+      throw new TypeError(
+        `A continuation resumes a running turn; it cannot be combined with ${extra.join(", ")}. Pass only { continuation }.`,
+      );
+    }
+    if (c.mode !== mode) {
+      throw new TypeError(
+        `This continuation came from ${c.mode === "once" ? "chatOnce()" : "chat()"} (mode "${c.mode}"); ` +
+          `resume it with ${c.mode === "once" ? "chatOnce" : "chat"}(undefined, { continuation }).`,
+      );
+    }
+    const stream = this.router.get(c.threadId, c.turnId);
+    if (!stream) {
+      throw new CodexError(
+        `Turn ${c.turnId} is not tracked by this client any more (cancelled, already resumed to the end, or from another client).`,
+      );
+    }
+    return stream;
+  }
+
+  private async finalTextFromThreadRead(
+    threadId: string,
+    turnId: string,
+  ): Promise<{ finalText: string; assistantItemId: string } | undefined> {
+    const { thread } = await this.readThread(threadId, { includeTurns: true });
+    const turn = thread.turns.find((t) => t.id === turnId);
+    const messages = (turn?.items ?? []).filter((i) => i.type === "agentMessage");
+    const last = messages.at(-1);
+    return last && last.type === "agentMessage"
+      ? { finalText: last.text, assistantItemId: last.id }
+      : undefined;
+  }
+
   /** Closes the connection (ending the child process, if any). Idempotent. */
   async close(): Promise<void> {
     await this.connection.close();
@@ -257,6 +674,37 @@ export class CodexClient {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The events a `chat()` consumer needs queued: steps and the end of the turn. */
+const STEP_EVENTS: ReadonlySet<string> = new Set(["item/completed", "turn/completed"]);
+
+function requireInput(input: TurnInput | undefined): UserInput[] {
+  if (input === undefined) {
+    throw new TypeError(
+      "A turn needs input (a string or UserInput[]); only a continuation may be passed without input.",
+    );
+  }
+  return toUserInput(input);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new CodexError(`Timed out after ${ms} ms waiting for ${what}.`)),
+      ms,
+    );
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** `$CODEX_HOME/app-server-control/app-server-control.sock`, CODEX_HOME defaulting to `~/.codex`. */

@@ -14,6 +14,10 @@ export interface ClientOptions {
   clientInfo?: ClientInfo | undefined;
   /** Opt into the server's experimental API (`capabilities.experimentalApi`). Default false. */
   experimentalApi?: boolean | undefined;
+  /** Default inactivity timeout of chatOnce/chat turns, in ms. Default: none. */
+  inactivityTimeoutMs?: number | undefined;
+  /** Events a turn stream buffers for a slow consumer before `CodexOverflowError`. Default 10 000. */
+  turnBufferSize?: number | undefined;
   /** Other initialize capabilities, merged over the defaults. */
   capabilities?: Partial<InitializeCapabilities> | undefined;
 }

@@ -73,7 +73,7 @@ export class CodexProtocolError extends CodexError {
   readonly method: string | undefined;
   constructor(
     message: string,
-    options?: { code?: number; data?: unknown; method?: string; cause?: unknown },
+    options?: { code?: number | undefined; data?: unknown; method?: string | undefined; cause?: unknown },
   ) {
     super(message, options);
     this.code = options?.code;

@@ -72,14 +72,18 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     }
   }
 
+  /** Removes and returns the head item without waiting, or `undefined` when empty. */
+  takeSync(): T | undefined {
+    if (this.size === 0) return undefined;
+    const value = this.ring[this.head] as T;
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) % this.capacity;
+    this.size--;
+    return value;
+  }
+
   next(): Promise<IteratorResult<T>> {
-    if (this.size > 0) {
-      const value = this.ring[this.head] as T;
-      this.ring[this.head] = undefined;
-      this.head = (this.head + 1) % this.capacity;
-      this.size--;
-      return Promise.resolve({ value, done: false });
-    }
+    if (this.size > 0) return Promise.resolve({ value: this.takeSync() as T, done: false });
     if (this.ended) {
       if (this.failure) {
         const failure = this.failure;

@@ -1,0 +1,102 @@
+import { CodexProtocolError } from "../errors/index.js";
+import type { ThreadStartParams } from "../protocol/generated/v2/ThreadStartParams.js";
+import type { TurnStartParams } from "../protocol/generated/v2/TurnStartParams.js";
+import type { AskForApproval } from "../protocol/generated/v2/AskForApproval.js";
+import type { SandboxPolicy as ProtocolSandboxPolicy } from "../protocol/generated/v2/SandboxPolicy.js";
+import type { SandboxMode as ProtocolSandboxMode } from "../protocol/generated/v2/SandboxMode.js";
+import type { UserInput } from "../protocol/generated/v2/UserInput.js";
+
+/**
+ * When the agent must ask before acting. The schema's values plus `"on-failure"`, which older
+ * servers accepted: it is deprecated, still typed here, and refused by codex 0.169 (the SDK then
+ * names the field and value in the error).
+ */
+export type ApprovalPolicy = AskForApproval | "on-failure";
+
+/** Thread-level sandbox mode: `"read-only" | "workspace-write" | "danger-full-access"`. */
+export type SandboxMode = ProtocolSandboxMode;
+
+/** A `workspaceWrite` policy where the fields the server defaults may be left out. */
+export interface WorkspaceWriteSandboxPolicy {
+  type: "workspaceWrite";
+  writableRoots?: string[];
+  networkAccess?: boolean;
+  excludeTmpdirEnvVar?: boolean;
+  excludeSlashTmp?: boolean;
+}
+
+/** Any sandbox policy object, for server extensions the pinned schema does not know. */
+export interface RawSandboxPolicy {
+  type: string;
+  [field: string]: unknown;
+}
+
+/**
+ * A turn's sandbox policy: the schema's typed union (with `workspaceWrite` fields optional), or a
+ * raw object passed through as is.
+ */
+export type SandboxPolicy =
+  | Exclude<ProtocolSandboxPolicy, { type: "workspaceWrite" }>
+  | WorkspaceWriteSandboxPolicy
+  | RawSandboxPolicy;
+
+/**
+ * Thread-scoped settings, used by `thread/start`, `thread/resume` and `thread/fork`: every
+ * `thread/start` field of the pinned schema. `undefined` leaves a field out; `null` sends null.
+ */
+export type ThreadConfig = Omit<Partial<ThreadStartParams>, "approvalPolicy"> & {
+  approvalPolicy?: ApprovalPolicy | null;
+};
+
+/** One turn's settings, forwarded to `turn/start`: every field but `threadId` and `input`. */
+export type TurnOverrides = Omit<
+  Partial<TurnStartParams>,
+  "threadId" | "input" | "approvalPolicy" | "sandboxPolicy"
+> & {
+  approvalPolicy?: ApprovalPolicy | null;
+  sandboxPolicy?: SandboxPolicy | null;
+};
+
+/** What a turn takes as input: plain text, or the protocol's `UserInput` items. */
+export type TurnInput = string | UserInput[];
+
+/** Normalises input for `turn/start`. */
+export function toUserInput(input: TurnInput): UserInput[] {
+  if (typeof input === "string") return [{ type: "text", text: input, text_elements: [] }];
+  if (!Array.isArray(input)) {
+    throw new TypeError(`Turn input must be a string or an array of UserInput items, got ${typeof input}.`);
+  }
+  return input;
+}
+
+/**
+ * Rewrites a server refusal of `thread/start` / `turn/start` params so that it names the field and
+ * the value the server refused, e.g. `approvalPolicy "on-failure" was refused: …`.
+ */
+export function explainRefusal(error: unknown, params: Record<string, unknown>, method: string): unknown {
+  if (!(error instanceof CodexProtocolError)) return error;
+  const culprits: string[] = [];
+  for (const [field, value] of Object.entries(params)) {
+    if (value === undefined || value === null || field === "input" || field === "threadId") continue;
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    if (
+      text.length > 0 &&
+      text.length < 200 &&
+      (error.message.includes(text) || mentionsField(error.message, field))
+    ) {
+      culprits.push(`${field} ${JSON.stringify(value)}`);
+    }
+  }
+  if (culprits.length === 0) return error;
+  return new CodexProtocolError(`${method}: the server refused ${culprits.join(", ")}: ${error.message}`, {
+    code: error.code,
+    data: error.data,
+    method,
+    cause: error,
+  });
+}
+
+function mentionsField(message: string, field: string): boolean {
+  const snake = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return new RegExp(`\\b(${field}|${snake})\\b`).test(message);
+}

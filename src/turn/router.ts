@@ -1,0 +1,124 @@
+import { CodexError, CodexTransportError } from "../errors/index.js";
+import type { RpcConnection } from "../rpc/connection.js";
+import { TurnStream, type TurnEvent, type TurnStreamOptions } from "./turn-stream.js";
+
+/** Most events that may arrive for one thread before its `turn/start` response. */
+const PENDING_START_BUFFER = 10_000;
+
+interface PendingStart {
+  threadId: string;
+  events: TurnEvent[];
+}
+
+const key = (threadId: string, turnId: string) => `${threadId}\u0000${turnId}`;
+
+/** Reads the thread and turn a notification belongs to, if any. */
+function turnOf(params: unknown): { threadId: string; turnId: string } | undefined {
+  if (typeof params !== "object" || params === null) return undefined;
+  const p = params as { threadId?: unknown; turnId?: unknown; turn?: { id?: unknown } };
+  if (typeof p.threadId !== "string") return undefined;
+  const turnId =
+    typeof p.turnId === "string" ? p.turnId : typeof p.turn?.id === "string" ? p.turn.id : undefined;
+  return turnId === undefined ? undefined : { threadId: p.threadId, turnId };
+}
+
+/**
+ * Routes per-turn notifications to their {@link TurnStream} by thread id and turn id, so turns on
+ * many threads over one connection never see each other's events. Events that arrive between
+ * sending `turn/start` and reading its response (when the turn id is not known yet) are held per
+ * thread and replayed into the stream once the id is known.
+ */
+export class TurnRouter {
+  private readonly streams = new Map<string, TurnStream>();
+  private readonly pending = new Map<string, Set<PendingStart>>();
+  private readonly off: () => void;
+  private readonly offClose: () => void;
+
+  constructor(connection: RpcConnection) {
+    this.off = connection.onAnyNotification((params, method) => this.route(method, params));
+    this.offClose = connection.onClose((error) => this.failAll(error));
+  }
+
+  /** Number of registered turn streams. */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** Marks that a `turn/start` is in flight on `threadId`; call `bind` or `cancelPending` after. */
+  expectTurn(threadId: string): PendingStart {
+    const entry: PendingStart = { threadId, events: [] };
+    let set = this.pending.get(threadId);
+    if (!set) {
+      set = new Set();
+      this.pending.set(threadId, set);
+    }
+    set.add(entry);
+    return entry;
+  }
+
+  cancelPending(entry: PendingStart): void {
+    const set = this.pending.get(entry.threadId);
+    set?.delete(entry);
+    if (set?.size === 0) this.pending.delete(entry.threadId);
+  }
+
+  /** Creates the stream of a started turn and replays the events held for it. */
+  bind(entry: PendingStart, options: Omit<TurnStreamOptions, "release">): TurnStream {
+    this.cancelPending(entry);
+    return this.register(options, entry.events);
+  }
+
+  /** Registers a stream for a turn whose id is already known (e.g. a resumed turn). */
+  register(options: Omit<TurnStreamOptions, "release">, replay: TurnEvent[] = []): TurnStream {
+    const k = key(options.threadId, options.turnId);
+    if (this.streams.has(k)) {
+      throw new CodexError(`Turn ${options.turnId} on thread ${options.threadId} already has a reader.`);
+    }
+    const stream = new TurnStream({
+      ...options,
+      release: () => {
+        if (this.streams.get(k) === stream) this.streams.delete(k);
+      },
+    });
+    this.streams.set(k, stream);
+    for (const event of replay) {
+      const ids = turnOf(event.params);
+      if (ids?.turnId === options.turnId) stream.push(event);
+    }
+    return stream;
+  }
+
+  /** The registered stream of a turn, if any. */
+  get(threadId: string, turnId: string): TurnStream | undefined {
+    return this.streams.get(key(threadId, turnId));
+  }
+
+  dispose(): void {
+    this.off();
+    this.offClose();
+  }
+
+  private route(method: string, params: unknown): void {
+    const ids = turnOf(params);
+    if (!ids) return;
+    const stream = this.streams.get(key(ids.threadId, ids.turnId));
+    const event = { method, params } as TurnEvent;
+    if (stream) {
+      stream.push(event);
+      return;
+    }
+    const waiting = this.pending.get(ids.threadId);
+    if (waiting) {
+      for (const entry of waiting) {
+        if (entry.events.length < PENDING_START_BUFFER) entry.events.push(event);
+      }
+    }
+  }
+
+  private failAll(error?: CodexTransportError): void {
+    const reason = error ?? new CodexTransportError("The client was closed while the turn was running.");
+    for (const stream of this.streams.values()) stream.fail(reason);
+    this.streams.clear();
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,364 @@
+import {
+  CodexError,
+  CodexTurnFailedError,
+  CodexTurnInactiveError,
+  type CodexTransportError,
+  type TurnContinuation,
+} from "../errors/index.js";
+import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
+import type { ThreadTokenUsage } from "../protocol/generated/v2/ThreadTokenUsage.js";
+import type { Turn } from "../protocol/generated/v2/Turn.js";
+import type { ServerNotification } from "../protocol/index.js";
+import { BoundedQueue } from "../streams/bounded-queue.js";
+import { toStep, type ConversationStep } from "./steps.js";
+
+/** A notification that belongs to one turn (deltas, items, turn/started, turn/completed, …). */
+export type TurnEvent = ServerNotification;
+
+/** The outcome of a turn. */
+export interface TurnResult {
+  threadId: string;
+  turnId: string;
+  status: Turn["status"];
+  /** Text of the last completed assistant message ("" if none). */
+  finalText: string;
+  /** Id of that assistant message item, or null. */
+  assistantItemId: string | null;
+  /** The last token usage reported for this turn, or null. */
+  usage: ThreadTokenUsage | null;
+  /** The server's `turn.error` for failed or interrupted turns. */
+  error: Turn["error"];
+  /** The completed items, when the stream was asked to collect them (chatOnce), else []. */
+  items: ThreadItem[];
+}
+
+/** How the consumer reads a turn. */
+export type TurnStreamMode = "once" | "stream";
+
+export interface TurnStreamOptions {
+  threadId: string;
+  turnId: string;
+  mode: TurnStreamMode;
+  /** Keep completed items for the result (chatOnce). Default false: nothing per-turn is retained. */
+  collectItems?: boolean;
+  /** Queue events for an iterating consumer; capacity of that queue. 0 = no queue. */
+  bufferSize: number;
+  /** Queue only these methods (others are still tracked for the result). Default: all. */
+  queueOnly?: ReadonlySet<string> | undefined;
+  /** Sends `turn/interrupt`. */
+  interrupt: () => Promise<void>;
+  /** Called once the stream is finished with (completed and drained, or cancelled). */
+  release: () => void;
+}
+
+/**
+ * The live view of one running turn: typed events (deltas included) as an async iterable, plus
+ * `done()` / `finalText()`. Routing guarantees that only this turn's events arrive here.
+ *
+ * Buffering is bounded: a consumer that falls more than `bufferSize` events behind gets a
+ * `CodexOverflowError` (never silent loss). `break` out of the loop interrupts the turn if it is
+ * still running.
+ *
+ * @example
+ * ```ts
+ * const turn = await thread.streamTurn("Fix the failing test");
+ * for await (const event of turn) {
+ *   if (event.method === "item/agentMessage/delta") process.stdout.write(event.params.delta);
+ * }
+ * console.log((await turn.done()).status);
+ * ```
+ */
+export class TurnStream implements AsyncIterable<TurnEvent> {
+  readonly threadId: string;
+  readonly turnId: string;
+  readonly mode: TurnStreamMode;
+  /** Events delivered to the consumer so far (the continuation cursor). */
+  cursor = 0;
+  private readonly queue: BoundedQueue<TurnEvent> | undefined;
+  private readonly queueOnly: ReadonlySet<string> | undefined;
+  private readonly collected: ThreadItem[] | undefined;
+  private finalText_ = "";
+  private assistantItemId: string | null = null;
+  private usage: ThreadTokenUsage | null = null;
+  private completedTurn: Turn | undefined;
+  private failure: Error | undefined;
+  private lastEventAt = Date.now();
+  private readonly completion: Promise<TurnResult>;
+  private resolveCompletion!: (r: TurnResult) => void;
+  private rejectCompletion!: (e: unknown) => void;
+  private released = false;
+  private readonly interruptFn: () => Promise<void>;
+  private readonly releaseFn: () => void;
+
+  constructor(options: TurnStreamOptions) {
+    this.threadId = options.threadId;
+    this.turnId = options.turnId;
+    this.mode = options.mode;
+    this.interruptFn = options.interrupt;
+    this.releaseFn = options.release;
+    this.collected = options.collectItems ? [] : undefined;
+    this.queueOnly = options.queueOnly;
+    this.queue =
+      options.bufferSize > 0
+        ? new BoundedQueue<TurnEvent>({
+            capacity: options.bufferSize,
+            overflowMessage:
+              `Turn ${options.turnId}: the consumer fell more than ${options.bufferSize} events behind; ` +
+              "read the stream faster or raise `bufferSize`.",
+          })
+        : undefined;
+    this.completion = new Promise((resolve, reject) => {
+      this.resolveCompletion = resolve;
+      this.rejectCompletion = reject;
+    });
+    // done() may never be awaited (e.g. a chat() loop); its rejection is reported through the iterator.
+    this.completion.catch(() => {});
+  }
+
+  /** True once `turn/completed` arrived (or the connection failed). */
+  get finished(): boolean {
+    return this.completedTurn !== undefined || this.failure !== undefined;
+  }
+
+  /** Called by the router for every event of this turn, in wire order. */
+  push(event: TurnEvent): void {
+    this.lastEventAt = Date.now();
+    switch (event.method) {
+      case "item/completed": {
+        const item = event.params.item;
+        if (item.type === "agentMessage") {
+          this.finalText_ = item.text;
+          this.assistantItemId = item.id;
+        }
+        this.collected?.push(item);
+        break;
+      }
+      case "thread/tokenUsage/updated":
+        this.usage = event.params.tokenUsage;
+        break;
+      case "turn/completed":
+        this.completedTurn = event.params.turn;
+        break;
+    }
+    if (this.queue && (!this.queueOnly || this.queueOnly.has(event.method))) this.queue.push(event);
+    if (event.method === "turn/completed") {
+      this.queue?.end();
+      this.resolveCompletion(this.result());
+    }
+  }
+
+  /** Ends the stream because the connection failed or closed. */
+  fail(error: CodexTransportError | CodexError): void {
+    if (this.finished) return;
+    this.failure = error;
+    this.queue?.end(error);
+    this.rejectCompletion(error);
+  }
+
+  /** Resolves when the turn completes (any status); rejects if the connection fails first. */
+  done(): Promise<TurnResult> {
+    return this.completion;
+  }
+
+  /** The final assistant text, once the turn completed. */
+  async finalText(): Promise<string> {
+    return (await this.completion).finalText;
+  }
+
+  /** Sends `turn/interrupt` (if still running) and waits for the turn to end. */
+  async interrupt(): Promise<TurnResult> {
+    if (!this.finished) await this.interruptFn();
+    return this.completion;
+  }
+
+  /** The result so far (final once finished). */
+  result(): TurnResult {
+    const turn = this.completedTurn;
+    return {
+      threadId: this.threadId,
+      turnId: this.turnId,
+      status: turn?.status ?? "inProgress",
+      finalText: this.finalText_,
+      assistantItemId: this.assistantItemId,
+      usage: this.usage,
+      error: turn?.error ?? null,
+      items: this.collected ? [...this.collected] : [],
+    };
+  }
+
+  /** The continuation a caller can resume from. */
+  continuation(): TurnContinuation {
+    return { threadId: this.threadId, turnId: this.turnId, cursor: this.cursor, mode: this.mode };
+  }
+
+  /**
+   * Waits for the turn to complete, raising `CodexTurnInactiveError` when no event arrives for
+   * `inactivityTimeoutMs` (the stream stays registered so the continuation can resume it), and
+   * ending early when `signal` aborts (interrupts the turn, then waits for it).
+   */
+  async waitForCompletion(
+    inactivityTimeoutMs: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<TurnResult> {
+    if (!this.finished && signal) {
+      const onAbort = () => void this.interruptFn().catch(() => {});
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        return await this.waitWithIdleTimeout(inactivityTimeoutMs, () => this.completion);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+    }
+    return this.waitWithIdleTimeout(inactivityTimeoutMs, () => this.completion);
+  }
+
+  /** Reads the next queued event, with the same inactivity rule. `undefined` at the end. */
+  async nextEvent(inactivityTimeoutMs?: number): Promise<TurnEvent | undefined> {
+    const queue = this.requireQueue();
+    const r = await this.waitWithIdleTimeout(inactivityTimeoutMs, () => queue.next());
+    if (r.done) {
+      this.releaseOnce();
+      return undefined;
+    }
+    this.cursor++;
+    return r.value;
+  }
+
+  /** Takes every buffered event without waiting (used by cancel). */
+  drainBuffered(): TurnEvent[] {
+    const out: TurnEvent[] = [];
+    const queue = this.queue;
+    if (!queue) return out;
+    while (queue.length > 0) {
+      // next() on a non-empty queue resolves synchronously with the head; read it via the ring directly.
+      const head = queue.takeSync();
+      if (head === undefined) break;
+      out.push(head);
+      this.cursor++;
+    }
+    return out;
+  }
+
+  /** Events as they arrive. `break` interrupts a still-running turn and releases the stream. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<TurnEvent> {
+    let finishedNormally = false;
+    try {
+      while (true) {
+        const event = await this.nextEvent();
+        if (event === undefined) {
+          finishedNormally = true;
+          return;
+        }
+        yield event;
+      }
+    } finally {
+      if (!finishedNormally) await this.abandon();
+    }
+  }
+
+  /** Completed steps (one per `item/completed`), for `chat()`. */
+  async *steps(inactivityTimeoutMs?: number): AsyncGenerator<ConversationStep> {
+    let finishedNormally = false;
+    let inactive = false;
+    try {
+      while (true) {
+        let event: TurnEvent | undefined;
+        try {
+          event = await this.nextEvent(inactivityTimeoutMs);
+        } catch (error) {
+          inactive = error instanceof CodexTurnInactiveError;
+          throw error;
+        }
+        if (event === undefined) {
+          finishedNormally = true;
+          this.throwIfFailed();
+          return;
+        }
+        if (event.method === "item/completed") yield toStep(this.threadId, this.turnId, event.params.item);
+      }
+    } finally {
+      // An inactivity timeout keeps the turn running and registered, so the continuation works.
+      if (!finishedNormally && !inactive) await this.abandon();
+    }
+  }
+
+  /** Throws `CodexTurnFailedError` for a failed turn. */
+  throwIfFailed(): void {
+    const turn = this.completedTurn;
+    if (turn?.status === "failed") throw turnFailedError(this.threadId, turn);
+  }
+
+  /** Interrupts a running turn (best effort) and releases the stream. */
+  async abandon(): Promise<void> {
+    try {
+      if (!this.finished) await this.interrupt();
+    } catch {
+      // the connection may be gone; releasing is what matters here
+    } finally {
+      this.releaseOnce();
+    }
+  }
+
+  releaseOnce(): void {
+    if (this.released) return;
+    this.released = true;
+    this.releaseFn();
+  }
+
+  private requireQueue(): BoundedQueue<TurnEvent> {
+    if (!this.queue) throw new CodexError("This turn stream was created without an event buffer.");
+    return this.queue;
+  }
+
+  private waitWithIdleTimeout<T>(idleMs: number | undefined, work: () => Promise<T>): Promise<T> {
+    const promise = work();
+    if (idleMs === undefined || idleMs <= 0 || this.finished) return promise;
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      // Activity is read from lastEventAt when the timer fires: no timer churn per event.
+      const check = () => {
+        const idle = Date.now() - this.lastEventAt;
+        if (this.finished) return;
+        if (idle >= idleMs) {
+          cleanup();
+          reject(
+            new CodexTurnInactiveError(
+              `Turn ${this.turnId} produced no event for ${idle} ms (inactivityTimeoutMs ${idleMs}). ` +
+                "It is still running: pass error.continuation to resume reading it, or to cancel() it.",
+              this.continuation(),
+              idle,
+            ),
+          );
+        } else {
+          timer = setTimeout(check, idleMs - idle);
+        }
+      };
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+      };
+      timer = setTimeout(check, Math.max(1, idleMs - (Date.now() - this.lastEventAt)));
+      promise.then(
+        (v) => {
+          cleanup();
+          resolve(v);
+        },
+        (e: unknown) => {
+          cleanup();
+          reject(e);
+        },
+      );
+    });
+  }
+}
+
+/** Builds the error for a failed turn from the server's `turn.error`. */
+export function turnFailedError(threadId: string, turn: Turn): CodexTurnFailedError {
+  const message = turn.error?.message ?? "the turn failed without an error message";
+  return new CodexTurnFailedError(`Turn ${turn.id} failed: ${message}`, {
+    threadId,
+    turnId: turn.id,
+    codexErrorInfo: turn.error?.codexErrorInfo ?? null,
+    additionalDetails: turn.error?.additionalDetails ?? null,
+  });
+}
