@@ -104,6 +104,12 @@ export class MockModelServer {
     return this;
   }
 
+  /** Drops the responses not yet used and the recorded requests (between tests). */
+  reset(): void {
+    this.script.length = 0;
+    this.requests.length = 0;
+  }
+
   /** Number of scripted responses not yet used. */
   get remaining(): number {
     return this.script.length;

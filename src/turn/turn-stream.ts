@@ -76,6 +76,7 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
   cursor = 0;
   private readonly queue: BoundedQueue<TurnEvent> | undefined;
   private readonly queueOnly: ReadonlySet<string> | undefined;
+  private pendingRead: Promise<IteratorResult<TurnEvent>> | undefined;
   private readonly collected: ThreadItem[] | undefined;
   private finalText_ = "";
   private assistantItemId: string | null = null;
@@ -216,7 +217,11 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
   /** Reads the next queued event, with the same inactivity rule. `undefined` at the end. */
   async nextEvent(inactivityTimeoutMs?: number): Promise<TurnEvent | undefined> {
     const queue = this.requireQueue();
-    const r = await this.waitWithIdleTimeout(inactivityTimeoutMs, () => queue.next());
+    // A read abandoned by an inactivity timeout is still waiting on the queue: the resumed reader
+    // takes over that same read, so its event is neither lost nor read twice.
+    const read = (this.pendingRead ??= queue.next());
+    const r = await this.waitWithIdleTimeout(inactivityTimeoutMs, () => read);
+    this.pendingRead = undefined;
     if (r.done) {
       this.releaseOnce();
       return undefined;
@@ -229,7 +234,7 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
   drainBuffered(): TurnEvent[] {
     const out: TurnEvent[] = [];
     const queue = this.queue;
-    if (!queue) return out;
+    if (!queue || this.pendingRead) return out;
     while (queue.length > 0) {
       // next() on a non-empty queue resolves synchronously with the head; read it via the ring directly.
       const head = queue.takeSync();

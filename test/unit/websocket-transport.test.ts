@@ -21,7 +21,11 @@ describe("WebSocketTransport against a local ws server", () => {
         socket.send("not json");
       });
     });
-    const transport = new WebSocketTransport({ url: `ws://127.0.0.1:${port}`, token: "abc", headers: { "X-Test": "1" } });
+    const transport = new WebSocketTransport({
+      url: `ws://127.0.0.1:${port}`,
+      token: "abc",
+      headers: { "X-Test": "1" },
+    });
     const got: unknown[] = [];
     const errors: Error[] = [];
     transport.onmessage = (m) => got.push(m);
