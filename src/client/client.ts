@@ -400,7 +400,7 @@ export class CodexClient {
   async chatOnce(input?: TurnInput, options: ChatOnceOptions = {}): Promise<ChatResult> {
     const stream = options.continuation
       ? this.resumeContinuation(input, options, "once")
-      : await this.beginTurn(await this.threadFor(options), requireInput(input), options.turnOverrides, {
+      : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
           mode: "once",
           collectItems: true,
           bufferSize: 0,
@@ -452,7 +452,7 @@ export class CodexClient {
   async *chat(input?: TurnInput, options: ChatOnceOptions = {}): AsyncGenerator<ConversationStep> {
     const stream = options.continuation
       ? this.resumeContinuation(input, options, "stream")
-      : await this.beginTurn(await this.threadFor(options), requireInput(input), options.turnOverrides, {
+      : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
           mode: "stream",
           bufferSize: this.turnBufferSize,
           queueOnly: STEP_EVENTS,
@@ -577,16 +577,21 @@ export class CodexClient {
     }
   }
 
-  private async threadFor(options: ChatOnceOptions): Promise<string> {
+  /** Validates the input before anything is sent, then picks (or starts) the thread. */
+  private async threadAndInput(
+    input: TurnInput | undefined,
+    options: ChatOnceOptions,
+  ): Promise<[string, UserInput[]]> {
+    const items = requireInput(input);
     if (options.threadId !== undefined) {
       if (options.threadConfig !== undefined) {
         throw new TypeError(
           "Pass either threadId (an existing thread) or threadConfig (a new thread), not both.",
         );
       }
-      return options.threadId;
+      return [options.threadId, items];
     }
-    return (await this.startThread(options.threadConfig)).threadId;
+    return [(await this.startThread(options.threadConfig)).threadId, items];
   }
 
   private async beginTurn(

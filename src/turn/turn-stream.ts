@@ -294,15 +294,13 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
     if (turn?.status === "failed") throw turnFailedError(this.threadId, turn);
   }
 
-  /** Interrupts a running turn (best effort) and releases the stream. */
+  /**
+   * Asks the server to interrupt a running turn and releases the stream at once. The interrupt is
+   * not awaited: a consumer that breaks out of a loop must not hang on a server that never answers.
+   */
   async abandon(): Promise<void> {
-    try {
-      if (!this.finished) await this.interrupt();
-    } catch {
-      // the connection may be gone; releasing is what matters here
-    } finally {
-      this.releaseOnce();
-    }
+    if (!this.finished) this.interruptFn().catch(() => {});
+    this.releaseOnce();
   }
 
   releaseOnce(): void {

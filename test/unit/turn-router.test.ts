@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CodexClient } from "../../src/client/client.js";
+import { CodexOverflowError, CodexTransportError } from "../../src/errors/index.js";
+import { createFakeServer, type FakeServer } from "../support/fake-server.js";
+
+async function connected(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
+  const { clientTransport, server } = createFakeServer();
+  const client = new CodexClient(clientTransport, options);
+  const init = client.initialize();
+  const req = await server.next((m) => m.method === "initialize");
+  await server.send({
+    id: req.id,
+    result: { userAgent: "f", codexHome: "/h", platformFamily: "unix", platformOs: "linux" },
+  });
+  await init;
+  return { client, server };
+}
+
+const turnCompleted = (threadId: string, turnId: string, status = "completed") => ({
+  method: "turn/completed",
+  params: { threadId, turn: { id: turnId, items: [], status, error: null } },
+});
+const agentItem = (threadId: string, turnId: string, id: string, text: string) => ({
+  method: "item/completed",
+  params: { threadId, turnId, item: { type: "agentMessage", id, text }, completedAtMs: 0 },
+});
+
+async function answerTurnStart(server: FakeServer, turnId: string, before: unknown[] = []) {
+  const req = await server.next((m) => m.method === "turn/start");
+  for (const n of before) await server.send(n);
+  await server.send({
+    id: req.id,
+    result: { turn: { id: turnId, items: [], status: "inProgress", error: null } },
+  });
+  return req;
+}
+
+describe("turn routing (in-memory server)", () => {
+  it("events that arrive before the turn/start response are delivered, and other turns' events are not", async () => {
+    const { client, server } = await connected();
+    const result = client.chatOnce("hi", { threadId: "T1" });
+    const req = await answerTurnStart(server, "U1", [
+      agentItem("T1", "U1", "m1", "early bird"),
+      agentItem("T1", "OTHER", "m2", "not mine"),
+      agentItem("T2", "U1", "m3", "other thread"),
+    ]);
+    assert.deepEqual((req.params as { input: unknown }).input, [
+      { type: "text", text: "hi", text_elements: [] },
+    ]);
+    await server.send(turnCompleted("T1", "U1"));
+    const r = await result;
+    assert.equal(r.finalText, "early bird");
+    assert.deepEqual(
+      r.items.map((i) => ("id" in i ? i.id : "")),
+      ["m1"],
+    );
+    await client.close();
+  });
+
+  it("a stream consumer that falls behind gets CodexOverflowError, not silent loss", async () => {
+    const { client, server } = await connected({ turnBufferSize: 4 });
+    const streamP = client.streamTurn("T", "go");
+    await answerTurnStart(server, "U");
+    const stream = await streamP;
+    for (let i = 0; i < 10; i++) {
+      await server.send({
+        method: "item/agentMessage/delta",
+        params: { threadId: "T", turnId: "U", itemId: "m", delta: "x" },
+      });
+    }
+    await new Promise((r) => setTimeout(r, 10));
+    let read = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const _ of stream) read++;
+      })(),
+      CodexOverflowError,
+    );
+    assert.equal(read, 4);
+    await client.close();
+  });
+
+  it("closing the client ends a running turn's stream with CodexTransportError", async () => {
+    const { client, server } = await connected();
+    const p = client.chatOnce("hi", { threadId: "T" });
+    await answerTurnStart(server, "U");
+    await new Promise((r) => setTimeout(r, 5));
+    await client.close();
+    await assert.rejects(p, CodexTransportError);
+  });
+
+  it("a failed turn rejects chatOnce with CodexTurnFailedError carrying codexErrorInfo", async () => {
+    const { client, server } = await connected();
+    const p = client.chatOnce("hi", { threadId: "T" });
+    await answerTurnStart(server, "U");
+    await server.send({
+      method: "turn/completed",
+      params: {
+        threadId: "T",
+        turn: {
+          id: "U",
+          items: [],
+          status: "failed",
+          error: { message: "boom", codexErrorInfo: "internalServerError", additionalDetails: null },
+        },
+      },
+    });
+    await assert.rejects(p, (e: unknown) => {
+      assert.ok(e instanceof Error && e.name === "CodexTurnFailedError");
+      assert.match(e.message, /boom/);
+      assert.equal((e as unknown as { codexErrorInfo: unknown }).codexErrorInfo, "internalServerError");
+      return true;
+    });
+    await client.close();
+  });
+
+  it("finalText falls back to thread/read when no agentMessage item arrived live", async () => {
+    const { client, server } = await connected();
+    const p = client.chatOnce("hi", { threadId: "T" });
+    await answerTurnStart(server, "U");
+    await server.send(turnCompleted("T", "U"));
+    const read = await server.next((m) => m.method === "thread/read");
+    assert.deepEqual(read.params, { threadId: "T", includeTurns: true });
+    await server.send({
+      id: read.id,
+      result: {
+        thread: {
+          id: "T",
+          turns: [{ id: "U", items: [{ type: "agentMessage", id: "m9", text: "from read" }] }],
+        },
+      },
+    });
+    const r = await p;
+    assert.equal(r.finalText, "from read");
+    assert.equal(r.completionSource, "thread/read");
+    assert.equal(r.assistantItemId, "m9");
+    await client.close();
+  });
+
+  it("continuations cannot be combined with input or thread options", async () => {
+    const { client } = await connected();
+    const continuation = { threadId: "T", turnId: "U", cursor: 0, mode: "once" as const };
+    await assert.rejects(client.chatOnce("x", { continuation }), /cannot be combined with input/);
+    await assert.rejects(client.chatOnce(undefined, { continuation, threadId: "T" }), /threadId/);
+    await assert.rejects(client.chatOnce(undefined, { continuation }), /not tracked/);
+    await assert.rejects(client.chatOnce(undefined, {}), /needs input/);
+    await client.close();
+  });
+});
