@@ -40,7 +40,12 @@ import {
   type TurnOverrides,
 } from "../conversation/config.js";
 import { ThreadHandle } from "../conversation/thread-handle.js";
-import { CodexError, CodexTurnInactiveError, type TurnContinuation } from "../errors/index.js";
+import {
+  CodexError,
+  CodexProtocolError,
+  CodexTurnInactiveError,
+  type TurnContinuation,
+} from "../errors/index.js";
 import type { UserInput } from "../protocol/generated/v2/UserInput.js";
 import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartParams.js";
 import type { CommandExecParams } from "../protocol/generated/v2/CommandExecParams.js";
@@ -225,7 +230,11 @@ export class CodexClient {
     if (method === "initialize")
       return (await this.initialize(params as Partial<InitializeParams>)) as ClientRequestResult<M>;
     await this.initialize();
-    return (await this.connection.request(method, params, options)) as ClientRequestResult<M>;
+    try {
+      return (await this.connection.request(method, params, options)) as ClientRequestResult<M>;
+    } catch (error) {
+      throw withExperimentalHint(error);
+    }
   }
 
   /** Escape hatch for methods the pinned schema does not know. Result is `unknown`. */
@@ -691,6 +700,16 @@ function requireInput(input: TurnInput | undefined): UserInput[] {
     );
   }
   return toUserInput(input);
+}
+
+/** The server refuses experimental methods unless the client opted in: say how to. */
+function withExperimentalHint(error: unknown): unknown {
+  if (!(error instanceof CodexProtocolError) || !/requires experimentalApi/i.test(error.message))
+    return error;
+  return new CodexProtocolError(
+    `${error.message}. Create the client with { experimentalApi: true } to use experimental methods.`,
+    { code: error.code, data: error.data, method: error.method, cause: error },
+  );
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

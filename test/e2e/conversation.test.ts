@@ -106,6 +106,73 @@ describe("conversations against the real app-server", () => {
     assert.equal((await thread.chatOnce("again")).finalText, "after interrupt");
   });
 
+  it("breaking out of chat() interrupts the running turn", async () => {
+    modelServer.enqueue(model.exec("echo first"), model.say("too late", { delayBeforeCompletedMs: 30_000 }));
+    const thread = await client.startThread({
+      cwd: home.workspace,
+      approvalPolicy: "never",
+      sandbox: "workspace-write",
+    });
+    const statuses: string[] = [];
+    const off = client.on("turn/completed", (p) => {
+      if (p.threadId === thread.threadId) statuses.push(p.turn.status);
+    });
+    for await (const step of thread.chat("go")) {
+      if (step.stepType === "exec") break;
+    }
+    const t0 = Date.now();
+    while (statuses.length === 0 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    off();
+    assert.deepEqual(statuses, ["interrupted"]);
+    // The interrupt may land before the second model call: its scripted reply is then never asked for.
+    modelServer.reset();
+  });
+
+  it("steerTurn adds input to the running turn; updateDefaults without the opt-in says how to opt in", async () => {
+    modelServer.enqueue(
+      model.say("working on it", { delayBeforeCompletedMs: 1500 }),
+      model.say("steered answer"),
+    );
+    const thread = await client.startThread({ cwd: home.workspace });
+    const turn = await thread.streamTurn("start something");
+    await modelServer.waitForModelRequests(1);
+    const steered = await client.steerTurn({
+      threadId: thread.threadId,
+      expectedTurnId: turn.turnId,
+      input: "also mention bananas",
+    });
+    assert.equal(steered.turnId, turn.turnId);
+    const result = await turn.done();
+    assert.equal(result.status, "completed");
+    assert.equal(result.finalText, "steered answer");
+    assert.match(JSON.stringify(modelServer.modelRequests.at(-1)?.body), /also mention bananas/);
+
+    // thread/settings/update is experimental on 0.169: without the opt-in the error says how to opt in.
+    await assert.rejects(thread.updateDefaults({ model: "gpt-5.4" }), /experimentalApi: true/);
+  });
+
+  it("updateDefaults changes the model of later turns (experimentalApi client)", async () => {
+    await using experimental = CodexClient.connectStdio({
+      env: home.env,
+      cwd: home.workspace,
+      experimentalApi: true,
+    });
+    const thread = await experimental.startThread({ cwd: home.workspace });
+    await thread.updateDefaults({ model: "gpt-5.4" });
+    assert.equal(thread.defaults.model, "gpt-5.4");
+    modelServer.enqueue(model.say("ok"));
+    await thread.chatOnce("which model?");
+    assert.equal((modelServer.modelRequests.at(-1)?.body as { model?: string }).model, "gpt-5.4");
+  });
+
+  it("listModels, readConfig and readConfigRequirements answer", async () => {
+    const models = await client.listModels();
+    assert.ok(models.data.length > 0);
+    const config = await client.readConfig();
+    assert.equal((config.config as { model_provider?: string }).model_provider, "mock_provider");
+    await client.readConfigRequirements();
+  });
+
   it("inactivity timeout → continuation → resume completes with the right final text", async () => {
     modelServer.enqueue(model.say("worth the wait", { delayBeforeCompletedMs: 1500 }));
     const thread = await client.startThread({ cwd: home.workspace });
