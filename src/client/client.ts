@@ -1,6 +1,5 @@
 import os from "node:os";
 import path from "node:path";
-import type { CodexTransportError } from "../errors/index.js";
 import { sdkPackageInfo } from "../internal/package-info.js";
 import type { InitializeParams } from "../protocol/generated/InitializeParams.js";
 import type { InitializeResponse } from "../protocol/generated/InitializeResponse.js";
@@ -44,6 +43,7 @@ import {
   CodexError,
   CodexProtocolError,
   CodexTurnInactiveError,
+  type CodexTransportError,
   type TurnContinuation,
 } from "../errors/index.js";
 import type { UserInput } from "../protocol/generated/v2/UserInput.js";

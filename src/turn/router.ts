@@ -102,13 +102,14 @@ export class TurnRouter {
     const ids = turnOf(params);
     if (!ids) return;
     const stream = this.streams.get(key(ids.threadId, ids.turnId));
-    const event = { method, params } as TurnEvent;
     if (stream) {
-      stream.push(event);
+      stream.push({ method, params } as TurnEvent);
       return;
     }
+    // Events of turns nobody reads are not copied anywhere (they still reach client.on listeners).
     const waiting = this.pending.get(ids.threadId);
     if (waiting) {
+      const event = { method, params } as TurnEvent;
       for (const entry of waiting) {
         if (entry.events.length < PENDING_START_BUFFER) entry.events.push(event);
       }
