@@ -17,7 +17,7 @@ export class LineDecoder {
   ) {}
 
   push(chunk: Buffer): void {
-    let text = this.decoder.write(chunk);
+    const text = this.decoder.write(chunk);
     let start = 0;
     let nl = text.indexOf("\n");
     if (nl === -1) {
@@ -36,7 +36,6 @@ export class LineDecoder {
       nl = text.indexOf("\n", start);
     }
     if (start < text.length) this.accumulate(text.slice(start));
-    text = "";
   }
 
   /** Flushes a final line that had no trailing newline (stream ended). */

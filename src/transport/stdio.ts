@@ -39,6 +39,7 @@ export class StdioTransport implements Transport {
   private exited: Promise<void> | undefined;
   private closing = false;
   private closedFired = false;
+  private afterClose: (() => void) | undefined;
 
   constructor(private readonly options: StdioTransportOptions) {
     this.stderr = new StderrTail(options.stderrTailBytes);
@@ -160,10 +161,16 @@ export class StdioTransport implements Transport {
       await this.exited;
       clearTimeout(killer);
     }
-    await new Promise<void>((resolve) => {
-      if (this.closedFired) resolve();
-      else setTimeout(resolve, 150);
-    });
+    // After exit, 'close' (pipes drained) or the 100 ms fallback fires onclose; don't wait longer.
+    if (!this.closedFired) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 150);
+        this.afterClose = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     this.fireClose();
   }
 
@@ -181,6 +188,7 @@ export class StdioTransport implements Transport {
   private fireClose(): void {
     if (this.closedFired) return;
     this.closedFired = true;
+    this.afterClose?.();
     const child = this.child;
     child?.stdout.removeAllListeners("data");
     child?.stderr.removeAllListeners("data");
