@@ -466,14 +466,11 @@ export class CodexClient {
           bufferSize: this.turnBufferSize,
           queueOnly: STEP_EVENTS,
         });
-    const signal = options.signal;
-    const onAbort = () => void stream.interrupt().catch(() => {});
-    signal?.addEventListener("abort", onAbort, { once: true });
-    if (signal?.aborted) onAbort();
+    const detach = stream.interruptOnAbort(options.signal);
     try {
       yield* stream.steps(options.inactivityTimeoutMs ?? this.inactivityTimeoutMs);
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      detach();
     }
   }
 
@@ -486,18 +483,7 @@ export class CodexClient {
       mode: "stream",
       bufferSize: options.bufferSize ?? this.turnBufferSize,
     });
-    const signal = options.signal;
-    if (signal) {
-      const onAbort = () => void stream.interrupt().catch(() => {});
-      if (signal.aborted) onAbort();
-      else {
-        signal.addEventListener("abort", onAbort, { once: true });
-        void stream.done().then(
-          () => signal.removeEventListener("abort", onAbort),
-          () => signal.removeEventListener("abort", onAbort),
-        );
-      }
-    }
+    stream.interruptOnAbort(options.signal);
     return stream;
   }
 

@@ -201,17 +201,29 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
     inactivityTimeoutMs: number | undefined,
     signal?: AbortSignal,
   ): Promise<TurnResult> {
-    if (!this.finished && signal) {
-      const onAbort = () => void this.interruptFn().catch(() => {});
-      if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
-      try {
-        return await this.waitWithIdleTimeout(inactivityTimeoutMs, () => this.completion);
-      } finally {
-        signal.removeEventListener("abort", onAbort);
-      }
+    const detach = this.interruptOnAbort(signal);
+    try {
+      return await this.waitWithIdleTimeout(inactivityTimeoutMs, () => this.completion);
+    } finally {
+      detach();
     }
-    return this.waitWithIdleTimeout(inactivityTimeoutMs, () => this.completion);
+  }
+
+  /**
+   * Sends `turn/interrupt` when `signal` aborts (at once if it already has). Returns the function
+   * that detaches the listener; it also detaches itself when the turn ends.
+   */
+  interruptOnAbort(signal: AbortSignal | undefined): () => void {
+    if (!signal || this.finished) return () => {};
+    const onAbort = () => void this.interruptFn().catch(() => {});
+    if (signal.aborted) {
+      onAbort();
+      return () => {};
+    }
+    signal.addEventListener("abort", onAbort, { once: true });
+    const detach = () => signal.removeEventListener("abort", onAbort);
+    this.completion.then(detach, detach);
+    return detach;
   }
 
   /** Reads the next queued event, with the same inactivity rule. `undefined` at the end. */
