@@ -29,7 +29,7 @@ export class CodexTransportError extends CodexError {
   override name = "CodexTransportError";
   /** Set when the transport was a child process that exited. */
   readonly exit: ProcessExitInfo | undefined;
-  constructor(message: string, options?: { cause?: unknown; exit?: ProcessExitInfo }) {
+  constructor(message: string, options?: { cause?: unknown; exit?: ProcessExitInfo | undefined }) {
     super(message, options);
     this.exit = options?.exit;
   }

@@ -520,7 +520,7 @@ export class RpcConnection {
         error
           ? new CodexTransportError(`"${entry.method}" failed: ${error.message}`, {
               cause: error,
-              ...(error.exit ? { exit: error.exit } : {}),
+              exit: error.exit,
             })
           : rejection,
       );
@@ -552,7 +552,7 @@ export class RpcConnection {
     return this.closeError
       ? new CodexTransportError(this.closeError.message, {
           cause: this.closeError,
-          ...(this.closeError.exit ? { exit: this.closeError.exit } : {}),
+          exit: this.closeError.exit,
         })
       : new CodexTransportError("The connection is closed.");
   }

@@ -177,7 +177,7 @@ export class StdioTransport implements Transport {
   private closedError(message: string, cause?: unknown): CodexTransportError {
     const exit = this.exitDetails();
     const suffix = exit ? ` ${describeExit(exit)}` : "";
-    return new CodexTransportError(message + suffix, exit ? { cause, exit } : { cause });
+    return new CodexTransportError(message + suffix, { cause, exit });
   }
 
   private exitDetails(): ProcessExitInfo | undefined {
@@ -201,7 +201,7 @@ export class StdioTransport implements Transport {
       new CodexTransportError(
         `The app-server process exited unexpectedly. ${exit ? describeExit(exit) : ""}`,
         {
-          ...(exit ? { exit } : {}),
+          exit,
         },
       ),
     );
