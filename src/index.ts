@@ -1,5 +1,6 @@
 // Public entry point of codex-app-server-sdk. The folders mirror the layers:
-// transport/ (bytes ↔ messages) → rpc/ (ids, timeouts, dispatch) → client/ (handshake, typed methods).
+// transport/ (bytes ↔ messages) → rpc/ (ids, timeouts, dispatch) → client/ (handshake, typed methods)
+// → conversation/ + turn/ (threads, turns, steps) and approvals/ + server-requests/ (what the agent may do).
 export { CodexClient, defaultControlSocketPath } from "./client/client.js";
 export type { RequestArgs, ServerRequestHandlerFor } from "./client/client.js";
 export type {
@@ -50,7 +51,31 @@ export { TurnStream } from "./turn/turn-stream.js";
 export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn/turn-stream.js";
 export type { ConversationStep, StepType } from "./turn/steps.js";
 
-export { RpcConnection } from "./rpc/connection.js";
+export { CommandApprovalRequest, FileChangeApprovalRequest } from "./approvals/requests.js";
+export type {
+  ApprovalRequest,
+  ApprovalHandler,
+  ApprovalDecider,
+  ApprovalDecisionRecord,
+} from "./approvals/requests.js";
+export {
+  CommandApprovalWithExecpolicyAmendment,
+  CommandApprovalWithNetworkPolicyAmendment,
+} from "./approvals/decisions.js";
+export type { ApprovalDecision, SimpleApprovalDecision } from "./approvals/decisions.js";
+export { approvalRules } from "./approvals/rules.js";
+export type { ApprovalRulesOptions } from "./approvals/rules.js";
+export type { ApproveOptions } from "./approvals/broker.js";
+export type {
+  HookContext,
+  PermissionsHandler,
+  UserInputHandler,
+  ElicitationHandler,
+  ElicitationReply,
+  DynamicToolHandler,
+} from "./server-requests/hooks.js";
+
+export { RpcConnection, NO_REPLY } from "./rpc/connection.js";
 export type {
   RequestOptions,
   RpcConnectionOptions,

@@ -50,6 +50,16 @@ import type { UserInput } from "../protocol/generated/v2/UserInput.js";
 import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartParams.js";
 import type { CommandExecParams } from "../protocol/generated/v2/CommandExecParams.js";
 import { TurnRouter } from "../turn/router.js";
+import { ApprovalBroker, type ApproveOptions } from "../approvals/broker.js";
+import type { ApprovalDecision } from "../approvals/decisions.js";
+import type { ApprovalDecisionRecord, ApprovalHandler, ApprovalRequest } from "../approvals/requests.js";
+import {
+  ServerRequestHooks,
+  type DynamicToolHandler,
+  type ElicitationHandler,
+  type PermissionsHandler,
+  type UserInputHandler,
+} from "../server-requests/hooks.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
 import type { TurnStream, TurnStreamMode } from "../turn/turn-stream.js";
 import type {
@@ -95,6 +105,8 @@ export class CodexClient {
   private router_: TurnRouter | undefined;
   private readonly inactivityTimeoutMs: number | undefined;
   private readonly turnBufferSize: number;
+  private readonly approvals: ApprovalBroker;
+  private readonly hooks: ServerRequestHooks;
 
   /** Wraps an existing transport (e.g. an in-memory pair in tests). */
   constructor(transport: Transport, options: ClientOptions = {}) {
@@ -111,6 +123,11 @@ export class CodexClient {
       overloadRetry: options.overloadRetry,
       notificationBufferSize: options.notificationBufferSize,
     });
+    this.approvals = new ApprovalBroker(this.connection, {
+      approvalTimeoutMs: options.approvalTimeoutMs,
+      approvalBufferSize: options.approvalBufferSize,
+    });
+    this.hooks = new ServerRequestHooks(this.connection, { timeoutMs: options.approvalTimeoutMs });
   }
 
   /**
@@ -265,7 +282,8 @@ export class CodexClient {
   }
 
   /**
-   * Registers the handler of a server→client request method. Methods with no handler are
+   * Registers the raw handler of a server→client request method, replacing the SDK's own handling
+   * of it (approvals, hooks and their safe defaults). Methods with no handler and no default are
    * answered with JSON-RPC -32601. Returns a function that unregisters it.
    */
   handleRequest<M extends ServerRequestMethod>(method: M, handler: ServerRequestHandlerFor<M>): () => void {
@@ -283,6 +301,105 @@ export class CodexClient {
   /** Called once when the connection closes; `error` set if it failed. Returns an unsubscribe function. */
   onClose(listener: (error?: CodexTransportError) => void): () => void {
     return this.connection.onClose(listener);
+  }
+
+  // ---------------------------------------------------------------- approvals and server requests
+
+  /**
+   * Sets the handler that answers every command and file-change approval (callback mode), or
+   * removes it with `null`. A handler that throws, answers an invalid decision or exceeds
+   * `approvalTimeoutMs` gets `decline` sent, and the error goes to `onError`.
+   *
+   * @example
+   * ```ts
+   * client.setApprovalHandler(async (req) => {
+   *   if (req.type === "fileChange") return req.changes.every((c) => c.path.startsWith(repo)) ? "accept" : "decline";
+   *   return req.command?.includes("npm test") ? "acceptForSession" : "decline";
+   * });
+   * ```
+   */
+  setApprovalHandler(handler: ApprovalHandler | null): void {
+    this.approvals.setHandler(handler);
+  }
+
+  /**
+   * Approval requests as an async iterable (stream mode): requests pending now, then each new one.
+   * While an iterator is open and no handler is set, requests wait for `respondApproval` (bounded by
+   * `approvalTimeoutMs`); with neither, they are declined at once. With a handler set, the stream
+   * only observes. Breaking out of the loop, or `signal`, closes it.
+   *
+   * @example
+   * ```ts
+   * for await (const req of client.approvalRequests({ signal })) {
+   *   if (req.type === "commandExecution") client.approveApproval(req, { forSession: true });
+   *   else client.declineApproval(req);
+   * }
+   * ```
+   */
+  approvalRequests(
+    options: { bufferSize?: number; signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<ApprovalRequest> {
+    return this.approvals.requests(options);
+  }
+
+  /**
+   * Answers a pending approval request. Throws `TypeError` for a decision the request cannot take
+   * and `CodexProtocolError("approval request is no longer pending")` for a request already
+   * answered, resolved by the server, whose turn ended, or whose client closed.
+   */
+  respondApproval(request: ApprovalRequest, decision: ApprovalDecision): void {
+    this.approvals.respond(request, decision);
+  }
+
+  /** Accepts: once, for the session (`forSession`), or with a command-prefix rule (`execpolicyAmendment`). */
+  approveApproval(request: ApprovalRequest, options: ApproveOptions = {}): void {
+    this.approvals.approve(request, options);
+  }
+
+  /** Declines: the item is not run or applied, and the turn goes on. */
+  declineApproval(request: ApprovalRequest): void {
+    this.approvals.respond(request, "decline");
+  }
+
+  /** Declines and cancels the turn. */
+  cancelApproval(request: ApprovalRequest): void {
+    this.approvals.respond(request, "cancel");
+  }
+
+  /** The approval requests still waiting for an answer. */
+  pendingApprovals(): ApprovalRequest[] {
+    return this.approvals.pendingRequests();
+  }
+
+  /** Called for every answered approval with the decision, who decided and the latency. */
+  onApprovalDecided(listener: (record: ApprovalDecisionRecord) => void): () => void {
+    return this.approvals.onDecided(listener);
+  }
+
+  /**
+   * Answers `item/permissions/requestApproval` with the granted subset and its scope; `null`
+   * restores the default, which grants nothing. A grant beyond the request is refused.
+   */
+  setPermissionsHandler(handler: PermissionsHandler | null): void {
+    this.hooks.set("item/permissions/requestApproval", handler);
+  }
+
+  /** Answers `item/tool/requestUserInput`; the default sends no answers. */
+  setUserInputHandler(handler: UserInputHandler | null): void {
+    this.hooks.set("item/tool/requestUserInput", handler);
+  }
+
+  /** Answers `mcpServer/elicitation/request`; the default declines. */
+  setElicitationHandler(handler: ElicitationHandler | null): void {
+    this.hooks.set("mcpServer/elicitation/request", handler);
+  }
+
+  /**
+   * Runs a dynamic tool (`item/tool/call`) declared in `thread/start`'s `dynamicTools`. Calls of
+   * unregistered tools get a failed result saying the tool is not available. Returns an unregister function.
+   */
+  registerTool(name: string, handler: DynamicToolHandler, options: { namespace?: string } = {}): () => void {
+    return this.hooks.registerTool(name, handler, options);
   }
 
   // ---------------------------------------------------------------- threads

@@ -18,6 +18,14 @@ export interface ClientOptions {
   inactivityTimeoutMs?: number | undefined;
   /** Events a turn stream buffers for a slow consumer before `CodexOverflowError`. Default 10 000. */
   turnBufferSize?: number | undefined;
+  /**
+   * How long an approval handler, a stream-mode caller or a server-request hook may take to answer
+   * before the SDK sends the safe default (`decline`, no permissions…). A timeout never grants.
+   * Default: no limit; the request still ends with its turn or the connection.
+   */
+  approvalTimeoutMs?: number | undefined;
+  /** Default capacity of `approvalRequests()` iterators. Default 1000. */
+  approvalBufferSize?: number | undefined;
   /** Other initialize capabilities, merged over the defaults. */
   capabilities?: Partial<InitializeCapabilities> | undefined;
 }

@@ -37,6 +37,12 @@ export interface ServerRequestContext {
 }
 
 export type ServerRequestHandler = (params: unknown, context: ServerRequestContext) => unknown;
+
+/**
+ * A server-request handler that resolves to this sends no reply: the request stopped being pending
+ * on the server's side (it said so, or the turn ended), so there is nobody left to answer.
+ */
+export const NO_REPLY: unique symbol = Symbol("codex.noReply");
 export type NotificationListener = (params: unknown, method: string) => void;
 
 /** Options of {@link RpcConnection}. */
@@ -76,6 +82,7 @@ export class RpcConnection {
   private nextId = 1;
   private readonly pending = new Map<RequestId, Pending>();
   private readonly requestHandlers = new Map<string, ServerRequestHandler>();
+  private readonly fallbackHandlers = new Map<string, ServerRequestHandler>();
   private readonly notificationListeners = new Map<string, Set<NotificationListener>>();
   private readonly anyNotificationListeners = new Set<NotificationListener>();
   private readonly errorListeners = new Set<(error: Error) => void>();
@@ -184,6 +191,15 @@ export class RpcConnection {
     return () => {
       if (this.requestHandlers.get(method) === handler) this.requestHandlers.delete(method);
     };
+  }
+
+  /**
+   * Installs the handler used for `method` while no handler is registered with `onRequest`: the
+   * layers above put their safe defaults here, and a user's own handler overrides them.
+   */
+  setFallbackHandler(method: string, handler: ServerRequestHandler | undefined): void {
+    if (handler) this.fallbackHandlers.set(method, handler);
+    else this.fallbackHandlers.delete(method);
   }
 
   /** Subscribes to one notification method. Returns an unsubscribe function. */
@@ -405,7 +421,7 @@ export class RpcConnection {
   }
 
   private handleServerRequest(request: RpcRequest): void {
-    const handler = this.requestHandlers.get(request.method);
+    const handler = this.requestHandlers.get(request.method) ?? this.fallbackHandlers.get(request.method);
     if (!handler) {
       this.reply(request.id, undefined, {
         code: RpcErrorCode.MethodNotFound,
@@ -454,6 +470,7 @@ export class RpcConnection {
     if (this.inflightServerRequests.get(request.id) === controller)
       this.inflightServerRequests.delete(request.id);
     if (this.state_ !== "open") return;
+    if (error === undefined && value === NO_REPLY) return;
     if (error === undefined) {
       this.reply(request.id, value === undefined ? null : value, undefined);
       return;
@@ -491,7 +508,8 @@ export class RpcConnection {
     });
   }
 
-  private reportError(error: Error): void {
+  /** Delivers an error to the `onError` listeners (used by the layers above for what they absorb). */
+  reportError(error: Error): void {
     for (const listener of this.errorListeners) {
       try {
         listener(error);
@@ -537,6 +555,7 @@ export class RpcConnection {
       }
     }
     this.requestHandlers.clear();
+    this.fallbackHandlers.clear();
     this.notificationListeners.clear();
     this.anyNotificationListeners.clear();
     this.errorListeners.clear();

@@ -1,0 +1,383 @@
+import type { CodexTransportError } from "../errors/index.js";
+import { CodexError, CodexProtocolError } from "../errors/index.js";
+import type { CommandExecutionRequestApprovalParams } from "../protocol/generated/v2/CommandExecutionRequestApprovalParams.js";
+import type { FileChangeRequestApprovalParams } from "../protocol/generated/v2/FileChangeRequestApprovalParams.js";
+import type { FileUpdateChange } from "../protocol/generated/v2/FileUpdateChange.js";
+import { NO_REPLY, type RpcConnection, type ServerRequestContext } from "../rpc/connection.js";
+import type { RequestId } from "../rpc/messages.js";
+import { BoundedQueue } from "../streams/bounded-queue.js";
+import {
+  CommandApprovalWithExecpolicyAmendment,
+  commandDecisionToWire,
+  fileChangeDecisionToWire,
+  type ApprovalDecision,
+} from "./decisions.js";
+import {
+  CommandApprovalRequest,
+  FileChangeApprovalRequest,
+  type ApprovalDecider,
+  type ApprovalDecisionRecord,
+  type ApprovalHandler,
+  type ApprovalRequest,
+} from "./requests.js";
+import { isRulesHandler } from "./rules.js";
+
+export const COMMAND_APPROVAL_METHOD = "item/commandExecution/requestApproval";
+export const FILE_CHANGE_APPROVAL_METHOD = "item/fileChange/requestApproval";
+
+/** Most file-change items whose diffs are remembered while their approval may still come. */
+const TRACKED_FILE_CHANGES = 1024;
+
+/** Options of {@link ApprovalBroker}. */
+export interface ApprovalBrokerOptions {
+  /**
+   * How long a handler, or a stream-mode caller, may take to answer before the SDK sends
+   * `decline`. Default: no limit (the request still ends with its turn or the connection).
+   */
+  approvalTimeoutMs?: number | undefined;
+  /** Default capacity of `approvalRequests()` iterators. Default 1000. */
+  approvalBufferSize?: number | undefined;
+}
+
+/** Options of `approveApproval`. */
+export interface ApproveOptions {
+  /** Accept for the rest of the session (`acceptForSession`). */
+  forSession?: boolean | undefined;
+  /** Accept and allow commands starting with this prefix from now on (command approvals only). */
+  execpolicyAmendment?: readonly string[] | undefined;
+}
+
+interface Entry {
+  readonly request: ApprovalRequest;
+  readonly controller: AbortController;
+  readonly arrivedAt: number;
+  readonly reply: (value: unknown) => void;
+  /** Set when the approval handler owns the answer (the stream only observes). */
+  readonly byHandler: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+const key = (threadId: string, id: string) => `${threadId}\u0000${id}`;
+
+/**
+ * Turns the server's approval requests into {@link ApprovalRequest} objects and sees that each gets
+ * exactly one answer: from the handler (callback mode), from a caller reading `approvalRequests()`
+ * (stream mode), or `decline` when nobody is there to answer, the handler fails, or the timeout
+ * passes. Nothing here ever grants on its own.
+ */
+export class ApprovalBroker {
+  private handler: ApprovalHandler | null = null;
+  private readonly pending = new Map<RequestId, Entry>();
+  private readonly consumers = new Set<BoundedQueue<ApprovalRequest>>();
+  private readonly fileChanges = new Map<string, { turnId: string; changes: FileUpdateChange[] }>();
+  private readonly decidedListeners = new Set<(record: ApprovalDecisionRecord) => void>();
+  private readonly timeoutMs: number | undefined;
+  private readonly bufferSize: number;
+  /** Per-consumer clean-up (the AbortSignal listener), run when it detaches. */
+  private readonly detachHooks = new WeakMap<BoundedQueue<ApprovalRequest>, () => void>();
+  private isClosed = false;
+  private closeError: CodexTransportError | undefined;
+
+  constructor(
+    private readonly connection: RpcConnection,
+    options: ApprovalBrokerOptions = {},
+  ) {
+    const t = options.approvalTimeoutMs;
+    if (t !== undefined && !(t > 0)) {
+      throw new RangeError(`approvalTimeoutMs must be a positive number of milliseconds, got ${t}.`);
+    }
+    this.timeoutMs = t;
+    this.bufferSize = options.approvalBufferSize ?? 1000;
+    connection.setFallbackHandler(COMMAND_APPROVAL_METHOD, (params, ctx) =>
+      this.receive(
+        ctx,
+        (signal) =>
+          new CommandApprovalRequest(ctx.id, params as CommandExecutionRequestApprovalParams, signal),
+      ),
+    );
+    connection.setFallbackHandler(FILE_CHANGE_APPROVAL_METHOD, (params, ctx) => {
+      const p = params as FileChangeRequestApprovalParams;
+      const changes = this.fileChanges.get(key(p.threadId, p.itemId))?.changes ?? [];
+      return this.receive(ctx, (signal) => new FileChangeApprovalRequest(ctx.id, p, changes, signal));
+    });
+    connection.onNotification("item/started", (params) => this.trackFileChange(params));
+    connection.onNotification("item/completed", (params) => this.forgetFileChange(params));
+    connection.onNotification("serverRequest/resolved", (params) => {
+      const id = (params as { requestId?: RequestId } | null)?.requestId;
+      const entry = id === undefined ? undefined : this.pending.get(id);
+      if (entry) this.expire(entry, "the server resolved it");
+    });
+    connection.onNotification("turn/completed", (params) => this.turnEnded(params));
+    connection.onClose((error) => this.shutDown(error));
+  }
+
+  /** Sets (or with `null` removes) the handler that answers every approval request. */
+  setHandler(handler: ApprovalHandler | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError("setApprovalHandler expects a function (request) => decision, or null.");
+    }
+    this.handler = handler;
+  }
+
+  /**
+   * Every approval request, pending ones first. While one of these iterators is open and no
+   * handler is set, requests wait for `respond()`; breaking out of the loop (or `signal`) closes it.
+   */
+  requests(
+    options: { bufferSize?: number; signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<ApprovalRequest> {
+    const queue: BoundedQueue<ApprovalRequest> = new BoundedQueue<ApprovalRequest>({
+      capacity: options.bufferSize ?? this.bufferSize,
+      overflowMessage: `More than ${options.bufferSize ?? this.bufferSize} approval requests were waiting to be read; read faster or raise bufferSize.`,
+      onReturn: () => this.detach(queue),
+    });
+    if (this.isClosed || this.connection.state === "closed") {
+      queue.end(this.closeError ?? this.connection.failure);
+      return queue;
+    }
+    const signal = options.signal;
+    if (signal?.aborted) {
+      queue.end();
+      return queue;
+    }
+    this.consumers.add(queue);
+    for (const entry of this.pending.values()) queue.push(entry.request);
+    if (signal) {
+      const onAbort = () => void queue.return();
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.detachHooks.set(queue, () => signal.removeEventListener("abort", onAbort));
+    }
+    return queue;
+  }
+
+  /** Requests still waiting for an answer. */
+  pendingRequests(): ApprovalRequest[] {
+    return [...this.pending.values()].map((e) => e.request);
+  }
+
+  /**
+   * Answers a pending request. Throws `TypeError` for a decision the request cannot take, and
+   * `CodexProtocolError` when the request is no longer pending (already answered, resolved, its
+   * turn ended, or the client closed).
+   */
+  respond(request: ApprovalRequest, decision: ApprovalDecision): void {
+    if (!(request instanceof CommandApprovalRequest || request instanceof FileChangeApprovalRequest)) {
+      throw new TypeError(
+        "respondApproval expects an ApprovalRequest received from approvalRequests() or the approval handler.",
+      );
+    }
+    const entry = this.pending.get(request.requestId);
+    if (!entry || entry.request !== request) {
+      throw new CodexProtocolError(
+        `approval request is no longer pending (server request ${JSON.stringify(request.requestId)}, ${request.type} on item ${request.itemId})`,
+        { method: request.type === "fileChange" ? FILE_CHANGE_APPROVAL_METHOD : COMMAND_APPROVAL_METHOD },
+      );
+    }
+    const why = request.invalidReason(decision);
+    if (why !== undefined) throw new TypeError(`Cannot answer a ${request.type} approval: ${why}`);
+    if (entry.byHandler) {
+      throw new CodexError(
+        "This approval request is answered by the handler set with setApprovalHandler(); approvalRequests() only observes it. Remove the handler (setApprovalHandler(null)) to answer requests yourself.",
+      );
+    }
+    this.settle(entry, decision, "stream");
+  }
+
+  /** `accept`, `acceptForSession` or an execpolicy amendment, from options. */
+  approve(request: ApprovalRequest, options: ApproveOptions = {}): void {
+    if (options.forSession && options.execpolicyAmendment !== undefined) {
+      throw new TypeError("approveApproval: pass forSession or execpolicyAmendment, not both.");
+    }
+    const decision: ApprovalDecision =
+      options.execpolicyAmendment !== undefined
+        ? new CommandApprovalWithExecpolicyAmendment(options.execpolicyAmendment)
+        : options.forSession
+          ? "acceptForSession"
+          : "accept";
+    this.respond(request, decision);
+  }
+
+  /** Subscribes to every answered request. Returns an unsubscribe function. */
+  onDecided(listener: (record: ApprovalDecisionRecord) => void): () => void {
+    this.decidedListeners.add(listener);
+    return () => this.decidedListeners.delete(listener);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private receive(
+    ctx: ServerRequestContext,
+    build: (signal: AbortSignal) => ApprovalRequest,
+  ): Promise<unknown> {
+    const controller = new AbortController();
+    const request = build(controller.signal);
+    const stale = this.pending.get(ctx.id);
+    if (stale) this.expire(stale, "the server reused its id");
+    return new Promise<unknown>((reply) => {
+      const handler = this.handler;
+      const entry: Entry = {
+        request,
+        controller,
+        arrivedAt: performance.now(),
+        reply,
+        byHandler: handler !== null,
+        timer: undefined,
+      };
+      this.pending.set(ctx.id, entry);
+      for (const queue of [...this.consumers]) {
+        if (!queue.push(request)) this.detach(queue);
+      }
+      if (this.pending.get(ctx.id) !== entry) return; // a detaching consumer already declined it
+      if (handler) {
+        this.armTimeout(entry);
+        this.runHandler(entry, handler);
+      } else if (this.consumers.size > 0) {
+        this.armTimeout(entry);
+      } else {
+        this.settle(entry, "decline", "auto");
+      }
+    });
+  }
+
+  private armTimeout(entry: Entry): void {
+    if (this.timeoutMs === undefined) return;
+    entry.timer = setTimeout(() => this.settle(entry, "decline", "timeout"), this.timeoutMs);
+  }
+
+  private runHandler(entry: Entry, handler: ApprovalHandler): void {
+    const decider: ApprovalDecider = isRulesHandler(handler) ? "rules" : "handler";
+    const fail = (error: Error) => {
+      if (this.pending.get(entry.request.requestId) !== entry) return;
+      this.connection.reportError(error);
+      this.settle(entry, "decline", decider, error);
+    };
+    let result: ApprovalDecision | Promise<ApprovalDecision>;
+    try {
+      result = handler(entry.request);
+    } catch (error) {
+      fail(new CodexError("The approval handler threw; the request was declined.", { cause: error }));
+      return;
+    }
+    const decide = (decision: ApprovalDecision) => {
+      if (this.pending.get(entry.request.requestId) !== entry) return;
+      const why = entry.request.invalidReason(decision);
+      if (why !== undefined) {
+        fail(
+          new TypeError(
+            `The approval handler answered a ${entry.request.type} approval wrongly, so it was declined: ${why}`,
+          ),
+        );
+        return;
+      }
+      this.settle(entry, decision, decider);
+    };
+    if (result instanceof Promise) {
+      result.then(decide, (error: unknown) =>
+        fail(new CodexError("The approval handler rejected; the request was declined.", { cause: error })),
+      );
+    } else {
+      decide(result);
+    }
+  }
+
+  /** Sends the decision, ends the request's pending state and tells the listeners. */
+  private settle(entry: Entry, decision: ApprovalDecision, decidedBy: ApprovalDecider, error?: Error): void {
+    const { request } = entry;
+    if (this.pending.get(request.requestId) !== entry) return;
+    this.pending.delete(request.requestId);
+    clearTimeout(entry.timer);
+    const wire =
+      request.type === "commandExecution"
+        ? commandDecisionToWire(decision)
+        : fileChangeDecisionToWire(decision);
+    entry.reply({ decision: wire });
+    entry.controller.abort(new CodexError(`Answered "${decidedBy}".`));
+    if (this.decidedListeners.size === 0) return;
+    const record: ApprovalDecisionRecord = {
+      request,
+      decision,
+      decidedBy,
+      latencyMs: performance.now() - entry.arrivedAt,
+      ...(error ? { error } : {}),
+    };
+    for (const listener of this.decidedListeners) {
+      try {
+        listener(record);
+      } catch (listenerError) {
+        this.connection.reportError(
+          new CodexError("An onApprovalDecided listener threw; the client goes on.", {
+            cause: listenerError,
+          }),
+        );
+      }
+    }
+  }
+
+  /** The request stopped being pending without an answer from us: no reply is sent. */
+  private expire(entry: Entry, why: string): void {
+    if (this.pending.get(entry.request.requestId) !== entry) return;
+    this.pending.delete(entry.request.requestId);
+    clearTimeout(entry.timer);
+    entry.reply(NO_REPLY);
+    entry.controller.abort(new CodexError(`No longer pending: ${why}.`));
+  }
+
+  private detach(queue: BoundedQueue<ApprovalRequest>): void {
+    if (!this.consumers.delete(queue)) return;
+    this.detachHooks.get(queue)?.();
+    this.detachHooks.delete(queue);
+    if (this.consumers.size > 0) return;
+    // Nobody is left to answer the requests that waited for a manual answer: decline them.
+    for (const entry of [...this.pending.values()]) {
+      if (!entry.byHandler) this.settle(entry, "decline", "auto");
+    }
+  }
+
+  private trackFileChange(params: unknown): void {
+    const p = params as {
+      threadId?: string;
+      turnId?: string;
+      item?: { type?: string; id?: string; changes?: FileUpdateChange[] };
+    };
+    const item = p.item;
+    if (item?.type !== "fileChange" || typeof p.threadId !== "string" || typeof item.id !== "string") return;
+    if (this.fileChanges.size >= TRACKED_FILE_CHANGES) {
+      const oldest = this.fileChanges.keys().next().value;
+      if (oldest !== undefined) this.fileChanges.delete(oldest);
+    }
+    this.fileChanges.set(key(p.threadId, item.id), { turnId: p.turnId ?? "", changes: item.changes ?? [] });
+  }
+
+  private forgetFileChange(params: unknown): void {
+    if (this.fileChanges.size === 0) return;
+    const p = params as { threadId?: string; item?: { type?: string; id?: string } };
+    if (p.item?.type === "fileChange" && typeof p.threadId === "string" && typeof p.item.id === "string")
+      this.fileChanges.delete(key(p.threadId, p.item.id));
+  }
+
+  private turnEnded(params: unknown): void {
+    const p = params as { threadId?: string; turn?: { id?: string } };
+    const threadId = p.threadId;
+    const turnId = p.turn?.id;
+    if (typeof threadId !== "string" || typeof turnId !== "string") return;
+    for (const entry of [...this.pending.values()]) {
+      if (entry.request.threadId === threadId && entry.request.turnId === turnId)
+        this.expire(entry, "its turn ended");
+    }
+    for (const [k, v] of this.fileChanges) {
+      if (v.turnId === turnId && k.startsWith(`${threadId}\u0000`)) this.fileChanges.delete(k);
+    }
+  }
+
+  private shutDown(error?: CodexTransportError): void {
+    this.isClosed = true;
+    this.closeError = error;
+    for (const entry of [...this.pending.values()]) this.expire(entry, "the connection closed");
+    for (const queue of this.consumers) {
+      this.detachHooks.get(queue)?.();
+      queue.end(error);
+    }
+    this.consumers.clear();
+    this.fileChanges.clear();
+  }
+}

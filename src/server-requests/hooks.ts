@@ -1,0 +1,281 @@
+import { CodexError } from "../errors/index.js";
+import type { ServerRequestMethod, ServerRequestParams, ServerRequestReply } from "../protocol/index.js";
+import type { JsonValue } from "../protocol/generated/serde_json/JsonValue.js";
+import type { DynamicToolCallParams } from "../protocol/generated/v2/DynamicToolCallParams.js";
+import type { DynamicToolCallResponse } from "../protocol/generated/v2/DynamicToolCallResponse.js";
+import type { GrantedPermissionProfile } from "../protocol/generated/v2/GrantedPermissionProfile.js";
+import type { RequestPermissionProfile } from "../protocol/generated/v2/RequestPermissionProfile.js";
+import { NO_REPLY, type RpcConnection, type ServerRequestContext } from "../rpc/connection.js";
+import type { RequestId } from "../rpc/messages.js";
+
+/** Passed to every typed server-request hook. */
+export interface HookContext {
+  /** The server's JSON-RPC id of the request. */
+  requestId: RequestId;
+  /** Aborted when the answer is no longer wanted: timeout, `serverRequest/resolved`, or close. */
+  signal: AbortSignal;
+}
+
+type Hook<M extends ServerRequestMethod> = (
+  params: ServerRequestParams<M>,
+  context: HookContext,
+) => ServerRequestReply<M> | Promise<ServerRequestReply<M>>;
+
+/** Answers `item/permissions/requestApproval`: the granted subset of what was asked, and its scope. */
+export type PermissionsHandler = Hook<"item/permissions/requestApproval">;
+/** Answers `item/tool/requestUserInput`: an answer per question id. */
+export type UserInputHandler = Hook<"item/tool/requestUserInput">;
+/** Answers `mcpServer/elicitation/request`. `content` and `_meta` may be left out (sent as null). */
+export type ElicitationHandler = (
+  params: ServerRequestParams<"mcpServer/elicitation/request">,
+  context: HookContext,
+) => ElicitationReply | Promise<ElicitationReply>;
+export interface ElicitationReply {
+  action: "accept" | "decline" | "cancel";
+  content?: JsonValue | null;
+  _meta?: JsonValue | null;
+}
+
+/**
+ * Runs one dynamic tool (`item/tool/call`). Return text (a successful result) or the full
+ * `{ contentItems, success }` reply.
+ */
+export type DynamicToolHandler = (
+  args: JsonValue,
+  call: DynamicToolCallParams & HookContext,
+) => string | DynamicToolCallResponse | Promise<string | DynamicToolCallResponse>;
+
+/** The methods with a typed hook and a safe default. */
+type GuardedMethod =
+  | "item/permissions/requestApproval"
+  | "item/tool/requestUserInput"
+  | "mcpServer/elicitation/request"
+  | "item/tool/call";
+
+interface Spec<M extends ServerRequestMethod> {
+  /** The reply when there is no hook, or it failed, timed out or answered something invalid. */
+  fallback(params: ServerRequestParams<M>): ServerRequestReply<M>;
+  /** The reply to send for what the hook returned, or why it cannot be sent. */
+  normalize(params: ServerRequestParams<M>, value: unknown): ServerRequestReply<M> | { invalid: string };
+}
+
+const DENIED_PERMISSIONS = (): ServerRequestReply<"item/permissions/requestApproval"> => ({
+  permissions: {},
+  scope: "turn",
+});
+
+const SPECS: { [M in GuardedMethod]: Spec<M> } = {
+  "item/permissions/requestApproval": {
+    fallback: DENIED_PERMISSIONS,
+    normalize(params, value) {
+      const v = value as Partial<ServerRequestReply<"item/permissions/requestApproval">> | null;
+      if (typeof v !== "object" || v === null || typeof v.permissions !== "object" || v.permissions === null)
+        return { invalid: "expected { permissions, scope }" };
+      if (v.scope !== "turn" && v.scope !== "session")
+        return { invalid: `scope must be "turn" or "session", got ${JSON.stringify(v.scope)}` };
+      const excess = grantExcess(params.permissions, v.permissions);
+      if (excess) return { invalid: `it grants more than was requested: ${excess}` };
+      return {
+        permissions: v.permissions,
+        scope: v.scope,
+        ...(v.strictAutoReview !== undefined ? { strictAutoReview: v.strictAutoReview } : {}),
+      };
+    },
+  },
+  "item/tool/requestUserInput": {
+    fallback: () => ({ answers: {} }),
+    normalize(params, value) {
+      const answers = (value as { answers?: unknown } | null)?.answers;
+      if (typeof answers !== "object" || answers === null || Array.isArray(answers))
+        return { invalid: "expected { answers: { [questionId]: { answers: string[] } } }" };
+      const ids = new Set(params.questions.map((q) => q.id));
+      for (const [id, answer] of Object.entries(answers as Record<string, unknown>)) {
+        if (!ids.has(id)) return { invalid: `no question has the id ${JSON.stringify(id)}` };
+        const list = (answer as { answers?: unknown } | null)?.answers;
+        if (!Array.isArray(list) || !list.every((a) => typeof a === "string"))
+          return { invalid: `the answer to ${JSON.stringify(id)} must be { answers: string[] }` };
+      }
+      return { answers: answers as ServerRequestReply<"item/tool/requestUserInput">["answers"] };
+    },
+  },
+  "mcpServer/elicitation/request": {
+    fallback: () => ({ action: "decline", content: null, _meta: null }),
+    normalize(_params, value) {
+      const v = value as Partial<ElicitationReply> | null;
+      if (v?.action !== "accept" && v?.action !== "decline" && v?.action !== "cancel")
+        return { invalid: 'expected { action: "accept" | "decline" | "cancel", content? }' };
+      return { action: v.action, content: v.content ?? null, _meta: v._meta ?? null };
+    },
+  },
+  "item/tool/call": {
+    fallback: (params) => ({
+      contentItems: [
+        {
+          type: "inputText",
+          text: `The tool ${JSON.stringify(toolName(params))} is not available in this client.`,
+        },
+      ],
+      success: false,
+    }),
+    normalize(_params, value) {
+      if (typeof value === "string")
+        return { contentItems: [{ type: "inputText", text: value }], success: true };
+      const v = value as Partial<DynamicToolCallResponse> | null;
+      if (!Array.isArray(v?.contentItems) || typeof v.success !== "boolean")
+        return { invalid: "expected a string or { contentItems, success }" };
+      return { contentItems: v.contentItems, success: v.success };
+    },
+  },
+};
+
+/** Replies to the legacy approval requests of older protocol versions: always "denied". */
+const LEGACY_DENIAL = "Denied by the SDK: register a handler with client.handleRequest() to answer it.";
+
+const toolName = (p: { namespace: string | null; tool: string }) =>
+  p.namespace ? `${p.namespace}/${p.tool}` : p.tool;
+
+/**
+ * The typed hooks of the server requests other than command and file-change approvals, each with
+ * a default that grants nothing: no permissions, no answers, `decline`, "tool not available", and
+ * "denied" for the legacy approvals. A hook that throws, times out or answers something the schema
+ * does not allow gets the default sent instead, and the error goes to `onError`.
+ */
+export class ServerRequestHooks {
+  private readonly hooks = new Map<GuardedMethod, (params: never, context: HookContext) => unknown>();
+  private readonly tools = new Map<string, DynamicToolHandler>();
+  private readonly inflight = new Map<RequestId, () => void>();
+
+  constructor(
+    private readonly connection: RpcConnection,
+    private readonly options: { timeoutMs?: number | undefined } = {},
+  ) {
+    for (const method of Object.keys(SPECS) as GuardedMethod[]) {
+      connection.setFallbackHandler(method, (params, ctx) => this.run(method, params as never, ctx));
+    }
+    connection.setFallbackHandler("execCommandApproval", () => ({
+      decision: { denied: { rejection: LEGACY_DENIAL } },
+    }));
+    connection.setFallbackHandler("applyPatchApproval", () => ({
+      decision: { denied: { rejection: LEGACY_DENIAL } },
+    }));
+    connection.onNotification("serverRequest/resolved", (params) => {
+      const id = (params as { requestId?: RequestId } | null)?.requestId;
+      if (id !== undefined) this.inflight.get(id)?.();
+    });
+  }
+
+  /** Sets or (with `null`) removes the hook of one guarded method. */
+  set(method: Exclude<GuardedMethod, "item/tool/call">, hook: ((...args: never[]) => unknown) | null): void {
+    if (hook !== null && typeof hook !== "function") {
+      throw new TypeError(`The hook for "${method}" must be a function or null.`);
+    }
+    if (hook === null) this.hooks.delete(method);
+    else this.hooks.set(method, hook as (params: never, context: HookContext) => unknown);
+  }
+
+  /** Registers a dynamic tool by name (and namespace). Returns a function that unregisters it. */
+  registerTool(name: string, handler: DynamicToolHandler, options: { namespace?: string } = {}): () => void {
+    if (typeof name !== "string" || name === "") throw new TypeError("registerTool needs a tool name.");
+    if (typeof handler !== "function")
+      throw new TypeError(`registerTool("${name}") needs a handler function.`);
+    const k = toolName({ namespace: options.namespace ?? null, tool: name });
+    if (this.tools.has(k))
+      throw new CodexError(`A handler for the tool "${k}" is already registered; dispose it first.`);
+    this.tools.set(k, handler);
+    return () => {
+      if (this.tools.get(k) === handler) this.tools.delete(k);
+    };
+  }
+
+  private hookFor(
+    method: GuardedMethod,
+    params: unknown,
+  ): ((params: never, ctx: HookContext) => unknown) | undefined {
+    if (method !== "item/tool/call") return this.hooks.get(method);
+    const call = params as DynamicToolCallParams;
+    const tool = this.tools.get(toolName(call));
+    return tool && ((_p: never, ctx: HookContext) => tool(call.arguments, { ...call, ...ctx }));
+  }
+
+  private run<M extends GuardedMethod>(
+    method: M,
+    params: ServerRequestParams<M>,
+    ctx: ServerRequestContext,
+  ): unknown {
+    const spec = SPECS[method] as unknown as Spec<M>;
+    const hook = this.hookFor(method, params);
+    if (!hook) return spec.fallback(params);
+    return new Promise<unknown>((reply) => {
+      const controller = new AbortController();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onClose = () => finish(NO_REPLY);
+      const finish = (value: unknown, error?: Error) => {
+        if (controller.signal.aborted) return;
+        clearTimeout(timer);
+        ctx.signal.removeEventListener("abort", onClose);
+        if (this.inflight.get(ctx.id) === resolved) this.inflight.delete(ctx.id);
+        controller.abort();
+        if (error) this.connection.reportError(error);
+        reply(value);
+      };
+      const resolved = () => finish(NO_REPLY);
+      this.inflight.set(ctx.id, resolved);
+      ctx.signal.addEventListener("abort", onClose, { once: true });
+      const timeoutMs = this.options.timeoutMs;
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(
+          () =>
+            finish(
+              spec.fallback(params),
+              new CodexError(
+                `The hook for "${method}" did not answer within ${timeoutMs} ms; sent the safe default.`,
+              ),
+            ),
+          timeoutMs,
+        );
+      }
+      Promise.resolve()
+        .then(() => hook(params as never, { requestId: ctx.id, signal: controller.signal }))
+        .then(
+          (value) => {
+            const normalized = spec.normalize(params, value);
+            if (typeof normalized === "object" && normalized !== null && "invalid" in normalized) {
+              finish(
+                spec.fallback(params),
+                new TypeError(
+                  `The hook for "${method}" answered wrongly (${normalized.invalid}); sent the safe default.`,
+                ),
+              );
+            } else {
+              finish(normalized);
+            }
+          },
+          (error: unknown) =>
+            finish(
+              spec.fallback(params),
+              new CodexError(`The hook for "${method}" failed; sent the safe default.`, { cause: error }),
+            ),
+        );
+    });
+  }
+}
+
+/** What `granted` gives beyond `requested`, or undefined when it is a subset. */
+function grantExcess(
+  requested: RequestPermissionProfile,
+  granted: GrantedPermissionProfile,
+): string | undefined {
+  if (granted.network?.enabled === true && requested.network?.enabled !== true) return "network access";
+  const g = granted.fileSystem;
+  if (!g) return undefined;
+  const r = requested.fileSystem;
+  for (const field of ["read", "write"] as const) {
+    const allowed = new Set(r?.[field] ?? []);
+    const extra = (g[field] ?? []).find((p) => !allowed.has(p));
+    if (extra !== undefined) return `${field} access to ${extra}`;
+  }
+  const entries = new Set((r?.entries ?? []).map((e) => JSON.stringify(e)));
+  const extraEntry = (g.entries ?? []).find((e) => !entries.has(JSON.stringify(e)));
+  if (extraEntry !== undefined) return `file-system entry ${JSON.stringify(extraEntry)}`;
+  return undefined;
+}

@@ -1,0 +1,394 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CodexClient } from "../../src/client/client.js";
+import {
+  CommandApprovalWithExecpolicyAmendment,
+  CommandApprovalWithNetworkPolicyAmendment,
+  type ApprovalDecision,
+} from "../../src/approvals/decisions.js";
+import {
+  CommandApprovalRequest,
+  FileChangeApprovalRequest,
+  type ApprovalDecisionRecord,
+  type ApprovalRequest,
+} from "../../src/approvals/requests.js";
+import { CodexError, CodexProtocolError } from "../../src/errors/index.js";
+import { createFakeServer, type FakeServer } from "../support/fake-server.js";
+
+const T = "thread-1";
+const U = "turn-1";
+
+function commandParams(over: Record<string, unknown> = {}) {
+  return {
+    kind: "command",
+    threadId: T,
+    turnId: U,
+    itemId: "call_1",
+    startedAtMs: 1,
+    environmentId: "local",
+    reason: "need it",
+    command: "/bin/bash -lc 'echo hi > out.txt'",
+    cwd: "/work",
+    commandActions: [{ type: "unknown", command: "echo hi > out.txt" }],
+    proposedExecpolicyAmendment: ["/bin/bash", "-lc", "echo hi > out.txt"],
+    availableDecisions: [
+      "accept",
+      { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["/bin/bash", "-lc", "echo hi > out.txt"] } },
+      "cancel",
+    ],
+    ...over,
+  };
+}
+
+const fileParams = (over: Record<string, unknown> = {}) => ({
+  threadId: T,
+  turnId: U,
+  itemId: "call_2",
+  startedAtMs: 1,
+  reason: null,
+  grantRoot: null,
+  ...over,
+});
+
+async function setup(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
+  const { clientTransport, server } = createFakeServer();
+  const client = new CodexClient(clientTransport, options);
+  await client.start();
+  const errors: Error[] = [];
+  client.onError((e) => errors.push(e));
+  const records: ApprovalDecisionRecord[] = [];
+  client.onApprovalDecided((r) => records.push(r));
+  return { client, server, errors, records };
+}
+
+const askCommand = (server: FakeServer, id: number, over: Record<string, unknown> = {}) =>
+  server.send({ id, method: "item/commandExecution/requestApproval", params: commandParams(over) });
+const askFile = (server: FakeServer, id: number, over: Record<string, unknown> = {}) =>
+  server.send({ id, method: "item/fileChange/requestApproval", params: fileParams(over) });
+const replyTo = (server: FakeServer, id: number) => server.next((m) => m.id === id && !("method" in m));
+
+const abortedSignal = (signal: AbortSignal) =>
+  signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener("abort", resolve));
+
+/** Resolves once the client has sent its reply to a later, auto-declined request: a barrier. */
+async function barrier(server: FakeServer, id: number) {
+  await askCommand(server, id, { threadId: "other-thread" });
+  await replyTo(server, id);
+}
+
+describe("approvals: callback mode", () => {
+  it("with no handler and no consumer, every request is declined at once", async () => {
+    const { client, server, records } = await setup();
+    await askCommand(server, 0);
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "decline" });
+    await askFile(server, 1);
+    assert.deepEqual((await replyTo(server, 1)).result, { decision: "decline" });
+    assert.deepEqual(
+      records.map((r) => [r.request.type, r.decidedBy, r.decision]),
+      [
+        ["commandExecution", "auto", "decline"],
+        ["fileChange", "auto", "decline"],
+      ],
+    );
+    await client.close();
+  });
+
+  it("a handler's decision is sent, with the request typed as a class and the audit record filled", async () => {
+    const { client, server, records } = await setup();
+    const seen: ApprovalRequest[] = [];
+    client.setApprovalHandler(async (req) => {
+      seen.push(req);
+      assert.equal(req.pending, true);
+      return "acceptForSession" as const;
+    });
+    await askCommand(server, 7);
+    assert.deepEqual((await replyTo(server, 7)).result, { decision: "acceptForSession" });
+    const req = seen[0];
+    assert.ok(req instanceof CommandApprovalRequest);
+    assert.equal(req.type, "commandExecution");
+    assert.equal(req.kind, "command");
+    assert.equal(req.requestId, 7);
+    assert.equal(req.reason, "need it");
+    assert.deepEqual(req.proposedExecpolicyAmendment, ["/bin/bash", "-lc", "echo hi > out.txt"]);
+    assert.equal(req.pending, false, "answered requests stop being pending");
+    assert.equal(req.signal.aborted, true);
+    assert.equal(records[0]?.decidedBy, "handler");
+    assert.ok((records[0]?.latencyMs ?? -1) >= 0);
+    await client.close();
+  });
+
+  it("an execpolicy amendment goes on the wire in the schema's shape", async () => {
+    const { client, server } = await setup();
+    client.setApprovalHandler(() => new CommandApprovalWithExecpolicyAmendment(["echo"]));
+    await askCommand(server, 0);
+    assert.deepEqual((await replyTo(server, 0)).result, {
+      decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["echo"] } },
+    });
+    await client.close();
+  });
+
+  it("a handler that throws gets decline sent, and the error is reported", async () => {
+    const { client, server, errors, records } = await setup();
+    client.setApprovalHandler(() => {
+      throw new Error("boom");
+    });
+    await askCommand(server, 0);
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "decline" });
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]?.message ?? "", /handler threw; the request was declined/);
+    assert.equal((errors[0]?.cause as Error).message, "boom");
+    assert.equal(records[0]?.decidedBy, "handler");
+    assert.equal(records[0]?.error, errors[0]);
+    await client.close();
+  });
+
+  it("an invalid decision from the handler is declined and reported (amendment for a file change)", async () => {
+    const { client, server, errors } = await setup();
+    client.setApprovalHandler(() => new CommandApprovalWithExecpolicyAmendment(["rm"]));
+    await askFile(server, 0);
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "decline" });
+    assert.ok(errors[0] instanceof TypeError);
+    assert.match(errors[0].message, /CommandApprovalWithExecpolicyAmendment\(\["rm"\]\).*file change/);
+    await client.close();
+  });
+
+  it("a decision outside availableDecisions is declined and reported", async () => {
+    const { client, server, errors } = await setup();
+    client.setApprovalHandler(
+      () => new CommandApprovalWithNetworkPolicyAmendment({ host: "example.com", action: "allow" }),
+    );
+    await askCommand(server, 0);
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "decline" });
+    assert.match(errors[0]?.message ?? "", /not among the decisions the server offers/);
+    await client.close();
+  });
+
+  it("a handler slower than approvalTimeoutMs gets decline, and its late answer is dropped", async () => {
+    const { client, server, records } = await setup({ approvalTimeoutMs: 50 });
+    let late!: (d: "accept") => void;
+    client.setApprovalHandler(() => new Promise<ApprovalDecision>((resolve) => (late = resolve)));
+    await askCommand(server, 0);
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "decline" });
+    assert.equal(records[0]?.decidedBy, "timeout");
+    late("accept");
+    await barrier(server, 1);
+    assert.equal(server.received.filter((m) => m.id === 0).length, 1, "exactly one reply");
+    await client.close();
+  });
+
+  it("approvalTimeoutMs must be positive", () => {
+    const { clientTransport } = createFakeServer();
+    assert.throws(() => new CodexClient(clientTransport, { approvalTimeoutMs: 0 }), RangeError);
+  });
+});
+
+describe("approvals: stream mode", () => {
+  it("requests wait for a manual answer; a second answer is refused as no longer pending", async () => {
+    const { client, server, records } = await setup();
+    const iterator = client.approvalRequests();
+    await askCommand(server, 0);
+    const { value: req } = await iterator.next();
+    assert.ok(req instanceof CommandApprovalRequest);
+    assert.deepEqual(client.pendingApprovals(), [req]);
+    client.approveApproval(req, { forSession: true });
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "acceptForSession" });
+    assert.throws(
+      () => client.declineApproval(req),
+      (e: unknown) =>
+        e instanceof CodexProtocolError && /approval request is no longer pending/.test(e.message),
+    );
+    assert.equal(records[0]?.decidedBy, "stream");
+    assert.deepEqual(client.pendingApprovals(), []);
+    await iterator.return?.();
+    await client.close();
+  });
+
+  it("a decision invalid for the request type throws TypeError naming both, and the request stays pending", async () => {
+    const { client, server } = await setup();
+    const iterator = client.approvalRequests();
+    await askFile(server, 0);
+    const { value: req } = await iterator.next();
+    assert.ok(req instanceof FileChangeApprovalRequest);
+    assert.throws(
+      () => client.approveApproval(req, { execpolicyAmendment: ["uv", "run"] }),
+      (e: unknown) =>
+        e instanceof TypeError && /fileChange/.test(e.message) && /\["uv","run"\]/.test(e.message),
+    );
+    assert.equal(req.pending, true);
+    client.cancelApproval(req);
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "cancel" });
+    await iterator.return?.();
+    await client.close();
+  });
+
+  it("decline is always allowed, and acceptForSession wherever accept is offered", async () => {
+    const { client, server } = await setup();
+    const iterator = client.approvalRequests();
+    await askCommand(server, 0);
+    await askCommand(server, 1, { itemId: "call_9" });
+    const a = (await iterator.next()).value as ApprovalRequest;
+    const b = (await iterator.next()).value as ApprovalRequest;
+    client.declineApproval(a);
+    client.approveApproval(b, { forSession: true });
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "decline" });
+    assert.deepEqual((await replyTo(server, 1)).result, { decision: "acceptForSession" });
+    await askCommand(server, 2, { availableDecisions: ["cancel"] });
+    const c = (await iterator.next()).value as ApprovalRequest;
+    assert.throws(() => client.approveApproval(c), /"accept" is not among the decisions the server offers/);
+    client.declineApproval(c);
+    await replyTo(server, 2);
+    await iterator.return?.();
+    await client.close();
+  });
+
+  it("with a handler set the stream only observes, and answering from it is refused", async () => {
+    const { client, server } = await setup();
+    let release!: () => void;
+    client.setApprovalHandler(
+      () => new Promise<ApprovalDecision>((resolve) => (release = () => resolve("accept"))),
+    );
+    const iterator = client.approvalRequests();
+    await askCommand(server, 0);
+    const { value: req } = await iterator.next();
+    assert.throws(() => client.approveApproval(req as ApprovalRequest), /answered by the handler/);
+    release();
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "accept" });
+    await iterator.return?.();
+    await client.close();
+  });
+
+  it("breaking out of the last consumer declines what waited for it", async () => {
+    const { client, server, records } = await setup();
+    const seen: ApprovalRequest[] = [];
+    const loop = (async () => {
+      for await (const req of client.approvalRequests()) {
+        seen.push(req);
+        break;
+      }
+    })();
+    await askCommand(server, 0);
+    await loop;
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "decline" });
+    assert.equal(records[0]?.decidedBy, "auto");
+    assert.equal(seen[0]?.pending, false);
+    await client.close();
+  });
+
+  it("a waiting stream-mode request is declined after approvalTimeoutMs", async () => {
+    const { client, server, records } = await setup({ approvalTimeoutMs: 40 });
+    const iterator = client.approvalRequests();
+    await askCommand(server, 0);
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "decline" });
+    assert.equal(records[0]?.decidedBy, "timeout");
+    await iterator.return?.();
+    await client.close();
+  });
+
+  it("an aborted signal ends the iterator", async () => {
+    const { client } = await setup();
+    const controller = new AbortController();
+    const iterator = client.approvalRequests({ signal: controller.signal });
+    const next = iterator.next();
+    controller.abort();
+    assert.deepEqual(await next, { value: undefined, done: true });
+    await client.close();
+  });
+});
+
+describe("approvals: the request stops being pending", () => {
+  it("serverRequest/resolved aborts the signal and no reply is sent", async () => {
+    const { client, server } = await setup();
+    const iterator = client.approvalRequests();
+    await askCommand(server, 0);
+    const { value: req } = await iterator.next();
+    await server.send({ method: "serverRequest/resolved", params: { threadId: T, requestId: 0 } });
+    await abortedSignal((req as ApprovalRequest).signal);
+    assert.deepEqual(client.pendingApprovals(), []);
+    assert.throws(() => client.approveApproval(req as ApprovalRequest), /no longer pending/);
+    await iterator.return?.();
+    await barrier(server, 1);
+    assert.equal(server.received.filter((m) => m.id === 0).length, 0, "no reply to a resolved request");
+    await client.close();
+  });
+
+  it("the end of its turn aborts it, and requests of other turns stay pending", async () => {
+    const { client, server } = await setup();
+    const iterator = client.approvalRequests();
+    await askCommand(server, 0);
+    await askCommand(server, 1, { turnId: "turn-2", itemId: "x" });
+    const a = (await iterator.next()).value as ApprovalRequest;
+    const b = (await iterator.next()).value as ApprovalRequest;
+    await server.send({
+      method: "turn/completed",
+      params: { threadId: T, turn: { id: U, items: [], status: "interrupted", error: null } },
+    });
+    await abortedSignal(a.signal);
+    assert.equal(b.pending, true);
+    assert.deepEqual(client.pendingApprovals(), [b]);
+    client.declineApproval(b);
+    await replyTo(server, 1);
+    await iterator.return?.();
+    await client.close();
+  });
+
+  it("close() aborts pending requests and ends the iterators", async () => {
+    const { client, server } = await setup();
+    const iterator = client.approvalRequests();
+    await askCommand(server, 0);
+    const { value: req } = await iterator.next();
+    await client.close();
+    assert.equal((req as ApprovalRequest).pending, false);
+    assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+    const late = client.approvalRequests();
+    assert.deepEqual(await late.next(), { value: undefined, done: true });
+  });
+
+  it("a file-change request carries the changes announced by its item/started", async () => {
+    const { client, server } = await setup();
+    const seen: ApprovalRequest[] = [];
+    client.setApprovalHandler((req) => {
+      seen.push(req);
+      return "decline";
+    });
+    const changes = [{ path: "/w/hello.txt", kind: { type: "add" }, diff: "hi\n" }];
+    await server.send({
+      method: "item/started",
+      params: {
+        threadId: T,
+        turnId: U,
+        startedAtMs: 1,
+        item: { type: "fileChange", id: "call_2", changes, status: "inProgress" },
+      },
+    });
+    await askFile(server, 0);
+    await replyTo(server, 0);
+    const req = seen[0];
+    assert.ok(req instanceof FileChangeApprovalRequest);
+    assert.equal(req.type, "fileChange");
+    assert.deepEqual(req.changes, changes);
+    await client.close();
+  });
+
+  it("a raw handleRequest handler replaces the SDK's approval handling", async () => {
+    const { client, server } = await setup();
+    client.setApprovalHandler(() => "accept");
+    const off = client.handleRequest("item/commandExecution/requestApproval", () => ({ decision: "cancel" }));
+    await askCommand(server, 0);
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "cancel" });
+    off();
+    await askCommand(server, 1);
+    assert.deepEqual((await replyTo(server, 1)).result, { decision: "accept" });
+    await client.close();
+  });
+
+  it("an onApprovalDecided listener that throws is reported and does not stop the reply", async () => {
+    const { client, server, errors } = await setup();
+    client.onApprovalDecided(() => {
+      throw new Error("listener bug");
+    });
+    await askCommand(server, 0);
+    await replyTo(server, 0);
+    assert.ok(errors.some((e) => e instanceof CodexError && /onApprovalDecided/.test(e.message)));
+    await client.close();
+  });
+});
