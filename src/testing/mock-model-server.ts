@@ -58,6 +58,10 @@ export const model = {
   applyPatch(patch: string, options: { callId?: string } = {}): ModelResponse {
     return { output: [{ type: "applyPatch", patch, ...options }] };
   },
+  /** A step that calls any other tool the server offers (e.g. `request_permissions`). */
+  functionCall(name: string, args: unknown, options: { callId?: string } = {}): ModelResponse {
+    return { output: [{ type: "functionCall", name, arguments: args, ...options }] };
+  },
   /** A step that fails with an HTTP status. */
   httpError(status: number, body = "scripted failure"): ModelResponse {
     return { httpStatus: status, body };
