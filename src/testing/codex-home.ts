@@ -30,7 +30,11 @@ export interface TestCodexHome {
   codexHome: string;
   /** An empty folder to use as the thread's cwd. */
   workspace: string;
-  /** `process.env` plus `CODEX_HOME`, for the app-server process. */
+  /**
+   * `process.env` plus `CODEX_HOME`, and `HOME` set to the test folder: the agent's login shells
+   * (`bash -lc`) then read no dotfiles of the machine's user, which keeps commands fast and the
+   * test hermetic.
+   */
   env: NodeJS.ProcessEnv;
   /** Removes both folders. Idempotent. */
   dispose(): void;
@@ -79,7 +83,7 @@ export function createTestCodexHome(options: TestCodexHomeOptions): TestCodexHom
   return {
     codexHome,
     workspace,
-    env: { ...process.env, CODEX_HOME: codexHome },
+    env: { ...process.env, CODEX_HOME: codexHome, HOME: root },
     dispose,
     [Symbol.dispose]: dispose,
   };
