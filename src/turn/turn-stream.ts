@@ -329,13 +329,17 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
   private waitWithIdleTimeout<T>(idleMs: number | undefined, work: () => Promise<T>): Promise<T> {
     const promise = work();
     if (idleMs === undefined || idleMs <= 0 || this.finished) return promise;
+    // Each wait (a resumed continuation too) gets a full window: a reader that comes back after a
+    // timeout waits idleMs again instead of failing at once on the silence it already reported.
+    const startedAt = Date.now();
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       // Activity is read from lastEventAt when the timer fires: no timer churn per event.
       const check = () => {
+        const quiet = Date.now() - Math.max(this.lastEventAt, startedAt);
         const idle = Date.now() - this.lastEventAt;
         if (this.finished) return;
-        if (idle >= idleMs) {
+        if (quiet >= idleMs) {
           cleanup();
           reject(
             new CodexTurnInactiveError(
@@ -346,13 +350,13 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
             ),
           );
         } else {
-          timer = setTimeout(check, idleMs - idle);
+          timer = setTimeout(check, idleMs - quiet);
         }
       };
       const cleanup = () => {
         if (timer) clearTimeout(timer);
       };
-      timer = setTimeout(check, Math.max(1, idleMs - (Date.now() - this.lastEventAt)));
+      timer = setTimeout(check, Math.max(1, idleMs - (Date.now() - Math.max(this.lastEventAt, startedAt))));
       promise.then(
         (v) => {
           cleanup();

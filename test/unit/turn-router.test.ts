@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
-import { CodexOverflowError, CodexTransportError } from "../../src/errors/index.js";
+import { CodexOverflowError, CodexTransportError, CodexTurnInactiveError } from "../../src/errors/index.js";
 import { createFakeServer, type FakeServer } from "../support/fake-server.js";
 
 async function connected(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
@@ -135,6 +135,24 @@ describe("turn routing (in-memory server)", () => {
     assert.equal(r.finalText, "from read");
     assert.equal(r.completionSource, "thread/read");
     assert.equal(r.assistantItemId, "m9");
+    await client.close();
+  });
+
+  it("a resumed continuation waits a fresh inactivity window instead of failing at once", async () => {
+    const { client, server } = await connected({ inactivityTimeoutMs: 60 });
+    const first = client.chatOnce("hi", { threadId: "T" });
+    await answerTurnStart(server, "U");
+    const inactive = await first.then(
+      () => assert.fail("expected an inactivity timeout"),
+      (e: unknown) => e as CodexTurnInactiveError,
+    );
+    assert.ok(inactive instanceof CodexTurnInactiveError);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // longer than the window, before resuming
+    const resumed = client.chatOnce(undefined, { continuation: inactive.continuation });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await server.send(agentItem("T", "U", "m1", "late"));
+    await server.send(turnCompleted("T", "U"));
+    assert.equal((await resumed).finalText, "late");
     await client.close();
   });
 
