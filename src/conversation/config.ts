@@ -44,18 +44,23 @@ export type SandboxPolicy =
  * Thread-scoped settings, used by `thread/start`, `thread/resume` and `thread/fork`: every
  * `thread/start` field of the pinned schema. `undefined` leaves a field out; `null` sends null.
  */
-export type ThreadConfig = Omit<Partial<ThreadStartParams>, "approvalPolicy"> & {
-  approvalPolicy?: ApprovalPolicy | null;
+export type ThreadConfig = Optional<Omit<ThreadStartParams, "approvalPolicy">> & {
+  approvalPolicy?: ApprovalPolicy | null | undefined;
 };
 
 /** One turn's settings, forwarded to `turn/start`: every field but `threadId` and `input`. */
-export type TurnOverrides = Omit<
-  Partial<TurnStartParams>,
-  "threadId" | "input" | "approvalPolicy" | "sandboxPolicy"
+export type TurnOverrides = Optional<
+  Omit<TurnStartParams, "threadId" | "input" | "approvalPolicy" | "sandboxPolicy">
 > & {
-  approvalPolicy?: ApprovalPolicy | null;
-  sandboxPolicy?: SandboxPolicy | null;
+  approvalPolicy?: ApprovalPolicy | null | undefined;
+  sandboxPolicy?: SandboxPolicy | null | undefined;
 };
+
+/**
+ * Every field optional, and `undefined` accepted (even under `exactOptionalPropertyTypes`): an
+ * `undefined` field is left out of the request, `null` is sent as JSON null.
+ */
+type Optional<T> = { [K in keyof T]?: T[K] | undefined };
 
 /** What a turn takes as input: plain text, or the protocol's `UserInput` items. */
 export type TurnInput = string | UserInput[];
