@@ -1,7 +1,9 @@
 // codex-app-server-sdk/testing: drive a real `codex app-server` offline with a scripted model.
-export { MockModelServer, model } from "./mock-model-server.js";
-export type { ModelOutput, ModelResponse, RecordedModelRequest } from "./mock-model-server.js";
+export { MockModelServer, model, lastUserText } from "./mock-model-server.js";
+export type { ModelOutput, ModelResponse, ModelStep, RecordedModelRequest } from "./mock-model-server.js";
 export { createTestCodexHome } from "./codex-home.js";
 export type { TestCodexHome, TestCodexHomeOptions } from "./codex-home.js";
 export { startTestClient } from "./test-client.js";
 export type { StartTestClientOptions, TestClient } from "./test-client.js";
+export { startListeningAppServer, freeLoopbackPort } from "./listening-app-server.js";
+export type { ListeningAppServer, ListeningAppServerOptions } from "./listening-app-server.js";

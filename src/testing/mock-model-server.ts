@@ -26,6 +26,28 @@ export type ModelResponse =
   /** Fail this step with an HTTP status (e.g. 500). */
   | { httpStatus: number; body?: string };
 
+/**
+ * One entry of the script: a fixed response, or a function that builds it from the request (for
+ * answers that depend on what was asked, e.g. with turns on several threads at once).
+ */
+export type ModelStep = ModelResponse | ((request: RecordedModelRequest) => ModelResponse);
+
+/** The text of the last user message in a recorded model request, or "" if there is none. */
+export function lastUserText(request: RecordedModelRequest): string {
+  const input = (request.body as { input?: unknown } | null)?.input;
+  if (!Array.isArray(input)) return "";
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item = input[i] as { type?: string; role?: string; content?: { type?: string; text?: string }[] };
+    if (item.role !== "user" || !Array.isArray(item.content)) continue;
+    const text = item.content
+      .filter((c) => c.type === "input_text" && typeof c.text === "string")
+      .map((c) => c.text)
+      .join("");
+    if (text) return text;
+  }
+  return "";
+}
+
 /** A request the app-server sent to the model endpoint, as recorded. */
 export interface RecordedModelRequest {
   method: string;
@@ -79,14 +101,14 @@ let callCounter = 0;
 export class MockModelServer {
   /** Every request received, in order. */
   readonly requests: RecordedModelRequest[] = [];
-  private readonly script: ModelResponse[] = [];
+  private readonly script: ModelStep[] = [];
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private port_ = 0;
   private readonly waiters: { count: number; resolve: () => void }[] = [];
 
   /** Starts listening on 127.0.0.1 (an ephemeral port). */
-  static async start(script: ModelResponse[] = []): Promise<MockModelServer> {
+  static async start(script: ModelStep[] = []): Promise<MockModelServer> {
     const server = new MockModelServer();
     server.enqueue(...script);
     await server.listen();
@@ -103,7 +125,7 @@ export class MockModelServer {
   }
 
   /** Appends responses to the script, one per future model step. */
-  enqueue(...responses: ModelResponse[]): this {
+  enqueue(...responses: ModelStep[]): this {
     this.script.push(...responses);
     return this;
   }
@@ -180,7 +202,8 @@ export class MockModelServer {
       // keep the raw text
     }
     const url = req.url ?? "/";
-    this.requests.push({ method: req.method ?? "GET", path: url, body });
+    const recorded: RecordedModelRequest = { method: req.method ?? "GET", path: url, body };
+    this.requests.push(recorded);
     if (!(req.method === "POST" && url.split("?")[0]?.endsWith("/responses"))) {
       res
         .writeHead(404, { "content-type": "application/json" })
@@ -194,7 +217,8 @@ export class MockModelServer {
         w.resolve();
       }
     }
-    const step = this.script.shift() ?? model.say("mock model: script exhausted");
+    const next = this.script.shift() ?? model.say("mock model: script exhausted");
+    const step = typeof next === "function" ? next(recorded) : next;
     if ("httpStatus" in step) {
       res.writeHead(step.httpStatus, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: step.body ?? "scripted failure", type: "server_error" } }));

@@ -1,14 +1,14 @@
 import { CodexClient } from "../client/client.js";
 import type { StdioConnectOptions } from "../client/options.js";
 import { createTestCodexHome, type TestCodexHome, type TestCodexHomeOptions } from "./codex-home.js";
-import { MockModelServer, type ModelResponse } from "./mock-model-server.js";
+import { MockModelServer, type ModelStep } from "./mock-model-server.js";
 
 /** Options of {@link startTestClient}. */
 export interface StartTestClientOptions
   extends Omit<TestCodexHomeOptions, "modelServer">,
     Omit<StdioConnectOptions, "env" | "cwd"> {
   /** The model script (one entry per model step). More can be queued later on `modelServer`. */
-  script?: ModelResponse[];
+  script?: ModelStep[];
 }
 
 /** A started client on the real pinned app-server, wired to a scripted model. */

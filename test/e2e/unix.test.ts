@@ -1,15 +1,19 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CodexClient, defaultControlSocketPath } from "../../src/client/client.js";
-import { createTestCodexHome, MockModelServer, type TestCodexHome } from "../../src/testing/index.js";
-import { startListeningServer, type ListeningServer } from "../support/listening-server.js";
+import {
+  createTestCodexHome,
+  MockModelServer,
+  startListeningAppServer,
+  type ListeningAppServer,
+  type TestCodexHome,
+} from "../../src/testing/index.js";
 
 describe("real app-server over a Unix socket", () => {
   let modelServer: MockModelServer;
   let home: TestCodexHome;
-  let server: ListeningServer | undefined;
+  let server: ListeningAppServer | undefined;
 
   before(async () => {
     modelServer = await MockModelServer.start();
@@ -23,9 +27,7 @@ describe("real app-server over a Unix socket", () => {
 
   it("connects to an explicit socket path (WebSocket over the socket) and initializes", async () => {
     const socketPath = path.join(home.codexHome, "sdk-test.sock");
-    server = await startListeningServer(`unix://${socketPath}`, home.env, [], async () =>
-      existsSync(socketPath),
-    );
+    server = await startListeningAppServer({ home, transport: "unix", socketPath });
     await using client = CodexClient.connectUnix({ socketPath });
     const info = await client.initialize();
     assert.equal(info.codexHome, home.codexHome);
@@ -36,7 +38,8 @@ describe("real app-server over a Unix socket", () => {
   it("defaults to $CODEX_HOME/app-server-control/app-server-control.sock", async () => {
     const expected = defaultControlSocketPath(home.env);
     assert.equal(expected, path.join(home.codexHome, "app-server-control", "app-server-control.sock"));
-    server = await startListeningServer("unix://", home.env, [], async () => existsSync(expected));
+    server = await startListeningAppServer({ home, transport: "unix", socketPath: null });
+    assert.equal(server.socketPath, expected);
     const saved = process.env.CODEX_HOME;
     process.env.CODEX_HOME = home.codexHome;
     try {

@@ -1,46 +1,32 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
 import { CodexAuthenticationError } from "../../src/errors/index.js";
-import { createTestCodexHome, MockModelServer, type TestCodexHome } from "../../src/testing/index.js";
 import {
-  freeLoopbackPort,
-  readyz,
-  startListeningServer,
-  type ListeningServer,
-} from "../support/listening-server.js";
+  createTestCodexHome,
+  MockModelServer,
+  startListeningAppServer,
+  type ListeningAppServer,
+  type TestCodexHome,
+} from "../../src/testing/index.js";
 
 describe("real app-server over WebSocket with a capability token", () => {
   const token = "tok-" + Math.random().toString(36).slice(2) + "-secret";
   let modelServer: MockModelServer;
   let home: TestCodexHome;
-  let server: ListeningServer;
+  let server: ListeningAppServer;
   let url: string;
-  let tokenDir: string;
 
   before(async () => {
     modelServer = await MockModelServer.start();
     home = createTestCodexHome({ modelServer });
-    tokenDir = mkdtempSync(path.join(os.homedir(), ".codex-sdk-token-"));
-    const tokenFile = path.join(tokenDir, "token");
-    writeFileSync(tokenFile, token, { mode: 0o600 });
-    const port = await freeLoopbackPort();
-    url = `ws://127.0.0.1:${port}`;
-    server = await startListeningServer(
-      url,
-      home.env,
-      ["--ws-auth", "capability-token", "--ws-token-file", tokenFile],
-      () => readyz(port),
-    );
+    server = await startListeningAppServer({ home, transport: "websocket", token });
+    url = server.url as string;
   });
   after(async () => {
     await server?.stop();
     await modelServer?.close();
     home?.dispose();
-    rmSync(tokenDir, { recursive: true, force: true });
   });
 
   it("initializes with the right token and runs a request", async () => {
