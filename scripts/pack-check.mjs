@@ -14,6 +14,18 @@ try {
   run("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", scratch], root);
   const tarball = readdirSync(scratch).find((f) => f.endsWith(".tgz"));
   if (!tarball) throw new Error("npm pack produced no tarball");
+  // Only the build, the README, the licence and package.json ship: no tests, fixtures, examples,
+  // scratch files or anything that could hold a secret.
+  const listed = run("tar", ["-tzf", path.join(scratch, tarball)], scratch)
+    .trim()
+    .split("\n");
+  const unexpected = listed.filter(
+    (f) => !/^package\/(dist\/(esm|cjs)\/.+\.(js|d\.ts|json)|README\.md|LICENSE|package\.json)$/.test(f),
+  );
+  if (unexpected.length > 0) throw new Error(`unexpected files in the package:\n${unexpected.join("\n")}`);
+  if (listed.some((f) => /\.(env|pem|key|tgz)$|\/(test|tests|fixtures?|\.tmp)\/|\.test\./.test(f)))
+    throw new Error("the package holds test, fixture or secret-like files");
+  console.log(`contents ok: ${listed.length} files, only dist/, README.md and package.json`);
   writeFileSync(
     path.join(scratch, "package.json"),
     JSON.stringify({ name: "consumer", private: true, type: "module" }),
