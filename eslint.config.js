@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "src/protocol/generated/**", ".tmp/**"] },
+  { ignores: ["dist/**", "dist-docs/**", "node_modules/**", "src/protocol/generated/**", ".tmp/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
