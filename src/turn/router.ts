@@ -1,4 +1,4 @@
-import { CodexError, CodexTransportError } from "../errors/index.js";
+import { CodexError, CodexOverflowError, CodexTransportError } from "../errors/index.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import { TurnStream, type TurnEvent, type TurnStreamOptions } from "./turn-stream.js";
 
@@ -8,6 +8,8 @@ const PENDING_START_BUFFER = 10_000;
 interface PendingStart {
   threadId: string;
   events: TurnEvent[];
+  /** Set when more events arrived than the buffer holds: the stream then fails, nothing is lost silently. */
+  overflowed: boolean;
 }
 
 const key = (threadId: string, turnId: string) => `${threadId}\u0000${turnId}`;
@@ -46,7 +48,7 @@ export class TurnRouter {
 
   /** Marks that a `turn/start` is in flight on `threadId`; call `bind` or `cancelPending` after. */
   expectTurn(threadId: string): PendingStart {
-    const entry: PendingStart = { threadId, events: [] };
+    const entry: PendingStart = { threadId, events: [], overflowed: false };
     let set = this.pending.get(threadId);
     if (!set) {
       set = new Set();
@@ -65,7 +67,16 @@ export class TurnRouter {
   /** Creates the stream of a started turn and replays the events held for it. */
   bind(entry: PendingStart, options: Omit<TurnStreamOptions, "release">): TurnStream {
     this.cancelPending(entry);
-    return this.register(options, entry.events);
+    const stream = this.register(options, entry.events);
+    if (entry.overflowed) {
+      stream.fail(
+        new CodexOverflowError(
+          `Turn ${options.turnId}: more than ${PENDING_START_BUFFER} events arrived before its turn/start response; they could not all be kept.`,
+          PENDING_START_BUFFER,
+        ),
+      );
+    }
+    return stream;
   }
 
   /** Registers a stream for a turn whose id is already known (e.g. a resumed turn). */
@@ -112,6 +123,7 @@ export class TurnRouter {
       const event = { method, params } as TurnEvent;
       for (const entry of waiting) {
         if (entry.events.length < PENDING_START_BUFFER) entry.events.push(event);
+        else entry.overflowed = true;
       }
     }
   }

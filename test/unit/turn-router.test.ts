@@ -138,6 +138,15 @@ describe("turn routing (in-memory server)", () => {
     await client.close();
   });
 
+  it("more early events than the pending-start buffer holds fail the turn instead of vanishing", async () => {
+    const { client, server } = await connected();
+    const result = client.chatOnce("hi", { threadId: "T" });
+    const early = Array.from({ length: 10_001 }, (_, i) => agentItem("T", "U", `m${i}`, "x"));
+    await answerTurnStart(server, "U", early);
+    await assert.rejects(result, CodexOverflowError);
+    await client.close();
+  });
+
   it("a resumed continuation waits a fresh inactivity window instead of failing at once", async () => {
     const { client, server } = await connected({ inactivityTimeoutMs: 60 });
     const first = client.chatOnce("hi", { threadId: "T" });
