@@ -1,7 +1,7 @@
 // Public entry point of codex-app-server-sdk. The folders mirror the layers:
 // transport/ (bytes ↔ messages) → rpc/ (ids, timeouts, dispatch) → client/ (handshake, typed methods)
 // → conversation/ + turn/ (threads, turns, steps) and approvals/ + server-requests/ (what the agent may do).
-export { CodexClient, defaultControlSocketPath } from "./client/client.js";
+export { CodexClient, defaultControlSocketPath, parseServerVersion } from "./client/client.js";
 export type { RequestArgs, ServerRequestHandlerFor } from "./client/client.js";
 export type {
   ClientOptions,
@@ -19,6 +19,7 @@ export {
   CodexTimeoutError,
   CodexAbortError,
   CodexProtocolError,
+  CodexMethodNotFoundError,
   CodexOverloadedError,
   CodexTurnInactiveError,
   CodexTurnFailedError,

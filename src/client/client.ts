@@ -39,8 +39,11 @@ import {
   type TurnOverrides,
 } from "../conversation/config.js";
 import { ThreadHandle } from "../conversation/thread-handle.js";
+import { GENERATED_FROM_CODEX_VERSION } from "../protocol/generated/methods.js";
+import { RpcErrorCode } from "../rpc/messages.js";
 import {
   CodexError,
+  CodexMethodNotFoundError,
   CodexProtocolError,
   CodexTurnInactiveError,
   type CodexTransportError,
@@ -194,6 +197,14 @@ export class CodexClient {
     return this.initializeResult;
   }
 
+  /**
+   * The server's version (e.g. `"0.169.0"`), read from the `userAgent` of its `initialize` reply
+   * (`<originator>/<version> (…)`); undefined before the handshake or if it does not say.
+   */
+  get serverVersion(): string | undefined {
+    return parseServerVersion(this.initializeResult?.userAgent);
+  }
+
   /** Connects the transport. Idempotent; returns the client. */
   async start(): Promise<this> {
     this.starting ??= this.connection.start();
@@ -250,14 +261,34 @@ export class CodexClient {
     try {
       return (await this.connection.request(method, params, options)) as ClientRequestResult<M>;
     } catch (error) {
-      throw withExperimentalHint(error);
+      throw this.explainProtocolError(error);
     }
   }
 
   /** Escape hatch for methods the pinned schema does not know. Result is `unknown`. */
   async requestUntyped(method: string, params?: unknown, options?: RequestOptions): Promise<unknown> {
     await this.initialize();
-    return this.connection.request(method, params, options);
+    try {
+      return await this.connection.request(method, params, options);
+    } catch (error) {
+      throw this.explainProtocolError(error);
+    }
+  }
+
+  /** Unknown methods become `CodexMethodNotFoundError`; experimental refusals say how to opt in. */
+  private explainProtocolError(error: unknown): unknown {
+    if (!(error instanceof CodexProtocolError) || error.method === undefined) return error;
+    const { method } = error;
+    const unknownVariant = error.code === -32600 && error.message.includes(`unknown variant \`${method}\``);
+    if (error.code === RpcErrorCode.MethodNotFound || unknownVariant) {
+      const version = this.serverVersion;
+      return new CodexMethodNotFoundError(
+        `The connected app-server (${version ? `codex ${version}` : "version unknown"}) does not know "${method}". ` +
+          `This SDK is built for codex ${GENERATED_FROM_CODEX_VERSION.replace(/^codex-cli /, "")}; use a server that has the method, or avoid it.`,
+        { code: error.code, method, serverVersion: version, cause: error },
+      );
+    }
+    return withExperimentalHint(error);
   }
 
   /** Subscribes to one notification method, typed by the schema. Returns an unsubscribe function. */
@@ -832,6 +863,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
       },
     );
   });
+}
+
+/** The version in a codex `userAgent` (`<originator>/<version> (…)`), if any. */
+export function parseServerVersion(userAgent: string | undefined): string | undefined {
+  const match = userAgent === undefined ? null : /^[^/\s]+\/(\d+\.\d+\.\d+[^\s]*)/.exec(userAgent);
+  return match?.[1];
 }
 
 /** `$CODEX_HOME/app-server-control/app-server-control.sock`, CODEX_HOME defaulting to `~/.codex`. */

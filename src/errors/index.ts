@@ -82,6 +82,28 @@ export class CodexProtocolError extends CodexError {
   }
 }
 
+/**
+ * The connected app-server does not know the method (an older or newer codex than the SDK's
+ * schema). codex answers such requests with -32600 "unknown variant"; other servers with -32601.
+ */
+export class CodexMethodNotFoundError extends CodexProtocolError {
+  override name = "CodexMethodNotFoundError";
+  /** The server's version, read from its `initialize` reply, when known. */
+  readonly serverVersion: string | undefined;
+  constructor(
+    message: string,
+    options: {
+      code?: number | undefined;
+      method: string;
+      serverVersion: string | undefined;
+      cause?: unknown;
+    },
+  ) {
+    super(message, options);
+    this.serverVersion = options.serverVersion;
+  }
+}
+
 /** JSON-RPC error code the app-server uses for "Server overloaded; retry later". */
 export const SERVER_OVERLOADED_CODE = -32001;
 

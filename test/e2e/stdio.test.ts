@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
-import { CodexTransportError } from "../../src/errors/index.js";
+import { CodexMethodNotFoundError, CodexTransportError } from "../../src/errors/index.js";
 import type { ServerNotificationParams } from "../../src/protocol/index.js";
 import { createTestCodexHome, MockModelServer, model, type TestCodexHome } from "../../src/testing/index.js";
 
@@ -61,11 +61,16 @@ describe("real app-server over stdio", () => {
     assert.match(body, /say hello/);
   });
 
-  it("answers an unknown-method request from the server's perspective: the server rejects ours with a JSON-RPC error", async () => {
+  it("a method the server does not know is a CodexMethodNotFoundError naming it and the server's version", async () => {
     await using client = CodexClient.connectStdio({ env: home.env, cwd: home.workspace });
+    await client.initialize();
+    assert.equal(client.serverVersion, "0.169.0");
     await assert.rejects(client.requestUntyped("no/such/method", {}), (e: unknown) => {
-      assert.ok(e instanceof Error && "code" in e);
-      assert.equal(typeof (e as { code: unknown }).code, "number");
+      assert.ok(e instanceof CodexMethodNotFoundError, String(e));
+      assert.equal(e.method, "no/such/method");
+      assert.equal(e.serverVersion, "0.169.0");
+      assert.match(e.message, /codex 0\.169\.0\) does not know "no\/such\/method"/);
+      assert.ok(e.message.length < 300, "the server's list of every method stays in `cause`");
       return true;
     });
   });

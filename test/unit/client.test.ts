@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
-import { CodexTransportError } from "../../src/errors/index.js";
+import { CodexMethodNotFoundError, CodexTransportError } from "../../src/errors/index.js";
 import { createFakeServer, type FakeServer } from "../support/fake-server.js";
 
 async function answerInitialize(server: FakeServer) {
@@ -72,5 +72,30 @@ describe("CodexClient over the in-memory pair", () => {
     }
     // after the block, the client is closed
     await assert.rejects(server.send({ method: "x" }), CodexTransportError);
+  });
+
+  it("a -32601 reply becomes CodexMethodNotFoundError with the server version from initialize", async () => {
+    const { clientTransport, server } = createFakeServer();
+    const client = new CodexClient(clientTransport);
+    const pending = client.requestUntyped("future/method", {});
+    const init = await server.next((m) => m.method === "initialize");
+    await server.send({
+      id: init.id,
+      result: {
+        userAgent: "my-app/0.170.1 (Linux)",
+        codexHome: "/x",
+        platformFamily: "unix",
+        platformOs: "linux",
+      },
+    });
+    const req = await server.next((m) => m.method === "future/method");
+    await server.send({ id: req.id, error: { code: -32601, message: "Method not found" } });
+    await assert.rejects(pending, (e: unknown) => {
+      assert.ok(e instanceof CodexMethodNotFoundError);
+      assert.equal(e.serverVersion, "0.170.1");
+      assert.equal(e.method, "future/method");
+      return true;
+    });
+    await client.close();
   });
 });
