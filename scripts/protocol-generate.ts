@@ -96,6 +96,56 @@ function resolveResult(entry: Entry, known: Set<string>, suffix: "Response"): st
   );
 }
 
+/**
+ * The experimental surface: client methods, and params fields of stable methods, that the binary's
+ * JSON schema lists only with `--experimental`. The client refuses them without the opt-in.
+ */
+function experimentalSurface(file: string, args: string[]): string {
+  const load = (experimental: boolean) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "codex-schema-"));
+    try {
+      execFileSync(
+        file,
+        [...args, "generate-json-schema", ...(experimental ? ["--experimental"] : []), "--out", dir],
+        {
+          stdio: ["ignore", "ignore", "inherit"],
+        },
+      );
+      return JSON.parse(readFileSync(path.join(dir, "ClientRequest.json"), "utf8")) as {
+        oneOf: { properties: { method: { enum: string[] }; params?: { $ref?: string } } }[];
+        definitions: Record<string, { properties?: Record<string, unknown> }>;
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const fieldsByMethod = (schema: ReturnType<typeof load>) =>
+    new Map(
+      schema.oneOf.map((o) => {
+        const ref = o.properties.params?.$ref?.split("/").at(-1);
+        const fields = Object.keys((ref && schema.definitions[ref]?.properties) || {});
+        return [o.properties.method.enum[0] as string, new Set(fields)] as const;
+      }),
+    );
+  const stable = fieldsByMethod(load(false));
+  const all = fieldsByMethod(load(true));
+  const methods = [...all.keys()].filter((m) => !stable.has(m)).sort();
+  const fields: Record<string, string[]> = {};
+  for (const [method, names] of [...all].sort(([a], [b]) => a.localeCompare(b))) {
+    const base = stable.get(method);
+    if (!base) continue;
+    const extra = [...names].filter((n) => !base.has(n)).sort();
+    if (extra.length > 0) fields[method] = extra;
+  }
+  return (
+    HEADER +
+    "\n/** Client methods the server accepts only from clients that opted into `experimentalApi`. */\n" +
+    `export const EXPERIMENTAL_METHODS: ReadonlySet<string> = new Set(${JSON.stringify(methods, null, 2)});\n\n` +
+    "/** Params fields of stable methods that belong to the experimental surface. */\n" +
+    `export const EXPERIMENTAL_FIELDS: Readonly<Record<string, readonly string[]>> = ${JSON.stringify(fields, null, 2)};\n`
+  );
+}
+
 function generate(target: string): void {
   const { file, args } = resolveAppServerCommand({ env: { ...process.env, CODEX_APP_SERVER_CMD: "" } });
   const raw = mkdtempSync(path.join(os.tmpdir(), "codex-ts-"));
@@ -162,6 +212,7 @@ function generate(target: string): void {
       `/** Every server request method of the pinned schema, for runtime checks. */\n` +
       `export const SERVER_REQUEST_METHODS = ${JSON.stringify(serverRequests.map((e) => e.method))} as const;\n`;
     writeFileSync(path.join(target, "methods.ts"), methods);
+    writeFileSync(path.join(target, "experimental.ts"), experimentalSurface(file, args));
   } finally {
     rmSync(raw, { recursive: true, force: true });
   }

@@ -20,6 +20,7 @@ export {
   CodexAbortError,
   CodexProtocolError,
   CodexMethodNotFoundError,
+  CodexExperimentalApiError,
   CodexOverloadedError,
   CodexTurnInactiveError,
   CodexTurnFailedError,

@@ -40,9 +40,11 @@ import {
 } from "../conversation/config.js";
 import { ThreadHandle } from "../conversation/thread-handle.js";
 import { GENERATED_FROM_CODEX_VERSION } from "../protocol/generated/methods.js";
+import { EXPERIMENTAL_FIELDS, EXPERIMENTAL_METHODS } from "../protocol/generated/experimental.js";
 import { RpcErrorCode } from "../rpc/messages.js";
 import {
   CodexError,
+  CodexExperimentalApiError,
   CodexMethodNotFoundError,
   CodexProtocolError,
   CodexTurnInactiveError,
@@ -257,6 +259,7 @@ export class CodexClient {
     const [params, options] = args;
     if (method === "initialize")
       return (await this.initialize(params as Partial<InitializeParams>)) as ClientRequestResult<M>;
+    this.refuseExperimental(method, params);
     await this.initialize();
     try {
       return (await this.connection.request(method, params, options)) as ClientRequestResult<M>;
@@ -267,11 +270,34 @@ export class CodexClient {
 
   /** Escape hatch for methods the pinned schema does not know. Result is `unknown`. */
   async requestUntyped(method: string, params?: unknown, options?: RequestOptions): Promise<unknown> {
+    this.refuseExperimental(method, params);
     await this.initialize();
     try {
       return await this.connection.request(method, params, options);
     } catch (error) {
       throw this.explainProtocolError(error);
+    }
+  }
+
+  /** The experimental surface needs the opt-in: refuse it here, with the way out, before sending. */
+  private refuseExperimental(method: string, params: unknown): void {
+    if (this.handshake.experimentalApi || this.handshake.capabilities?.experimentalApi) return;
+    const howTo = "Create the client with { experimentalApi: true } to use the experimental API.";
+    if (EXPERIMENTAL_METHODS.has(method)) {
+      throw new CodexExperimentalApiError(`"${method}" is an experimental method. ${howTo}`, method);
+    }
+    const fields = EXPERIMENTAL_FIELDS[method];
+    if (!fields || typeof params !== "object" || params === null) return;
+    const used = fields.find((f) => {
+      const value = (params as Record<string, unknown>)[f];
+      return value !== undefined && value !== null;
+    });
+    if (used !== undefined) {
+      throw new CodexExperimentalApiError(
+        `"${method}": the field "${used}" is part of the experimental API. ${howTo}`,
+        method,
+        used,
+      );
     }
   }
 

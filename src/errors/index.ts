@@ -104,6 +104,22 @@ export class CodexMethodNotFoundError extends CodexProtocolError {
   }
 }
 
+/**
+ * A method or params field of the server's experimental surface was used by a client that did not
+ * opt in. Refused before anything is sent; create the client with `{ experimentalApi: true }`.
+ */
+export class CodexExperimentalApiError extends CodexError {
+  override name = "CodexExperimentalApiError";
+  readonly method: string;
+  /** The experimental params field, when the method itself is stable. */
+  readonly field: string | undefined;
+  constructor(message: string, method: string, field?: string) {
+    super(message);
+    this.method = method;
+    this.field = field;
+  }
+}
+
 /** JSON-RPC error code the app-server uses for "Server overloaded; retry later". */
 export const SERVER_OVERLOADED_CODE = -32001;
 

@@ -11,6 +11,7 @@ export type {
   ServerRequestMap,
 } from "./generated/methods.js";
 export { GENERATED_FROM_CODEX_VERSION, SERVER_REQUEST_METHODS } from "./generated/methods.js";
+export { EXPERIMENTAL_FIELDS, EXPERIMENTAL_METHODS } from "./generated/experimental.js";
 
 /** Every client→server request method of the pinned schema. */
 export type ClientRequestMethod = keyof ClientRequestMap;

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
-import { CodexMethodNotFoundError, CodexTransportError } from "../../src/errors/index.js";
+import {
+  CodexExperimentalApiError,
+  CodexMethodNotFoundError,
+  CodexTransportError,
+} from "../../src/errors/index.js";
 import type { ServerNotificationParams } from "../../src/protocol/index.js";
 import { createTestCodexHome, MockModelServer, model, type TestCodexHome } from "../../src/testing/index.js";
 
@@ -73,6 +77,20 @@ describe("real app-server over stdio", () => {
       assert.ok(e.message.length < 300, "the server's list of every method stays in `cause`");
       return true;
     });
+  });
+
+  it("the experimental surface without the opt-in: the server refuses it, and the client refuses it first", async () => {
+    await using client = CodexClient.connectStdio({ env: home.env, cwd: home.workspace });
+    await client.initialize();
+    for (const field of ["dynamicTools", "historyMode"] as const) {
+      const params = { cwd: home.workspace, [field]: field === "dynamicTools" ? [] : "paginated" };
+      await assert.rejects(client.connection.request("thread/start", params), /requires experimentalApi/);
+      await assert.rejects(
+        client.request("thread/start", params),
+        (e: unknown) => e instanceof CodexExperimentalApiError && e.field === field,
+      );
+    }
+    await assert.rejects(client.setThreadDefaults("any", { model: "x" }), CodexExperimentalApiError);
   });
 
   it("a SIGKILLed server rejects the pending request with CodexTransportError carrying the signal, in under a second", async () => {

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
-import { CodexMethodNotFoundError, CodexTransportError } from "../../src/errors/index.js";
+import {
+  CodexExperimentalApiError,
+  CodexMethodNotFoundError,
+  CodexTransportError,
+} from "../../src/errors/index.js";
 import { createFakeServer, type FakeServer } from "../support/fake-server.js";
 
 async function answerInitialize(server: FakeServer) {
@@ -97,5 +101,34 @@ describe("CodexClient over the in-memory pair", () => {
       return true;
     });
     await client.close();
+  });
+
+  it("experimental methods and fields are refused before anything is sent, unless the client opted in", async () => {
+    const { clientTransport, server } = createFakeServer();
+    const client = new CodexClient(clientTransport);
+    await assert.rejects(
+      client.request("thread/settings/update", { threadId: "t" }),
+      (e: unknown) => e instanceof CodexExperimentalApiError && e.method === "thread/settings/update",
+    );
+    await assert.rejects(
+      client.startThread({ dynamicTools: [] }),
+      (e: unknown) => e instanceof CodexExperimentalApiError && /experimentalApi: true/.test(e.message),
+    );
+    assert.equal(server.received.length, 0, "nothing reached the server");
+    await client.close();
+
+    const optedIn = createFakeServer();
+    const experimental = new CodexClient(optedIn.clientTransport, { experimentalApi: true });
+    const pending = experimental.startThread({ dynamicTools: [] });
+    const init = await optedIn.server.next((m) => m.method === "initialize");
+    await optedIn.server.send({
+      id: init.id,
+      result: { userAgent: "x/0.169.0", codexHome: "/x", platformFamily: "unix", platformOs: "linux" },
+    });
+    const start = await optedIn.server.next((m) => m.method === "thread/start");
+    assert.deepEqual((start.params as { dynamicTools: unknown }).dynamicTools, []);
+    await optedIn.server.send({ id: start.id, result: { thread: { id: "thr" } } });
+    assert.equal((await pending).threadId, "thr");
+    await experimental.close();
   });
 });
