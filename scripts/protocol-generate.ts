@@ -146,6 +146,46 @@ function experimentalSurface(file: string, args: string[]): string {
   );
 }
 
+/**
+ * What each server request's params must hold, from the binary's JSON schema: the required fields,
+ * and the JSON types of the fields whose schema is a plain type (others are only checked for
+ * presence). The client answers params that break these with -32602.
+ */
+function serverRequestShapes(file: string, args: string[]): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "codex-schema-"));
+  let schema: {
+    oneOf: { properties: { method: { enum: string[] }; params?: { $ref?: string } } }[];
+    definitions: Record<string, { required?: string[]; properties?: Record<string, { type?: unknown }> }>;
+  };
+  try {
+    execFileSync(file, [...args, "generate-json-schema", "--experimental", "--out", dir], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    schema = JSON.parse(readFileSync(path.join(dir, "ServerRequest.json"), "utf8"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const shapes: Record<string, { required: string[]; types: Record<string, string[]> }> = {};
+  for (const o of schema.oneOf) {
+    const method = o.properties.method.enum[0] as string;
+    const ref = o.properties.params?.$ref?.split("/").at(-1);
+    const def = ref ? schema.definitions[ref] : undefined;
+    if (!def) continue;
+    const types: Record<string, string[]> = {};
+    for (const [name, prop] of Object.entries(def.properties ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      const t = prop.type;
+      if (typeof t === "string") types[name] = [t];
+      else if (Array.isArray(t) && t.every((x) => typeof x === "string")) types[name] = [...t].sort();
+    }
+    shapes[method] = { required: [...(def.required ?? [])].sort(), types };
+  }
+  return (
+    HEADER +
+    "\n/** Server request params: required fields, and JSON types of the plainly typed fields. */\n" +
+    `export const SERVER_REQUEST_SHAPES: Readonly<Record<string, { readonly required: readonly string[]; readonly types: Readonly<Record<string, readonly string[]>> }>> = ${JSON.stringify(shapes, null, 2)};\n`
+  );
+}
+
 function generate(target: string): void {
   const { file, args } = resolveAppServerCommand({ env: { ...process.env, CODEX_APP_SERVER_CMD: "" } });
   const raw = mkdtempSync(path.join(os.tmpdir(), "codex-ts-"));
@@ -213,6 +253,7 @@ function generate(target: string): void {
       `export const SERVER_REQUEST_METHODS = ${JSON.stringify(serverRequests.map((e) => e.method))} as const;\n`;
     writeFileSync(path.join(target, "methods.ts"), methods);
     writeFileSync(path.join(target, "experimental.ts"), experimentalSurface(file, args));
+    writeFileSync(path.join(target, "server-request-shapes.ts"), serverRequestShapes(file, args));
   } finally {
     rmSync(raw, { recursive: true, force: true });
   }

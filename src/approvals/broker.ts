@@ -21,6 +21,7 @@ import {
   type ApprovalRequest,
 } from "./requests.js";
 import { isRulesHandler } from "./rules.js";
+import { assertServerRequestParams } from "../server-requests/validate.js";
 
 export const COMMAND_APPROVAL_METHOD = "item/commandExecution/requestApproval";
 export const FILE_CHANGE_APPROVAL_METHOD = "item/fileChange/requestApproval";
@@ -88,14 +89,13 @@ export class ApprovalBroker {
     }
     this.timeoutMs = t;
     this.bufferSize = options.approvalBufferSize ?? 1000;
-    connection.setFallbackHandler(COMMAND_APPROVAL_METHOD, (params, ctx) =>
-      this.receive(
-        ctx,
-        (signal) =>
-          new CommandApprovalRequest(ctx.id, params as CommandExecutionRequestApprovalParams, signal),
-      ),
-    );
+    connection.setFallbackHandler(COMMAND_APPROVAL_METHOD, (params, ctx) => {
+      assertServerRequestParams(connection, COMMAND_APPROVAL_METHOD, params);
+      const p = params as CommandExecutionRequestApprovalParams;
+      return this.receive(ctx, (signal) => new CommandApprovalRequest(ctx.id, p, signal));
+    });
     connection.setFallbackHandler(FILE_CHANGE_APPROVAL_METHOD, (params, ctx) => {
+      assertServerRequestParams(connection, FILE_CHANGE_APPROVAL_METHOD, params);
       const p = params as FileChangeRequestApprovalParams;
       const changes = this.fileChanges.get(key(p.threadId, p.itemId))?.changes ?? [];
       return this.receive(ctx, (signal) => new FileChangeApprovalRequest(ctx.id, p, changes, signal));

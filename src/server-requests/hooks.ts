@@ -7,6 +7,7 @@ import type { GrantedPermissionProfile } from "../protocol/generated/v2/GrantedP
 import type { RequestPermissionProfile } from "../protocol/generated/v2/RequestPermissionProfile.js";
 import { NO_REPLY, type RpcConnection, type ServerRequestContext } from "../rpc/connection.js";
 import type { RequestId } from "../rpc/messages.js";
+import { assertServerRequestParams } from "./validate.js";
 
 /** Passed to every typed server-request hook. */
 export interface HookContext {
@@ -150,14 +151,17 @@ export class ServerRequestHooks {
     private readonly options: { timeoutMs?: number | undefined } = {},
   ) {
     for (const method of Object.keys(SPECS) as GuardedMethod[]) {
-      connection.setFallbackHandler(method, (params, ctx) => this.run(method, params as never, ctx));
+      connection.setFallbackHandler(method, (params, ctx) => {
+        assertServerRequestParams(connection, method, params);
+        return this.run(method, params as never, ctx);
+      });
     }
-    connection.setFallbackHandler("execCommandApproval", () => ({
-      decision: { denied: { rejection: LEGACY_DENIAL } },
-    }));
-    connection.setFallbackHandler("applyPatchApproval", () => ({
-      decision: { denied: { rejection: LEGACY_DENIAL } },
-    }));
+    for (const legacy of ["execCommandApproval", "applyPatchApproval"]) {
+      connection.setFallbackHandler(legacy, (params) => {
+        assertServerRequestParams(connection, legacy, params);
+        return { decision: { denied: { rejection: LEGACY_DENIAL } } };
+      });
+    }
     connection.onNotification("serverRequest/resolved", (params) => {
       const id = (params as { requestId?: RequestId } | null)?.requestId;
       if (id !== undefined) this.inflight.get(id)?.();

@@ -1,4 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
+import { parseJsonExact } from "./exact-json.js";
 
 /**
  * Splits a byte stream into newline-terminated lines (JSONL). Chunk boundaries may fall anywhere,
@@ -77,7 +78,7 @@ export class LineDecoder {
   }
 }
 
-/** Parses one line of JSON, reporting failures instead of throwing. */
+/** Parses one line of JSON (integers beyond 2^53 kept exact, as strings), reporting failures instead of throwing. */
 export function parseJsonLine(
   line: string,
   onMessage: ((message: unknown) => void) | undefined,
@@ -85,7 +86,7 @@ export function parseJsonLine(
 ): void {
   let message: unknown;
   try {
-    message = JSON.parse(line);
+    message = parseJsonExact(line);
   } catch (cause) {
     const preview = line.length > 200 ? `${line.slice(0, 200)}…` : line;
     onError?.(new SyntaxError(`Received a line that is not JSON (ignored): ${preview}`, { cause }));
