@@ -140,16 +140,17 @@ export class CodexClient {
    * Resolves the command now (so a missing binary fails fast) but starts nothing.
    */
   static connectStdio(options: StdioConnectOptions = {}): CodexClient {
+    const env = filterEnv(options.env ?? process.env, options.envFilter);
     const command = resolveAppServerCommand({
       command: options.command,
-      env: options.env,
+      env,
       appServerArgs: options.appServerArgs,
     });
     const transport = new StdioTransport({
       file: command.file,
       args: command.args,
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-      ...(options.env !== undefined ? { env: options.env } : {}),
+      env,
       ...(options.onStderr !== undefined ? { onStderr: options.onStderr } : {}),
       ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
       ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
@@ -889,6 +890,21 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
       },
     );
   });
+}
+
+/** The child's environment: `env`, minus what `envFilter` rejects. */
+function filterEnv(
+  env: NodeJS.ProcessEnv,
+  envFilter: ((name: string, value: string) => boolean) | undefined,
+): NodeJS.ProcessEnv {
+  if (envFilter === undefined) return env;
+  if (typeof envFilter !== "function")
+    throw new TypeError("envFilter must be a function (name, value) => boolean.");
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && envFilter(name, value)) kept[name] = value;
+  }
+  return kept;
 }
 
 /** The version in a codex `userAgent` (`<originator>/<version> (…)`), if any. */

@@ -47,6 +47,12 @@ export interface StdioConnectOptions extends ClientOptions {
    * secrets in it (API keys, tokens) reach the app-server. Pass an explicit env to control that.
    */
   env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * Keeps only the variables this returns true for, from `env` or this process's environment:
+   * e.g. `(name) => !/TOKEN|SECRET|KEY|PASSWORD/i.test(name)`, or an allow-list. The app-server
+   * still needs `PATH` and `HOME` (or `CODEX_HOME`) to work, and its login when you use a real model.
+   */
+  envFilter?: ((name: string, value: string) => boolean) | undefined;
   /** Receives the server's stderr (log lines). */
   onStderr?: ((chunk: string) => void) | undefined;
   /** Grace period between SIGTERM and SIGKILL on close. Default 2000 ms. */
