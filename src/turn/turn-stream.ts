@@ -302,31 +302,59 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
     return event;
   }
 
-  /** Completed steps (one per `item/completed`), for `chat()`. */
-  async *steps(inactivityTimeoutMs?: number): AsyncGenerator<ConversationStep> {
-    let finishedNormally = false;
-    let inactive = false;
-    try {
-      while (true) {
-        // Buffered events are taken without a promise or an inactivity timer each.
-        let event: TurnEvent | undefined = this.takeBuffered();
-        try {
-          event ??= await this.nextEvent(inactivityTimeoutMs);
-        } catch (error) {
-          inactive = error instanceof CodexTurnInactiveError;
-          throw error;
-        }
-        if (event === undefined) {
-          finishedNormally = true;
-          this.throwIfFailed();
-          return;
-        }
-        if (event.method === "item/completed") yield toStep(this.threadId, this.turnId, event.params.item);
+  /**
+   * Completed steps (one per `item/completed`), for `chat()`. Hand-written like the event iterator:
+   * a buffered step costs one resolved promise. An inactivity timeout keeps the turn running and
+   * registered, so its continuation works; any other early end interrupts and releases it.
+   */
+  steps(inactivityTimeoutMs?: number): AsyncIterableIterator<ConversationStep> {
+    let ended = false;
+    const done = (): IteratorResult<ConversationStep> => {
+      ended = true;
+      return { value: undefined, done: true };
+    };
+    const stepOf = (event: TurnEvent): IteratorResult<ConversationStep> | undefined =>
+      event.method === "item/completed"
+        ? { value: toStep(this.threadId, this.turnId, event.params.item), done: false }
+        : undefined;
+    const finish = (): IteratorResult<ConversationStep> => {
+      done();
+      this.throwIfFailed();
+      return { value: undefined, done: true };
+    };
+    const fail = async (error: unknown): Promise<never> => {
+      done();
+      if (!(error instanceof CodexTurnInactiveError)) await this.abandon();
+      throw error;
+    };
+    const slowNext = async (): Promise<IteratorResult<ConversationStep>> => {
+      for (;;) {
+        const event = this.takeBuffered() ?? (await this.nextEvent(inactivityTimeoutMs));
+        if (event === undefined) return finish();
+        const step = stepOf(event);
+        if (step) return step;
       }
-    } finally {
-      // An inactivity timeout keeps the turn running and registered, so the continuation works.
-      if (!finishedNormally && !inactive) await this.abandon();
-    }
+    };
+    const iterator: AsyncIterableIterator<ConversationStep> = {
+      next: () => {
+        if (ended) return Promise.resolve({ value: undefined, done: true });
+        // Fast path: take buffered events synchronously until one is a step.
+        for (let event = this.takeBuffered(); event !== undefined; event = this.takeBuffered()) {
+          const step = stepOf(event);
+          if (step) return Promise.resolve(step);
+        }
+        return slowNext().catch(fail);
+      },
+      return: async () => {
+        if (!ended) {
+          done();
+          await this.abandon();
+        }
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /** Throws `CodexTurnFailedError` for a failed turn. */
