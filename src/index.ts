@@ -2,7 +2,7 @@
 // transport/ (bytes ↔ messages) → rpc/ (ids, timeouts, dispatch) → client/ (handshake, typed methods)
 // → conversation/ + turn/ (threads, turns, steps) and approvals/ + server-requests/ (what the agent may do).
 export { CodexClient, defaultControlSocketPath, parseServerVersion } from "./client/client.js";
-export type { RequestArgs, ServerRequestHandlerFor } from "./client/client.js";
+export type { RequestArgs, ServerRequestHandlerFor, ReconnectInfo } from "./client/client.js";
 export type {
   ClientOptions,
   StdioConnectOptions,
@@ -23,6 +23,7 @@ export {
   CodexExperimentalApiError,
   CodexOverloadedError,
   CodexTurnInactiveError,
+  CodexTurnDisconnectedError,
   CodexTurnFailedError,
   CodexOverflowError,
   SERVER_OVERLOADED_CODE,
@@ -81,6 +82,7 @@ export { RpcConnection, NO_REPLY } from "./rpc/connection.js";
 export type {
   RequestOptions,
   RpcConnectionOptions,
+  ReconnectOptions,
   ServerRequestContext,
   ServerRequestHandler,
   NotificationListener,

@@ -109,6 +109,11 @@ export class ApprovalBroker {
     });
     connection.onNotification("turn/completed", (params) => this.turnEnded(params));
     connection.onClose((error) => this.shutDown(error));
+    // A dropped connection voids what the old server asked: nobody is left to answer.
+    connection.onDisconnect(() => {
+      for (const entry of [...this.pending.values()]) this.expire(entry, "the connection dropped");
+      this.fileChanges.clear();
+    });
   }
 
   /** Sets (or with `null` removes) the handler that answers every approval request. */

@@ -14,8 +14,10 @@ import type {
   ServerRequestParams,
   ServerRequestReply,
 } from "../protocol/index.js";
+import type { Turn } from "../protocol/generated/v2/Turn.js";
 import {
   RpcConnection,
+  type ReconnectOptions,
   type NotificationMessage,
   type RequestOptions,
   type ServerRequestContext,
@@ -47,8 +49,7 @@ import {
   CodexExperimentalApiError,
   CodexMethodNotFoundError,
   CodexProtocolError,
-  CodexTurnInactiveError,
-  type CodexTransportError,
+  CodexTransportError,
   type TurnContinuation,
 } from "../errors/index.js";
 import type { UserInput } from "../protocol/generated/v2/UserInput.js";
@@ -66,13 +67,21 @@ import {
   type UserInputHandler,
 } from "../server-requests/hooks.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
-import type { TurnStream, TurnStreamMode } from "../turn/turn-stream.js";
+import { keepsTurn, type TurnStream, type TurnStreamMode } from "../turn/turn-stream.js";
 import type {
   ClientOptions,
   StdioConnectOptions,
   UnixConnectOptions,
   WebSocketConnectOptions,
 } from "./options.js";
+
+/** What a reconnect restored. */
+export interface ReconnectInfo {
+  /** Threads resumed with `thread/resume`. */
+  resumedThreads: string[];
+  /** Threads whose resume failed (their running turns' streams fail). */
+  failedThreads: string[];
+}
 
 /** Arguments of `request()`: params may be omitted for methods that take none. */
 export type RequestArgs<M extends ClientRequestMethod> =
@@ -113,8 +122,15 @@ export class CodexClient {
   private readonly approvals: ApprovalBroker;
   private readonly hooks: ServerRequestHooks;
 
-  /** Wraps an existing transport (e.g. an in-memory pair in tests). */
-  constructor(transport: Transport, options: ClientOptions = {}) {
+  private readonly heldThreads = new Map<string, WeakRef<ThreadHandle>>();
+  private readonly reconnectedListeners = new Set<(info: ReconnectInfo) => void>();
+  private readonly disconnectedListeners = new Set<(error: CodexTransportError) => void>();
+
+  /**
+   * Wraps an existing transport (e.g. an in-memory pair in tests). `reconnect` (used by
+   * `connectWebSocket`) makes a fresh transport when the connection drops.
+   */
+  constructor(transport: Transport, options: ClientOptions = {}, reconnect?: ReconnectOptions) {
     this.transport = transport;
     this.handshake = {
       clientInfo: options.clientInfo,
@@ -127,7 +143,14 @@ export class CodexClient {
       requestTimeoutMs: options.requestTimeoutMs,
       overloadRetry: options.overloadRetry,
       notificationBufferSize: options.notificationBufferSize,
+      reconnect,
     });
+    if (reconnect) {
+      this.connection.onDisconnect((error) => {
+        for (const listener of [...this.disconnectedListeners]) listener(error);
+      });
+      this.connection.onReconnect(() => this.afterReconnect());
+    }
     this.approvals = new ApprovalBroker(this.connection, {
       approvalTimeoutMs: options.approvalTimeoutMs,
       approvalBufferSize: options.approvalBufferSize,
@@ -166,15 +189,24 @@ export class CodexClient {
   static connectWebSocket(options: WebSocketConnectOptions = {}): CodexClient {
     const url = options.url ?? process.env.CODEX_APP_SERVER_WS_URL ?? "ws://127.0.0.1:8765";
     const token = options.token ?? process.env.CODEX_APP_SERVER_TOKEN;
-    const transport = new WebSocketTransport({
-      url,
-      token,
-      headers: options.headers,
-      maxMessageBytes: options.maxMessageBytes,
-      allowInsecureRemote: options.allowInsecureRemote,
-      connectTimeoutMs: options.connectTimeoutMs,
-    });
-    return new CodexClient(transport, options);
+    const makeTransport = () =>
+      new WebSocketTransport({
+        url,
+        token,
+        headers: options.headers,
+        maxMessageBytes: options.maxMessageBytes,
+        allowInsecureRemote: options.allowInsecureRemote,
+        connectTimeoutMs: options.connectTimeoutMs,
+      });
+    const r = options.reconnect;
+    const reconnect: ReconnectOptions | undefined = r
+      ? {
+          transport: makeTransport,
+          ...(typeof r === "object" && r.maxAttempts !== undefined ? { maxAttempts: r.maxAttempts } : {}),
+          ...(typeof r === "object" && r.backoffMs !== undefined ? { backoffMs: r.backoffMs } : {}),
+        }
+      : undefined;
+    return new CodexClient(makeTransport(), options, reconnect);
   }
 
   /** A client of `codex app-server --listen unix://PATH` (WebSocket over the Unix socket). */
@@ -361,6 +393,65 @@ export class CodexClient {
     return this.connection.onClose(listener);
   }
 
+  /**
+   * With `reconnect` (WebSocket): called once the client has reconnected, re-initialized and
+   * resumed the threads it holds handles for. Returns an unsubscribe function.
+   */
+  onReconnected(listener: (info: ReconnectInfo) => void): () => void {
+    this.reconnectedListeners.add(listener);
+    return () => this.reconnectedListeners.delete(listener);
+  }
+
+  /** With `reconnect`: called when the connection drops and reconnecting begins. */
+  onDisconnected(listener: (error: CodexTransportError) => void): () => void {
+    this.disconnectedListeners.add(listener);
+    return () => this.disconnectedListeners.delete(listener);
+  }
+
+  private hold(handle: ThreadHandle): ThreadHandle {
+    this.heldThreads.set(handle.threadId, new WeakRef(handle));
+    return handle;
+  }
+
+  /** Re-initializes, resumes held threads and running turns' threads, then settles their streams. */
+  private async afterReconnect(): Promise<void> {
+    this.initializing = undefined;
+    this.initializeResult = undefined;
+    await this.initialize();
+    const threadIds = new Set<string>();
+    for (const [id, ref] of this.heldThreads) {
+      if (ref.deref()) threadIds.add(id);
+      else this.heldThreads.delete(id);
+    }
+    const router = this.router_;
+    for (const id of router?.activeThreadIds() ?? []) threadIds.add(id);
+    const turnsByThread = new Map<string, Turn[] | Error>();
+    await Promise.all(
+      [...threadIds].map(async (threadId) => {
+        try {
+          const { thread } = await this.request("thread/resume", {
+            threadId,
+          } as ClientRequestParams<"thread/resume">);
+          turnsByThread.set(threadId, thread.turns);
+        } catch (error) {
+          turnsByThread.set(threadId, error instanceof Error ? error : new Error(String(error)));
+        }
+      }),
+    );
+    router?.reconcile(turnsByThread, new CodexTransportError("The connection to the app-server dropped."));
+    const info: ReconnectInfo = {
+      resumedThreads: [...turnsByThread].filter(([, v]) => !(v instanceof Error)).map(([id]) => id),
+      failedThreads: [...turnsByThread].filter(([, v]) => v instanceof Error).map(([id]) => id),
+    };
+    for (const listener of [...this.reconnectedListeners]) {
+      try {
+        listener(info);
+      } catch (error) {
+        this.connection.reportError(new CodexError("An onReconnected listener threw.", { cause: error }));
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- approvals and server requests
 
   /**
@@ -466,21 +557,21 @@ export class CodexClient {
   async startThread(config: ThreadConfig = {}): Promise<ThreadHandle> {
     const params = { ...config } as ClientRequestParams<"thread/start">;
     const { thread } = await this.requestExplained("thread/start", params);
-    return new ThreadHandle(this, thread.id, config);
+    return this.hold(new ThreadHandle(this, thread.id, config));
   }
 
   /** Resumes a stored thread by id (`thread/resume`), e.g. from another process. */
   async resumeThread(threadId: string, overrides: ThreadConfig = {}): Promise<ThreadHandle> {
     const params = { ...overrides, threadId } as ClientRequestParams<"thread/resume">;
     const { thread } = await this.requestExplained("thread/resume", params);
-    return new ThreadHandle(this, thread.id, overrides);
+    return this.hold(new ThreadHandle(this, thread.id, overrides));
   }
 
   /** Forks a thread into a new one (`thread/fork`). */
   async forkThread(threadId: string, overrides: ThreadConfig = {}): Promise<ThreadHandle> {
     const params = { ...overrides, threadId } as ClientRequestParams<"thread/fork">;
     const { thread } = await this.requestExplained("thread/fork", params);
-    return new ThreadHandle(this, thread.id, overrides);
+    return this.hold(new ThreadHandle(this, thread.id, overrides));
   }
 
   /** Changes a thread's settings for its later turns (`thread/settings/update`). */
@@ -596,7 +687,7 @@ export class CodexClient {
         options.signal,
       );
     } catch (error) {
-      if (!(error instanceof CodexTurnInactiveError)) stream.releaseOnce();
+      if (!keepsTurn(error)) stream.releaseOnce();
       throw error;
     }
     stream.releaseOnce();

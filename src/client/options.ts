@@ -75,6 +75,12 @@ export interface WebSocketConnectOptions extends ClientOptions {
   allowInsecureRemote?: boolean | undefined;
   /** How long to wait for the socket to open. Default 10 000 ms. */
   connectTimeoutMs?: number | undefined;
+  /**
+   * Reconnect when the server goes away instead of closing: pending requests are rejected, then
+   * the client reconnects, re-initializes and resumes every thread it holds a handle for, and
+   * emits `onReconnected`. `true` means the defaults (10 attempts, 500 ms doubling).
+   */
+  reconnect?: boolean | { maxAttempts?: number; backoffMs?: number } | undefined;
 }
 
 /** Options of {@link CodexClient.connectUnix}. */

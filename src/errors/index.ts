@@ -120,6 +120,20 @@ export class CodexExperimentalApiError extends CodexError {
   }
 }
 
+/**
+ * The connection dropped while the turn ran, and after reconnecting the server reports the turn
+ * still running: events of the gap are lost. The stream stays registered; pass `continuation` to
+ * `chatOnce` / `chat` to read on, or to `cancel()`.
+ */
+export class CodexTurnDisconnectedError extends CodexError {
+  override name = "CodexTurnDisconnectedError";
+  readonly continuation: TurnContinuation;
+  constructor(message: string, continuation: TurnContinuation, options?: { cause?: unknown }) {
+    super(message, options);
+    this.continuation = continuation;
+  }
+}
+
 /** JSON-RPC error code the app-server uses for "Server overloaded; retry later". */
 export const SERVER_OVERLOADED_CODE = -32001;
 

@@ -53,6 +53,21 @@ export interface RpcConnectionOptions {
   overloadRetry?: OverloadRetryOptions | false | undefined;
   /** Default capacity of `notifications()` iterators. Default 10 000. */
   notificationBufferSize?: number | undefined;
+  /**
+   * Reconnect when the transport drops instead of closing: `transport()` makes a fresh transport,
+   * tried up to `maxAttempts` times, `backoffMs` apart (doubling, at most 30 s).
+   */
+  reconnect?: ReconnectOptions | undefined;
+}
+
+/** How to reconnect a dropped connection. */
+export interface ReconnectOptions {
+  /** Attempts before giving up and closing. Default 10. */
+  maxAttempts?: number | undefined;
+  /** Delay before the first attempt, doubled after each failure (at most 30 s). Default 500 ms. */
+  backoffMs?: number | undefined;
+  /** Makes the transport of the next attempt. */
+  transport: () => Transport;
 }
 
 /** A notification as delivered by `notifications()`. */
@@ -61,7 +76,7 @@ export interface NotificationMessage {
   params: unknown;
 }
 
-export type ConnectionState = "new" | "open" | "closed";
+export type ConnectionState = "new" | "open" | "reconnecting" | "closed";
 
 interface Pending {
   method: string;
@@ -95,17 +110,46 @@ export class RpcConnection {
   private readonly retry: Required<OverloadRetryOptions> | undefined;
   private readonly notificationBufferSize: number;
 
-  constructor(
-    private readonly transport: Transport,
-    options: RpcConnectionOptions = {},
-  ) {
+  private transport: Transport;
+  private readonly reconnect: ReconnectOptions | undefined;
+  private readonly disconnectListeners = new Set<(error: CodexTransportError) => void>();
+  private readonly reconnectListeners = new Set<() => void | Promise<void>>();
+
+  constructor(transport: Transport, options: RpcConnectionOptions = {}) {
+    this.transport = transport;
+    this.reconnect = options.reconnect;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
     this.retry =
       options.overloadRetry === false ? undefined : { ...DEFAULT_OVERLOAD_RETRY, ...options.overloadRetry };
     this.notificationBufferSize = options.notificationBufferSize ?? 10_000;
-    transport.onmessage = (message) => this.dispatch(message);
-    transport.onerror = (error) => this.reportError(error);
-    transport.onclose = (error) => this.handleTransportClosed(error);
+    this.attach(transport);
+  }
+
+  private attach(transport: Transport): void {
+    transport.onmessage = (message) => {
+      if (this.transport === transport) this.dispatch(message);
+    };
+    transport.onerror = (error) => {
+      if (this.transport === transport) this.reportError(error);
+    };
+    transport.onclose = (error) => {
+      if (this.transport === transport) this.handleTransportClosed(error);
+    };
+  }
+
+  /** Called when the transport drops and a reconnect begins (pending requests are already rejected). */
+  onDisconnect(listener: (error: CodexTransportError) => void): () => void {
+    this.disconnectListeners.add(listener);
+    return () => this.disconnectListeners.delete(listener);
+  }
+
+  /**
+   * Called once a new transport is open, before requests flow again; an async listener is awaited
+   * (the client re-initializes there). Requests sent meanwhile are refused as still reconnecting.
+   */
+  onReconnect(listener: () => void | Promise<void>): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   get state(): ConnectionState {
@@ -119,7 +163,7 @@ export class RpcConnection {
 
   /** Starts the transport. Idempotent while open; an error once closed. */
   async start(): Promise<void> {
-    if (this.state_ === "open") return;
+    if (this.state_ === "open" || this.state_ === "reconnecting") return;
     if (this.state_ === "closed") throw this.closedError();
     await this.transport.start();
     if ((this.state_ as ConnectionState) === "closed") throw this.closedError();
@@ -520,8 +564,92 @@ export class RpcConnection {
   }
 
   private handleTransportClosed(error?: CodexTransportError): void {
-    if (this.state_ === "closed") return;
-    this.finish(error ?? new CodexTransportError("The app-server closed the connection."));
+    if (this.state_ === "closed" || this.state_ === "reconnecting") return;
+    const failure = error ?? new CodexTransportError("The app-server closed the connection.");
+    if (this.reconnect && this.state_ === "open" && !this.closing) {
+      void this.reconnectLoop(failure, this.reconnect);
+      return;
+    }
+    this.finish(failure);
+  }
+
+  /** Rejects what was in flight, then tries new transports until one opens or attempts run out. */
+  private async reconnectLoop(failure: CodexTransportError, options: ReconnectOptions): Promise<void> {
+    this.state_ = "reconnecting";
+    this.rejectInFlight(failure, "the connection dropped; the client is reconnecting");
+    for (const listener of [...this.disconnectListeners]) this.callSafely(() => listener(failure));
+    const maxAttempts = options.maxAttempts ?? 10;
+    let delay = options.backoffMs ?? 500;
+    let lastError: unknown = failure;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.lifetime.signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+      if (this.state_ !== "reconnecting") return; // closed meanwhile
+      delay = Math.min(delay * 2, 30_000);
+      const transport = options.transport();
+      this.transport = transport;
+      this.attach(transport);
+      try {
+        await transport.start();
+      } catch (error) {
+        lastError = error;
+        continue;
+      }
+      if ((this.state_ as ConnectionState) !== "reconnecting") {
+        await transport.close().catch(() => {});
+        return;
+      }
+      this.state_ = "open";
+      try {
+        for (const listener of [...this.reconnectListeners]) await listener();
+      } catch (error) {
+        this.reportError(
+          new CodexTransportError("Re-initializing after a reconnect failed; closing.", { cause: error }),
+        );
+        this.finish(new CodexTransportError("Re-initializing after a reconnect failed.", { cause: error }));
+        await transport.close().catch(() => {});
+      }
+      return;
+    }
+    this.finish(
+      new CodexTransportError(
+        `Could not reconnect after ${maxAttempts} attempts: ${String((lastError as Error)?.message ?? lastError)}`,
+        {
+          cause: lastError,
+        },
+      ),
+    );
+  }
+
+  private rejectInFlight(error: CodexTransportError, why: string): void {
+    for (const id of [...this.pending.keys()]) {
+      const entry = this.settle(id);
+      entry?.reject(
+        new CodexTransportError(`"${entry.method}" failed: ${why} (${error.message}).`, {
+          cause: error,
+          exit: error.exit,
+        }),
+      );
+    }
+    for (const controller of this.inflightServerRequests.values()) controller.abort(error);
+    this.inflightServerRequests.clear();
+  }
+
+  private callSafely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.reportError(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** Moves to `closed` and releases everything; `error` set when the transport failed. */
@@ -554,6 +682,8 @@ export class RpcConnection {
         this.reportError(listenerError instanceof Error ? listenerError : new Error(String(listenerError)));
       }
     }
+    this.disconnectListeners.clear();
+    this.reconnectListeners.clear();
     this.requestHandlers.clear();
     this.fallbackHandlers.clear();
     this.notificationListeners.clear();
@@ -568,6 +698,10 @@ export class RpcConnection {
   private closedError(): CodexTransportError {
     if (this.state_ === "new")
       return new CodexTransportError("The connection is not started; call start() first.");
+    if (this.state_ === "reconnecting")
+      return new CodexTransportError(
+        "The connection dropped and the client is reconnecting; retry once it has reconnected (client.onReconnected).",
+      );
     return this.closeError
       ? new CodexTransportError(this.closeError.message, {
           cause: this.closeError,

@@ -22,6 +22,8 @@ export interface ListeningAppServerOptions {
    * default control socket (`$CODEX_HOME/app-server-control/app-server-control.sock`).
    */
   socketPath?: string | null;
+  /** WebSocket only: the port on 127.0.0.1 (e.g. to restart a server where it was). Default: a free one. */
+  port?: number;
   /** How long to wait for the server to accept connections. Default 15 000 ms. */
   readyTimeoutMs?: number;
 }
@@ -62,7 +64,7 @@ export async function startListeningAppServer(
   let token: string | undefined;
   let ready: () => Promise<boolean>;
   if (transport === "websocket") {
-    const port = await freeLoopbackPort();
+    const port = options.port ?? (await freeLoopbackPort());
     url = `ws://127.0.0.1:${port}`;
     args.push("--listen", url);
     if (options.token) {

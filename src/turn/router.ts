@@ -1,4 +1,5 @@
 import { CodexError, CodexOverflowError, CodexTransportError } from "../errors/index.js";
+import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import { TurnStream, type TurnEvent, type TurnStreamOptions } from "./turn-stream.js";
 
@@ -102,6 +103,58 @@ export class TurnRouter {
   /** The registered stream of a turn, if any. */
   get(threadId: string, turnId: string): TurnStream | undefined {
     return this.streams.get(key(threadId, turnId));
+  }
+
+  /** Threads with a turn being read now. */
+  activeThreadIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const stream of this.streams.values()) if (!stream.finished) ids.add(stream.threadId);
+    return ids;
+  }
+
+  /**
+   * After a reconnect: each running stream learns what became of its turn. `turnsByThread` holds,
+   * per thread, the turns the resumed thread reports, or the error resuming it failed with.
+   * - a turn the server finished (completed, failed, interrupted) is completed with that state;
+   * - a turn still running fails its current read with `CodexTurnDisconnectedError` (continuation);
+   * - a turn the server no longer knows is completed as interrupted;
+   * - a thread that could not be resumed fails its streams.
+   */
+  reconcile(turnsByThread: Map<string, Turn[] | Error>, cause: Error): void {
+    for (const stream of [...this.streams.values()]) {
+      if (stream.finished) continue;
+      const turns = turnsByThread.get(stream.threadId);
+      if (turns instanceof Error || turns === undefined) {
+        stream.fail(
+          new CodexTransportError(
+            `Turn ${stream.turnId}: after reconnecting, thread ${stream.threadId} could not be resumed.`,
+            { cause: turns ?? cause },
+          ),
+        );
+        continue;
+      }
+      const turn = turns.find((t) => t.id === stream.turnId);
+      if (turn?.status === "inProgress") {
+        stream.disconnected(cause);
+        continue;
+      }
+      const ended: Turn =
+        turn ??
+        ({
+          id: stream.turnId,
+          items: [],
+          status: "interrupted",
+          error: {
+            message: "The connection to the app-server dropped and the server no longer knows this turn.",
+            codexErrorInfo: null,
+            additionalDetails: null,
+          },
+        } as unknown as Turn);
+      stream.push({
+        method: "turn/completed",
+        params: { threadId: stream.threadId, turn: ended },
+      } as TurnEvent);
+    }
   }
 
   dispose(): void {

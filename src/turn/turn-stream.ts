@@ -1,6 +1,7 @@
 import {
   CodexError,
   CodexTurnFailedError,
+  CodexTurnDisconnectedError,
   CodexTurnInactiveError,
   type CodexTransportError,
   type TurnContinuation,
@@ -84,6 +85,9 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
   private completedTurn: Turn | undefined;
   private failure: Error | undefined;
   private lastEventAt = Date.now();
+  /** A disconnect to report to the next reader (nobody was waiting when it happened). */
+  private pendingDisconnect: CodexTurnDisconnectedError | undefined;
+  private readonly disconnectRejecters = new Set<(error: CodexTurnDisconnectedError) => void>();
   private readonly completion: Promise<TurnResult>;
   private resolveCompletion!: (r: TurnResult) => void;
   private rejectCompletion!: (e: unknown) => void;
@@ -154,6 +158,25 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
     this.failure = error;
     this.queue?.end(error);
     this.rejectCompletion(error);
+  }
+
+  /**
+   * The connection dropped and came back with the turn still running: the reader waiting now (or
+   * the next one) gets `CodexTurnDisconnectedError`; the stream stays registered for its continuation.
+   */
+  disconnected(cause: Error): void {
+    if (this.finished) return;
+    const error = new CodexTurnDisconnectedError(
+      `Turn ${this.turnId}: the connection to the app-server dropped while it ran; events in the gap are lost. ` +
+        "It is still running: pass error.continuation to read on, or to cancel() it.",
+      this.continuation(),
+      { cause },
+    );
+    if (this.disconnectRejecters.size === 0) {
+      this.pendingDisconnect = error;
+      return;
+    }
+    for (const reject of [...this.disconnectRejecters]) reject(error);
   }
 
   /** Resolves when the turn completes (any status); rejects if the connection fails first. */
@@ -277,7 +300,7 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
           (event) => (event === undefined ? end() : { value: event, done: false }),
           async (error: unknown) => {
             end();
-            await this.abandon();
+            if (!keepsTurn(error)) await this.abandon();
             throw error;
           },
         );
@@ -324,7 +347,7 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
     };
     const fail = async (error: unknown): Promise<never> => {
       done();
-      if (!(error instanceof CodexTurnInactiveError)) await this.abandon();
+      if (!keepsTurn(error)) await this.abandon();
       throw error;
     };
     const slowNext = async (): Promise<IteratorResult<ConversationStep>> => {
@@ -385,35 +408,52 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
 
   private waitWithIdleTimeout<T>(idleMs: number | undefined, work: () => Promise<T>): Promise<T> {
     const promise = work();
-    if (idleMs === undefined || idleMs <= 0 || this.finished) return promise;
+    if (this.pendingDisconnect) {
+      const error = this.pendingDisconnect;
+      this.pendingDisconnect = undefined;
+      return Promise.reject(error);
+    }
+    if (this.finished) return promise;
+    const idle = idleMs !== undefined && idleMs > 0;
     // Each wait (a resumed continuation too) gets a full window: a reader that comes back after a
     // timeout waits idleMs again instead of failing at once on the silence it already reported.
     const startedAt = Date.now();
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      const onDisconnect = (error: CodexTurnDisconnectedError) => {
+        cleanup();
+        reject(error);
+      };
       // Activity is read from lastEventAt when the timer fires: no timer churn per event.
       const check = () => {
         const quiet = Date.now() - Math.max(this.lastEventAt, startedAt);
-        const idle = Date.now() - this.lastEventAt;
+        const silence = Date.now() - this.lastEventAt;
         if (this.finished) return;
-        if (quiet >= idleMs) {
+        if (quiet >= (idleMs as number)) {
           cleanup();
           reject(
             new CodexTurnInactiveError(
-              `Turn ${this.turnId} produced no event for ${idle} ms (inactivityTimeoutMs ${idleMs}). ` +
+              `Turn ${this.turnId} produced no event for ${silence} ms (inactivityTimeoutMs ${idleMs}). ` +
                 "It is still running: pass error.continuation to resume reading it, or to cancel() it.",
               this.continuation(),
-              idle,
+              silence,
             ),
           );
         } else {
-          timer = setTimeout(check, idleMs - quiet);
+          timer = setTimeout(check, (idleMs as number) - quiet);
         }
       };
       const cleanup = () => {
         if (timer) clearTimeout(timer);
+        this.disconnectRejecters.delete(onDisconnect);
       };
-      timer = setTimeout(check, Math.max(1, idleMs - (Date.now() - Math.max(this.lastEventAt, startedAt))));
+      this.disconnectRejecters.add(onDisconnect);
+      if (idle) {
+        timer = setTimeout(
+          check,
+          Math.max(1, (idleMs as number) - (Date.now() - Math.max(this.lastEventAt, startedAt))),
+        );
+      }
       promise.then(
         (v) => {
           cleanup();
@@ -426,6 +466,11 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
       );
     });
   }
+}
+
+/** Errors after which the turn goes on and stays registered, so its continuation works. */
+export function keepsTurn(error: unknown): boolean {
+  return error instanceof CodexTurnInactiveError || error instanceof CodexTurnDisconnectedError;
 }
 
 /** Builds the error for a failed turn from the server's `turn.error`. */

@@ -1,0 +1,111 @@
+// Reconnect logic over in-memory pairs: what happens to each running turn depends on what the
+// resumed thread reports. (The real-server path is in test/e2e/reconnect.test.ts.)
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CodexClient } from "../../src/client/client.js";
+import { CodexTransportError, CodexTurnDisconnectedError } from "../../src/errors/index.js";
+import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
+
+/** A scripted server side: answers initialize, thread/start, turn/start and thread/resume. */
+function serve(side: MemoryTransport, resumeTurns: (threadId: string) => unknown[]) {
+  side.onmessage = (raw) => {
+    const m = raw as { id?: number; method?: string; params?: { threadId?: string } };
+    if (m.id === undefined || m.method === undefined) return;
+    const reply = (result: unknown) => void side.send({ id: m.id, result });
+    switch (m.method) {
+      case "initialize":
+        return reply({
+          userAgent: "fake/0.169.0",
+          codexHome: "/",
+          platformFamily: "unix",
+          platformOs: "linux",
+        });
+      case "thread/start":
+        return reply({ thread: { id: "T" } });
+      case "turn/start":
+        return reply({ turn: { id: "U", items: [], status: "inProgress", error: null } });
+      case "thread/read":
+        return reply({ thread: { id: m.params?.threadId, turns: [] } });
+      case "thread/resume":
+        return reply({
+          thread: { id: m.params?.threadId, turns: resumeTurns(m.params?.threadId as string) },
+        });
+    }
+  };
+  void side.start();
+}
+
+function setup(resumeTurns: (threadId: string) => unknown[]) {
+  const [c1, s1] = createLinkedTransports();
+  serve(s1, resumeTurns);
+  const servers: MemoryTransport[] = [];
+  const client = new CodexClient(
+    c1,
+    {},
+    {
+      maxAttempts: 3,
+      backoffMs: 10,
+      transport: () => {
+        const [c, s] = createLinkedTransports();
+        serve(s, resumeTurns);
+        servers.push(s);
+        return c;
+      },
+    },
+  );
+  return { client, s1, servers };
+}
+
+describe("reconnect (in-memory)", () => {
+  it("a turn the server still runs fails its read with CodexTurnDisconnectedError, and the continuation reads on", async () => {
+    const { client, s1, servers } = setup(() => [{ id: "U", items: [], status: "inProgress", error: null }]);
+    const reconnected = new Promise((resolve) => client.onReconnected(resolve));
+    const thread = await client.startThread();
+    const first = thread.chatOnce("go").then(
+      () => assert.fail("expected a disconnect"),
+      (e: unknown) => e,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    s1.fail(new CodexTransportError("server gone"));
+    await reconnected;
+    const error = await first;
+    assert.ok(error instanceof CodexTurnDisconnectedError, String(error));
+    const resumed = client.chatOnce(undefined, { continuation: error.continuation });
+    const server = servers.at(-1) as MemoryTransport;
+    await server.send({
+      method: "item/completed",
+      params: {
+        threadId: "T",
+        turnId: "U",
+        item: { type: "agentMessage", id: "m", text: "after the gap" },
+        completedAtMs: 0,
+      },
+    });
+    await server.send({
+      method: "turn/completed",
+      params: { threadId: "T", turn: { id: "U", items: [], status: "completed", error: null } },
+    });
+    assert.equal((await resumed).finalText, "after the gap");
+    await client.close();
+  });
+
+  it("a turn the server finished is completed with the server's status", async () => {
+    const { client, s1 } = setup(() => [{ id: "U", items: [], status: "completed", error: null }]);
+    const thread = await client.startThread();
+    const result = thread.chatOnce("go");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    s1.fail();
+    assert.equal((await result).status, "completed");
+    await client.close();
+  });
+
+  it("a turn the server no longer knows is completed as interrupted", async () => {
+    const { client, s1 } = setup(() => []);
+    const thread = await client.startThread();
+    const result = thread.chatOnce("go");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    s1.fail();
+    assert.equal((await result).status, "interrupted");
+    await client.close();
+  });
+});
