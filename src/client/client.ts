@@ -122,7 +122,12 @@ export class CodexClient {
   private readonly approvals: ApprovalBroker;
   private readonly hooks: ServerRequestHooks;
 
+  /** Thread handles to resume after a reconnect (only kept when reconnecting is on). */
   private readonly heldThreads = new Map<string, WeakRef<ThreadHandle>>();
+  private readonly forgetThread = new FinalizationRegistry<string>((threadId) => {
+    if (this.heldThreads.get(threadId)?.deref() === undefined) this.heldThreads.delete(threadId);
+  });
+  private readonly reconnects: boolean;
   private readonly reconnectedListeners = new Set<(info: ReconnectInfo) => void>();
   private readonly disconnectedListeners = new Set<(error: CodexTransportError) => void>();
 
@@ -145,6 +150,7 @@ export class CodexClient {
       notificationBufferSize: options.notificationBufferSize,
       reconnect,
     });
+    this.reconnects = reconnect !== undefined;
     if (reconnect) {
       this.connection.onDisconnect((error) => {
         for (const listener of [...this.disconnectedListeners]) listener(error);
@@ -409,7 +415,10 @@ export class CodexClient {
   }
 
   private hold(handle: ThreadHandle): ThreadHandle {
-    this.heldThreads.set(handle.threadId, new WeakRef(handle));
+    if (this.reconnects) {
+      this.heldThreads.set(handle.threadId, new WeakRef(handle));
+      this.forgetThread.register(handle, handle.threadId);
+    }
     return handle;
   }
 
