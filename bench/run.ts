@@ -47,7 +47,7 @@ const notes: string[] = [
   "## Reading the numbers",
   "",
   "- Ratios compare runs made one after the other in the same process tree; the machine is shared and",
-  "  noisy, so a ratio moves by ±0.1 or more between runs (deltas: 0.71× to 0.83× after the fix). The baseline's own N→2N ratio is shown for scale.",
+  "  noisy, so a ratio moves by ±0.1 or more between runs (deltas: 0.71× to 0.87× after the fix). The baseline's own N→2N ratio is shown for scale.",
   "- Memory: the heap is sampled every 50 ms while the deltas stream without being retained; after the",
   "  turn and a GC the heap is back where it started.",
   "- The real-server row is start plus `initialize` of the pinned binary: its own start-up dominates.",
