@@ -1,34 +1,19 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { useRealServer } from "../support/real-server.js";
 import { CodexClient } from "../../src/client/client.js";
 import { CodexProtocolError, CodexTurnFailedError, CodexTurnInactiveError } from "../../src/errors/index.js";
-import { createTestCodexHome, MockModelServer, model, type TestCodexHome } from "../../src/testing/index.js";
+import { model } from "../../src/testing/index.js";
 import type { ConversationStep } from "../../src/turn/steps.js";
 
 describe("conversations against the real app-server", () => {
-  let modelServer: MockModelServer;
-  let home: TestCodexHome;
-  let client: CodexClient;
-
-  before(async () => {
-    modelServer = await MockModelServer.start();
-    home = createTestCodexHome({ modelServer });
-    client = CodexClient.connectStdio({ env: home.env, cwd: home.workspace });
-    await client.initialize();
-  });
-  beforeEach(() => modelServer.reset());
-  afterEach(() => assert.equal(modelServer.remaining, 0, "the test left scripted model steps unused"));
-  after(async () => {
-    await client.close();
-    await modelServer.close();
-    home.dispose();
-  });
+  const rs = useRealServer();
 
   it("chatOnce twice on one thread: the second model request carries the first turn's history", async () => {
-    modelServer.enqueue(model.say("First answer"), model.say("Second answer"));
-    const thread = await client.startThread({ cwd: home.workspace });
+    rs.modelServer.enqueue(model.say("First answer"), model.say("Second answer"));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     const first = await thread.chatOnce("first question");
     assert.equal(first.finalText, "First answer");
     assert.equal(first.status, "completed");
@@ -37,25 +22,25 @@ describe("conversations against the real app-server", () => {
     assert.ok((first.usage?.total.totalTokens ?? 0) > 0);
     const second = await thread.chatOnce("second question");
     assert.equal(second.finalText, "Second answer");
-    const body = JSON.stringify(modelServer.modelRequests.at(-1)?.body);
+    const body = JSON.stringify(rs.modelServer.modelRequests.at(-1)?.body);
     assert.match(body, /first question/);
     assert.match(body, /First answer/);
     assert.match(body, /second question/);
   });
 
   it("chatOnce without threadId starts a thread with threadConfig", async () => {
-    modelServer.enqueue(model.say("fresh"));
-    const r = await client.chatOnce("hi", {
-      threadConfig: { cwd: home.workspace, developerInstructions: "be brief" },
+    rs.modelServer.enqueue(model.say("fresh"));
+    const r = await rs.client.chatOnce("hi", {
+      threadConfig: { cwd: rs.home.workspace, developerInstructions: "be brief" },
     });
     assert.equal(r.finalText, "fresh");
-    assert.match(JSON.stringify(modelServer.modelRequests.at(-1)?.body), /be brief/);
+    assert.match(JSON.stringify(rs.modelServer.modelRequests.at(-1)?.body), /be brief/);
   });
 
   it("chat() yields exec then codex steps for a tool-call-then-message script", async () => {
-    modelServer.enqueue(model.exec("echo step-output"), model.say("All done"));
-    const thread = await client.startThread({
-      cwd: home.workspace,
+    rs.modelServer.enqueue(model.exec("echo step-output"), model.say("All done"));
+    const thread = await rs.client.startThread({
+      cwd: rs.home.workspace,
       approvalPolicy: "never",
       sandbox: "workspace-write",
     });
@@ -71,8 +56,8 @@ describe("conversations against the real app-server", () => {
 
   it("live turn stream: deltas arrive in order and concatenate to finalText", async () => {
     const text = "The quick brown fox jumps over the lazy dog";
-    modelServer.enqueue(model.say(text, { deltas: 9 }));
-    const thread = await client.startThread({ cwd: home.workspace });
+    rs.modelServer.enqueue(model.say(text, { deltas: 9 }));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     const turn = await thread.streamTurn("stream please");
     const deltas: string[] = [];
     const methods: string[] = [];
@@ -88,13 +73,13 @@ describe("conversations against the real app-server", () => {
   });
 
   it("aborting a slow turn's stream interrupts it within a second", async () => {
-    modelServer.enqueue(model.say("slow", { delayBeforeCompletedMs: 30_000 }));
-    const thread = await client.startThread({ cwd: home.workspace });
+    rs.modelServer.enqueue(model.say("slow", { delayBeforeCompletedMs: 30_000 }));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     const controller = new AbortController();
     const turn = await thread.streamTurn("take your time", { signal: controller.signal });
     // Interrupt while the model is streaming (an interrupt before the model call would leave the
     // scripted response for the next turn).
-    await modelServer.waitForModelRequests(1);
+    await rs.modelServer.waitForModelRequests(1);
     await new Promise((r) => setTimeout(r, 100));
     const t0 = Date.now();
     controller.abort();
@@ -102,19 +87,22 @@ describe("conversations against the real app-server", () => {
     assert.equal(result.status, "interrupted");
     assert.ok(Date.now() - t0 < 1000, `interrupt took ${Date.now() - t0} ms`);
     // The thread takes a new turn afterwards.
-    modelServer.enqueue(model.say("after interrupt"));
+    rs.modelServer.enqueue(model.say("after interrupt"));
     assert.equal((await thread.chatOnce("again")).finalText, "after interrupt");
   });
 
   it("breaking out of chat() interrupts the running turn", async () => {
-    modelServer.enqueue(model.exec("echo first"), model.say("too late", { delayBeforeCompletedMs: 30_000 }));
-    const thread = await client.startThread({
-      cwd: home.workspace,
+    rs.modelServer.enqueue(
+      model.exec("echo first"),
+      model.say("too late", { delayBeforeCompletedMs: 30_000 }),
+    );
+    const thread = await rs.client.startThread({
+      cwd: rs.home.workspace,
       approvalPolicy: "never",
       sandbox: "workspace-write",
     });
     const statuses: string[] = [];
-    const off = client.on("turn/completed", (p) => {
+    const off = rs.client.on("turn/completed", (p) => {
       if (p.threadId === thread.threadId) statuses.push(p.turn.status);
     });
     for await (const step of thread.chat("go")) {
@@ -125,18 +113,18 @@ describe("conversations against the real app-server", () => {
     off();
     assert.deepEqual(statuses, ["interrupted"]);
     // The interrupt may land before the second model call: its scripted reply is then never asked for.
-    modelServer.reset();
+    rs.modelServer.reset();
   });
 
   it("steerTurn adds input to the running turn; updateDefaults without the opt-in says how to opt in", async () => {
-    modelServer.enqueue(
+    rs.modelServer.enqueue(
       model.say("working on it", { delayBeforeCompletedMs: 1500 }),
       model.say("steered answer"),
     );
-    const thread = await client.startThread({ cwd: home.workspace });
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     const turn = await thread.streamTurn("start something");
-    await modelServer.waitForModelRequests(1);
-    const steered = await client.steerTurn({
+    await rs.modelServer.waitForModelRequests(1);
+    const steered = await rs.client.steerTurn({
       threadId: thread.threadId,
       expectedTurnId: turn.turnId,
       input: "also mention bananas",
@@ -145,7 +133,7 @@ describe("conversations against the real app-server", () => {
     const result = await turn.done();
     assert.equal(result.status, "completed");
     assert.equal(result.finalText, "steered answer");
-    assert.match(JSON.stringify(modelServer.modelRequests.at(-1)?.body), /also mention bananas/);
+    assert.match(JSON.stringify(rs.modelServer.modelRequests.at(-1)?.body), /also mention bananas/);
 
     // thread/settings/update is experimental on 0.169: without the opt-in the error says how to opt in.
     await assert.rejects(thread.updateDefaults({ model: "gpt-5.4" }), /experimentalApi: true/);
@@ -153,29 +141,29 @@ describe("conversations against the real app-server", () => {
 
   it("updateDefaults changes the model of later turns (experimentalApi client)", async () => {
     await using experimental = CodexClient.connectStdio({
-      env: home.env,
-      cwd: home.workspace,
+      env: rs.home.env,
+      cwd: rs.home.workspace,
       experimentalApi: true,
     });
-    const thread = await experimental.startThread({ cwd: home.workspace });
+    const thread = await experimental.startThread({ cwd: rs.home.workspace });
     await thread.updateDefaults({ model: "gpt-5.4" });
     assert.equal(thread.defaults.model, "gpt-5.4");
-    modelServer.enqueue(model.say("ok"));
+    rs.modelServer.enqueue(model.say("ok"));
     await thread.chatOnce("which model?");
-    assert.equal((modelServer.modelRequests.at(-1)?.body as { model?: string }).model, "gpt-5.4");
+    assert.equal((rs.modelServer.modelRequests.at(-1)?.body as { model?: string }).model, "gpt-5.4");
   });
 
   it("listModels, readConfig and readConfigRequirements answer", async () => {
-    const models = await client.listModels();
+    const models = await rs.client.listModels();
     assert.ok(models.data.length > 0);
-    const config = await client.readConfig();
+    const config = await rs.client.readConfig();
     assert.equal((config.config as { model_provider?: string }).model_provider, "mock_provider");
-    await client.readConfigRequirements();
+    await rs.client.readConfigRequirements();
   });
 
   it("inactivity timeout → continuation → resume completes with the right final text", async () => {
-    modelServer.enqueue(model.say("worth the wait", { delayBeforeCompletedMs: 1500 }));
-    const thread = await client.startThread({ cwd: home.workspace });
+    rs.modelServer.enqueue(model.say("worth the wait", { delayBeforeCompletedMs: 1500 }));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     let continuation;
     await assert.rejects(thread.chatOnce("slow one", { inactivityTimeoutMs: 300 }), (e: unknown) => {
       assert.ok(e instanceof CodexTurnInactiveError);
@@ -185,17 +173,20 @@ describe("conversations against the real app-server", () => {
       continuation = e.continuation;
       return true;
     });
-    await assert.rejects(client.chat(undefined, { continuation }).next(), /mode "once"/);
-    await assert.rejects(client.chatOnce("extra input", { continuation }), TypeError);
-    const resumed = await client.chatOnce(undefined, { continuation });
+    await assert.rejects(rs.client.chat(undefined, { continuation }).next(), /mode "once"/);
+    await assert.rejects(rs.client.chatOnce("extra input", { continuation }), TypeError);
+    const resumed = await rs.client.chatOnce(undefined, { continuation });
     assert.equal(resumed.finalText, "worth the wait");
     assert.equal(resumed.status, "completed");
   });
 
   it("chat() inactivity → resume yields the remaining steps without loss or repeats", async () => {
-    modelServer.enqueue(model.exec("echo one"), model.say("final words", { delayBeforeCompletedMs: 1500 }));
-    const thread = await client.startThread({
-      cwd: home.workspace,
+    rs.modelServer.enqueue(
+      model.exec("echo one"),
+      model.say("final words", { delayBeforeCompletedMs: 1500 }),
+    );
+    const thread = await rs.client.startThread({
+      cwd: rs.home.workspace,
       approvalPolicy: "never",
       sandbox: "workspace-write",
     });
@@ -208,7 +199,7 @@ describe("conversations against the real app-server", () => {
       assert.ok(e instanceof CodexTurnInactiveError, String(e));
       continuation = e.continuation;
     }
-    for await (const step of client.chat(undefined, { continuation })) seen.push(step);
+    for await (const step of rs.client.chat(undefined, { continuation })) seen.push(step);
     const ids = seen.map((s) => s.itemId);
     assert.equal(new Set(ids).size, ids.length, "no step repeated");
     assert.deepEqual(
@@ -219,29 +210,29 @@ describe("conversations against the real app-server", () => {
   });
 
   it("cancel() in place of resume returns the unread steps and frees the thread", async () => {
-    modelServer.enqueue(model.say("never finished", { delayBeforeCompletedMs: 30_000 }));
-    const thread = await client.startThread({ cwd: home.workspace });
+    rs.modelServer.enqueue(model.say("never finished", { delayBeforeCompletedMs: 30_000 }));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     let continuation;
     await assert.rejects(thread.chatOnce("stall", { inactivityTimeoutMs: 300 }), (e: unknown) => {
       continuation = (e as CodexTurnInactiveError).continuation;
       return e instanceof CodexTurnInactiveError;
     });
-    await modelServer.waitForModelRequests(1);
-    const cancelled = await client.cancel(continuation!);
+    await rs.modelServer.waitForModelRequests(1);
+    const cancelled = await rs.client.cancel(continuation!);
     assert.equal(cancelled.wasCompleted, false);
     assert.equal(cancelled.wasInterrupted, true);
     assert.ok(cancelled.steps.some((s) => s.itemType === "userMessage"));
-    await assert.rejects(client.chatOnce(undefined, { continuation }), /not tracked/);
-    modelServer.enqueue(model.say("next turn works"));
+    await assert.rejects(rs.client.chatOnce(undefined, { continuation }), /not tracked/);
+    rs.modelServer.enqueue(model.say("next turn works"));
     assert.equal((await thread.chatOnce("next")).finalText, "next turn works");
   });
 
   it("five threads with concurrent turns each get exactly their own steps", async () => {
     const threads = await Promise.all(
-      Array.from({ length: 5 }, () => client.startThread({ cwd: home.workspace })),
+      Array.from({ length: 5 }, () => rs.client.startThread({ cwd: rs.home.workspace })),
     );
     // The model answers in arrival order; each answer echoes nothing of the thread, so tag by request.
-    for (let i = 0; i < 5; i++) modelServer.enqueue(model.say(`answer-${i}`, { deltas: 3 }));
+    for (let i = 0; i < 5; i++) rs.modelServer.enqueue(model.say(`answer-${i}`, { deltas: 3 }));
     const results = await Promise.all(threads.map((t, i) => t.chatOnce(`question-${i}`)));
     const answers = results.map((r) => r.finalText).sort();
     assert.deepEqual(answers, ["answer-0", "answer-1", "answer-2", "answer-3", "answer-4"]);
@@ -254,8 +245,8 @@ describe("conversations against the real app-server", () => {
   });
 
   it("outputSchema reaches the model request", async () => {
-    modelServer.enqueue(model.say('{"ok":true}'));
-    const thread = await client.startThread({ cwd: home.workspace });
+    rs.modelServer.enqueue(model.say('{"ok":true}'));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     const schema = {
       type: "object",
       properties: { ok: { type: "boolean" } },
@@ -263,13 +254,13 @@ describe("conversations against the real app-server", () => {
       additionalProperties: false,
     };
     await thread.chatOnce("structured", { turnOverrides: { outputSchema: schema } });
-    const body = modelServer.modelRequests.at(-1)?.body as { text?: { format?: { schema?: unknown } } };
+    const body = rs.modelServer.modelRequests.at(-1)?.body as { text?: { format?: { schema?: unknown } } };
     assert.deepEqual(body.text?.format?.schema, schema);
   });
 
   it("a model endpoint answering HTTP 500 ends in CodexTurnFailedError with the server's message", async () => {
-    modelServer.enqueue(model.httpError(500, "model exploded"));
-    const thread = await client.startThread({ cwd: home.workspace });
+    rs.modelServer.enqueue(model.httpError(500, "model exploded"));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     await assert.rejects(thread.chatOnce("fail please"), (e: unknown) => {
       assert.ok(e instanceof CodexTurnFailedError, String(e));
       assert.equal(e.codexErrorInfo, "internalServerError");
@@ -277,13 +268,13 @@ describe("conversations against the real app-server", () => {
       assert.ok(e.message.length > 10);
       return true;
     });
-    modelServer.enqueue(model.say("recovered"));
+    rs.modelServer.enqueue(model.say("recovered"));
     assert.equal((await thread.chatOnce("again")).finalText, "recovered");
   });
 
   it("the seed's sandboxPolicy payload is accepted by turn/start", async () => {
-    modelServer.enqueue(model.say("sandboxed"));
-    const thread = await client.startThread({ cwd: home.workspace });
+    rs.modelServer.enqueue(model.say("sandboxed"));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     const r = await thread.chatOnce("hi", {
       turnOverrides: {
         sandboxPolicy: { type: "workspaceWrite", networkAccess: false, writableRoots: ["/tmp"] },
@@ -295,7 +286,7 @@ describe("conversations against the real app-server", () => {
 
   it("a refused approvalPolicy names the field and the value", async () => {
     await assert.rejects(
-      client.startThread({ cwd: home.workspace, approvalPolicy: "on-failure" }),
+      rs.client.startThread({ cwd: rs.home.workspace, approvalPolicy: "on-failure" }),
       (e: unknown) => {
         assert.ok(e instanceof CodexProtocolError);
         assert.match(e.message, /approvalPolicy "on-failure"/);
@@ -305,15 +296,15 @@ describe("conversations against the real app-server", () => {
   });
 
   it("thread operations: name, read, list, archive, unarchive, fork, rollback", async () => {
-    modelServer.enqueue(model.say("one"), model.say("two"));
-    const thread = await client.startThread({ cwd: home.workspace });
+    rs.modelServer.enqueue(model.say("one"), model.say("two"));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     await thread.chatOnce("turn one");
     await thread.chatOnce("turn two");
     await thread.setName("sdk test thread");
     const read = await thread.read({ includeTurns: true });
     assert.equal(read.thread.name, "sdk test thread");
     assert.equal(read.thread.turns.length, 2);
-    const listed = await client.listThreads({ limit: 50 });
+    const listed = await rs.client.listThreads({ limit: 50 });
     assert.ok(listed.data.some((t) => t.id === thread.threadId));
     const fork = await thread.fork();
     assert.notEqual(fork.threadId, thread.threadId);
@@ -322,18 +313,18 @@ describe("conversations against the real app-server", () => {
     await thread.rollback(1);
     assert.equal((await thread.read({ includeTurns: true })).thread.turns.length, 1);
     await thread.archive();
-    const archived = await client.listThreads({ archived: true, limit: 50 });
+    const archived = await rs.client.listThreads({ archived: true, limit: 50 });
     assert.ok(archived.data.some((t) => t.id === thread.threadId));
     await thread.unarchive();
-    const active = await client.listThreads({ limit: 50 });
+    const active = await rs.client.listThreads({ limit: 50 });
     assert.ok(active.data.some((t) => t.id === thread.threadId));
   });
 
   it("resume by id from a new client process", async () => {
-    modelServer.enqueue(model.say("remember: 42"));
+    rs.modelServer.enqueue(model.say("remember: 42"));
     // A thread has one writer at a time: the first process must let go of it before another resumes it.
-    const first = CodexClient.connectStdio({ env: home.env, cwd: home.workspace });
-    const thread = await first.startThread({ cwd: home.workspace });
+    const first = CodexClient.connectStdio({ env: rs.home.env, cwd: rs.home.workspace });
+    const thread = await first.startThread({ cwd: rs.home.workspace });
     await thread.chatOnce("the number is 42");
     await first.close();
     const script = `
@@ -346,14 +337,14 @@ describe("conversations against the real app-server", () => {
       await client.close();
       void model;
     `;
-    modelServer.enqueue(model.say("it was 42"));
+    rs.modelServer.enqueue(model.say("it was 42"));
     // Asynchronous on purpose: the scripted model lives in this process and must keep answering.
     const { stdout: out } = await promisify(execFile)(
       process.execPath,
       ["--import", "tsx", "--input-type=module", "-e", script],
       {
         cwd: process.cwd(),
-        env: { ...home.env, WS: home.workspace, TID: thread.threadId },
+        env: { ...rs.home.env, WS: rs.home.workspace, TID: thread.threadId },
         encoding: "utf8",
         timeout: 60_000,
       },
@@ -361,6 +352,6 @@ describe("conversations against the real app-server", () => {
     const parsed = JSON.parse(out.trim().split("\n").at(-1)!) as { id: string; text: string };
     assert.equal(parsed.id, thread.threadId);
     assert.equal(parsed.text, "it was 42");
-    assert.match(JSON.stringify(modelServer.modelRequests.at(-1)?.body), /the number is 42/);
+    assert.match(JSON.stringify(rs.modelServer.modelRequests.at(-1)?.body), /the number is 42/);
   });
 });

@@ -1,11 +1,12 @@
 // Faults against the real app-server: the process dies mid-turn, during an approval wait and during
 // a chat() loop; close() during a turn; the model endpoint failing or stalling.
 import assert from "node:assert/strict";
-import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { useRealServer } from "../support/real-server.js";
 import { CodexClient } from "../../src/client/client.js";
 import type { ApprovalRequest } from "../../src/approvals/requests.js";
 import { CodexTransportError, CodexTurnFailedError, CodexTurnInactiveError } from "../../src/errors/index.js";
-import { createTestCodexHome, MockModelServer, model, type TestCodexHome } from "../../src/testing/index.js";
+import { model } from "../../src/testing/index.js";
 
 const slow = (text = "slow") => model.say(text, { delayBeforeCompletedMs: 20_000 });
 const escalate = { escalate: { justification: "needs it" } };
@@ -30,30 +31,11 @@ const processAlive = (pid: number) => {
 };
 
 describe("faults against the real app-server", () => {
-  let modelServer: MockModelServer;
-  let home: TestCodexHome;
-  let client: CodexClient;
-
-  before(async () => {
-    modelServer = await MockModelServer.start();
-    home = createTestCodexHome({ modelServer });
-  });
-  beforeEach(async () => {
-    modelServer.reset();
-    client = CodexClient.connectStdio({ env: home.env, cwd: home.workspace });
-    await client.initialize();
-  });
-  afterEach(async () => {
-    await client.close();
-  });
-  after(async () => {
-    await modelServer.close();
-    home.dispose();
-  });
+  const rs = useRealServer({ client: "per-test", checkScriptUsed: false });
 
   it("SIGKILL mid-turn: the turn stream and done() end with the exit signal within a second", async () => {
-    modelServer.enqueue(slow());
-    const thread = await client.startThread({ cwd: home.workspace });
+    rs.modelServer.enqueue(slow());
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     const turn = await thread.streamTurn("go");
     const done = turn.done();
     const reading = (async () => {
@@ -61,32 +43,32 @@ describe("faults against the real app-server", () => {
         // keep reading until the stream ends
       }
     })();
-    await modelServer.waitForModelRequests(1);
+    await rs.modelServer.waitForModelRequests(1);
     const killedAt = Date.now();
-    process.kill(client.pid as number, "SIGKILL");
+    process.kill(rs.client.pid as number, "SIGKILL");
     await assert.rejects(reading, (e) => assertKilled(e, killedAt));
     await assert.rejects(done, (e) => assertKilled(e, killedAt));
-    await assert.rejects(client.request("thread/list", {}), CodexTransportError);
+    await assert.rejects(rs.client.request("thread/list", {}), CodexTransportError);
   });
 
   it("SIGKILL during an approval wait: the turn, the approval iterator and the request's signal all end", async () => {
-    modelServer.enqueue(model.exec("echo x > x.txt", escalate));
-    const thread = await client.startThread({ cwd: home.workspace });
-    const approvals = client.approvalRequests();
+    rs.modelServer.enqueue(model.exec("echo x > x.txt", escalate));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
+    const approvals = rs.client.approvalRequests();
     const turn = thread.chatOnce("write x.txt");
     const { value: req } = await approvals.next();
     assert.ok(req);
     const pendingNext = approvals.next();
     const killedAt = Date.now();
-    process.kill(client.pid as number, "SIGKILL");
+    process.kill(rs.client.pid as number, "SIGKILL");
     await assert.rejects(turn, (e) => assertKilled(e, killedAt));
     await assert.rejects(pendingNext, (e) => assertKilled(e, killedAt));
     assert.equal((req as ApprovalRequest).signal.aborted, true);
-    assert.deepEqual(client.pendingApprovals(), []);
+    assert.deepEqual(rs.client.pendingApprovals(), []);
   });
 
   it("SIGKILL during a chat() loop: the loop throws the transport error", async () => {
-    modelServer.enqueue(
+    rs.modelServer.enqueue(
       {
         output: [
           { type: "reasoning", text: "first step" },
@@ -95,7 +77,7 @@ describe("faults against the real app-server", () => {
       },
       slow(),
     );
-    const thread = await client.startThread({ cwd: home.workspace, approvalPolicy: "never" });
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace, approvalPolicy: "never" });
     let killedAt = 0;
     const steps: string[] = [];
     await assert.rejects(
@@ -103,9 +85,9 @@ describe("faults against the real app-server", () => {
         for await (const step of thread.chat("go")) {
           steps.push(step.stepType);
           if (killedAt === 0) {
-            await modelServer.waitForModelRequests(1);
+            await rs.modelServer.waitForModelRequests(1);
             killedAt = Date.now();
-            process.kill(client.pid as number, "SIGKILL");
+            process.kill(rs.client.pid as number, "SIGKILL");
           }
         }
       })(),
@@ -115,11 +97,11 @@ describe("faults against the real app-server", () => {
   });
 
   it("close() during a turn ends it, and leaves no child process, timer, socket or listener", async () => {
-    await client.close(); // this test makes its own client, to compare handles around it
+    await rs.client.close(); // this test makes its own client, to compare handles around it
     const before = resourceCounts();
-    const own = CodexClient.connectStdio({ env: home.env, cwd: home.workspace });
-    modelServer.enqueue(slow());
-    const thread = await own.startThread({ cwd: home.workspace });
+    const own = CodexClient.connectStdio({ env: rs.home.env, cwd: rs.home.workspace });
+    rs.modelServer.enqueue(slow());
+    const thread = await own.startThread({ cwd: rs.home.workspace });
     const turn = await thread.streamTurn("go");
     const reading = (async () => {
       for await (const _event of turn) {
@@ -131,7 +113,7 @@ describe("faults against the real app-server", () => {
     );
     const approvals = own.approvalRequests();
     const nextApproval = approvals.next();
-    await modelServer.waitForModelRequests(1);
+    await rs.modelServer.waitForModelRequests(1);
     const pid = own.pid as number;
     await own.close();
     assert.ok((await reading) instanceof CodexTransportError);
@@ -145,8 +127,8 @@ describe("faults against the real app-server", () => {
   });
 
   it("a 500 from the model fails the turn with CodexTurnFailedError, and the client takes the next turn", async () => {
-    modelServer.enqueue(model.httpError(500), model.say("recovered"));
-    const thread = await client.startThread({ cwd: home.workspace });
+    rs.modelServer.enqueue(model.httpError(500), model.say("recovered"));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     await assert.rejects(thread.chatOnce("fail please"), (e: unknown) => {
       assert.ok(e instanceof CodexTurnFailedError);
       assert.equal(e.codexErrorInfo, "internalServerError");
@@ -156,17 +138,17 @@ describe("faults against the real app-server", () => {
   });
 
   it("a model that stalls past the inactivity timeout gives CodexTurnInactiveError; cancel() frees the thread", async () => {
-    modelServer.enqueue(
+    rs.modelServer.enqueue(
       { output: [{ type: "message", text: "late" }], delayMs: 20_000 },
       model.say("next turn"),
     );
-    const thread = await client.startThread({ cwd: home.workspace });
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     const error = await thread.chatOnce("stall", { inactivityTimeoutMs: 500 }).then(
       () => assert.fail("expected a timeout"),
       (e: unknown) => e,
     );
     assert.ok(error instanceof CodexTurnInactiveError);
-    const cancelled = await client.cancel(error.continuation);
+    const cancelled = await rs.client.cancel(error.continuation);
     assert.equal(cancelled.wasInterrupted, true);
     assert.equal((await thread.chatOnce("go on")).finalText, "next turn");
   });
