@@ -447,6 +447,29 @@ export class CodexClient {
         }
       }),
     );
+    // thread/resume may leave turns out (paginated history): ask thread/read about the missing ones.
+    const missing = new Set(
+      (router?.activeTurns() ?? [])
+        .filter(({ threadId, turnId }) => {
+          const turns = turnsByThread.get(threadId);
+          return Array.isArray(turns) && !turns.some((t) => t.id === turnId);
+        })
+        .map((t) => t.threadId),
+    );
+    await Promise.all(
+      [...missing].map(async (threadId) => {
+        try {
+          const { thread } = await this.readThread(threadId, { includeTurns: true });
+          const known = turnsByThread.get(threadId) as Turn[];
+          turnsByThread.set(threadId, [
+            ...known,
+            ...thread.turns.filter((t) => !known.some((k) => k.id === t.id)),
+          ]);
+        } catch {
+          // keep what thread/resume said; the turn is then reported as interrupted
+        }
+      }),
+    );
     router?.reconcile(turnsByThread, new CodexTransportError("The connection to the app-server dropped."));
     const info: ReconnectInfo = {
       resumedThreads: [...turnsByThread].filter(([, v]) => !(v instanceof Error)).map(([id]) => id),

@@ -107,9 +107,15 @@ export class TurnRouter {
 
   /** Threads with a turn being read now. */
   activeThreadIds(): Set<string> {
-    const ids = new Set<string>();
-    for (const stream of this.streams.values()) if (!stream.finished) ids.add(stream.threadId);
-    return ids;
+    return new Set(this.activeTurns().map((t) => t.threadId));
+  }
+
+  /** The turns being read now. */
+  activeTurns(): { threadId: string; turnId: string }[] {
+    const turns: { threadId: string; turnId: string }[] = [];
+    for (const stream of this.streams.values())
+      if (!stream.finished) turns.push({ threadId: stream.threadId, turnId: stream.turnId });
+    return turns;
   }
 
   /**

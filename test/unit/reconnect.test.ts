@@ -7,7 +7,11 @@ import { CodexTransportError, CodexTurnDisconnectedError } from "../../src/error
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
 
 /** A scripted server side: answers initialize, thread/start, turn/start and thread/resume. */
-function serve(side: MemoryTransport, resumeTurns: (threadId: string) => unknown[]) {
+function serve(
+  side: MemoryTransport,
+  resumeTurns: (threadId: string) => unknown[],
+  readTurns: (threadId: string) => unknown[] = () => [],
+) {
   side.onmessage = (raw) => {
     const m = raw as { id?: number; method?: string; params?: { threadId?: string } };
     if (m.id === undefined || m.method === undefined) return;
@@ -25,7 +29,7 @@ function serve(side: MemoryTransport, resumeTurns: (threadId: string) => unknown
       case "turn/start":
         return reply({ turn: { id: "U", items: [], status: "inProgress", error: null } });
       case "thread/read":
-        return reply({ thread: { id: m.params?.threadId, turns: [] } });
+        return reply({ thread: { id: m.params?.threadId, turns: readTurns(m.params?.threadId as string) } });
       case "thread/resume":
         return reply({
           thread: { id: m.params?.threadId, turns: resumeTurns(m.params?.threadId as string) },
@@ -35,9 +39,9 @@ function serve(side: MemoryTransport, resumeTurns: (threadId: string) => unknown
   void side.start();
 }
 
-function setup(resumeTurns: (threadId: string) => unknown[]) {
+function setup(resumeTurns: (threadId: string) => unknown[], readTurns?: (threadId: string) => unknown[]) {
   const [c1, s1] = createLinkedTransports();
-  serve(s1, resumeTurns);
+  serve(s1, resumeTurns, readTurns);
   const servers: MemoryTransport[] = [];
   const client = new CodexClient(
     c1,
@@ -106,6 +110,22 @@ describe("reconnect (in-memory)", () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     s1.fail();
     assert.equal((await result).status, "interrupted");
+    await client.close();
+  });
+
+  it("a turn thread/resume leaves out is looked up with thread/read before it is called lost", async () => {
+    const { client, s1 } = setup(
+      () => [],
+      () => [{ id: "U", items: [], status: "inProgress", error: null }],
+    );
+    const thread = await client.startThread();
+    const result = thread.chatOnce("go").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    s1.fail();
+    assert.ok((await result) instanceof CodexTurnDisconnectedError);
     await client.close();
   });
 });
