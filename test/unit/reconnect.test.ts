@@ -51,7 +51,7 @@ function setup(resumeTurns: (threadId: string) => unknown[], readTurns?: (thread
       backoffMs: 10,
       transport: () => {
         const [c, s] = createLinkedTransports();
-        serve(s, resumeTurns);
+        serve(s, resumeTurns, readTurns);
         servers.push(s);
         return c;
       },
@@ -125,7 +125,8 @@ describe("reconnect (in-memory)", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 10));
     s1.fail();
-    assert.ok((await result) instanceof CodexTurnDisconnectedError);
+    const outcome = await result;
+    assert.ok(outcome instanceof CodexTurnDisconnectedError, String(outcome));
     await client.close();
   });
 });
