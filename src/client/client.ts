@@ -79,8 +79,8 @@ import type {
 export interface ReconnectInfo {
   /** Threads resumed with `thread/resume`. */
   resumedThreads: string[];
-  /** Threads whose resume failed (their running turns' streams fail). */
-  failedThreads: string[];
+  /** Threads whose resume failed, with the error (their running turns' streams fail). */
+  failedThreads: { threadId: string; error: Error }[];
 }
 
 /** Arguments of `request()`: params may be omitted for methods that take none. */
@@ -204,28 +204,21 @@ export class CodexClient {
         allowInsecureRemote: options.allowInsecureRemote,
         connectTimeoutMs: options.connectTimeoutMs,
       });
-    const r = options.reconnect;
-    const reconnect: ReconnectOptions | undefined = r
-      ? {
-          transport: makeTransport,
-          ...(typeof r === "object" && r.maxAttempts !== undefined ? { maxAttempts: r.maxAttempts } : {}),
-          ...(typeof r === "object" && r.backoffMs !== undefined ? { backoffMs: r.backoffMs } : {}),
-        }
-      : undefined;
-    return new CodexClient(makeTransport(), options, reconnect);
+    return new CodexClient(makeTransport(), options, reconnectOptions(options.reconnect, makeTransport));
   }
 
   /** A client of `codex app-server --listen unix://PATH` (WebSocket over the Unix socket). */
   static connectUnix(options: UnixConnectOptions = {}): CodexClient {
     const socketPath = options.socketPath ?? defaultControlSocketPath();
-    const transport = new WebSocketTransport({
-      url: `ws+unix://${path.resolve(socketPath)}:/`,
-      token: options.token,
-      headers: options.headers,
-      maxMessageBytes: options.maxMessageBytes,
-      connectTimeoutMs: options.connectTimeoutMs,
-    });
-    return new CodexClient(transport, options);
+    const makeTransport = () =>
+      new WebSocketTransport({
+        url: `ws+unix://${path.resolve(socketPath)}:/`,
+        token: options.token,
+        headers: options.headers,
+        maxMessageBytes: options.maxMessageBytes,
+        connectTimeoutMs: options.connectTimeoutMs,
+      });
+    return new CodexClient(makeTransport(), options, reconnectOptions(options.reconnect, makeTransport));
   }
 
   /** The child's pid for stdio clients (after start), else undefined. */
@@ -473,7 +466,9 @@ export class CodexClient {
     router?.reconcile(turnsByThread, new CodexTransportError("The connection to the app-server dropped."));
     const info: ReconnectInfo = {
       resumedThreads: [...turnsByThread].filter(([, v]) => !(v instanceof Error)).map(([id]) => id),
-      failedThreads: [...turnsByThread].filter(([, v]) => v instanceof Error).map(([id]) => id),
+      failedThreads: [...turnsByThread].flatMap(([threadId, v]) =>
+        v instanceof Error ? [{ threadId, error: v }] : [],
+      ),
     };
     for (const listener of [...this.reconnectedListeners]) {
       try {
@@ -1013,6 +1008,21 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
       },
     );
   });
+}
+
+/** The rpc layer's reconnect options from the connect option (`true` = defaults). */
+function reconnectOptions(
+  option: boolean | { maxAttempts?: number; backoffMs?: number } | undefined,
+  transport: () => Transport,
+): ReconnectOptions | undefined {
+  if (!option) return undefined;
+  return {
+    transport,
+    ...(typeof option === "object" && option.maxAttempts !== undefined
+      ? { maxAttempts: option.maxAttempts }
+      : {}),
+    ...(typeof option === "object" && option.backoffMs !== undefined ? { backoffMs: option.backoffMs } : {}),
+  };
 }
 
 /** The child's environment: `env`, minus what `envFilter` rejects. */

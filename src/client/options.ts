@@ -95,4 +95,6 @@ export interface UnixConnectOptions extends ClientOptions {
   headers?: Record<string, string> | undefined;
   maxMessageBytes?: number | undefined;
   connectTimeoutMs?: number | undefined;
+  /** As for WebSocket: reconnect when the server goes away (e.g. it restarts on the same socket). */
+  reconnect?: boolean | { maxAttempts?: number; backoffMs?: number } | undefined;
 }

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CodexClient, defaultControlSocketPath } from "../../src/client/client.js";
+import { CodexClient, defaultControlSocketPath, type ReconnectInfo } from "../../src/client/client.js";
 import {
   createTestCodexHome,
   MockModelServer,
+  model,
   startListeningAppServer,
   type ListeningAppServer,
   type TestCodexHome,
@@ -48,6 +49,31 @@ describe("real app-server over a Unix socket", () => {
     } finally {
       if (saved === undefined) delete process.env.CODEX_HOME;
       else process.env.CODEX_HOME = saved;
+      await server.stop();
+      server = undefined;
     }
+  });
+
+  it("reconnects to a server restarted on the same socket", async () => {
+    const socketPath = path.join(home.codexHome, "restart.sock");
+    server = await startListeningAppServer({ home, transport: "unix", socketPath });
+    await using client = CodexClient.connectUnix({
+      socketPath,
+      reconnect: { maxAttempts: 50, backoffMs: 100 },
+    });
+    const thread = await client.startThread({ cwd: home.workspace });
+    // A thread reaches the disk with its first turn; before that, a restarted server cannot resume it.
+    modelServer.enqueue(model.say("persisted"));
+    await thread.chatOnce("a turn, so the thread is on disk");
+    const reconnected = new Promise((resolve) => client.onReconnected(resolve));
+    await server.stop();
+    server = await startListeningAppServer({ home, transport: "unix", socketPath });
+    const info = (await reconnected) as ReconnectInfo;
+    assert.deepEqual(info.failedThreads, []);
+    assert.deepEqual(info.resumedThreads, [thread.threadId]);
+    const { thread: read } = await client.readThread(thread.threadId);
+    assert.equal(read.id, thread.threadId);
+    await server.stop();
+    server = undefined;
   });
 });
