@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { after, afterEach, before, beforeEach, describe, it } from "node:test";
-import { CodexClient } from "../../src/client/client.js";
+import { afterEach, before, beforeEach, describe, it } from "node:test";
+import { useRealServer } from "../support/real-server.js";
 import { CommandApprovalWithExecpolicyAmendment } from "../../src/approvals/decisions.js";
 import {
   CommandApprovalRequest,
@@ -15,13 +15,7 @@ import {
 import { approvalRules } from "../../src/approvals/rules.js";
 import { CodexProtocolError } from "../../src/errors/index.js";
 import type { ThreadItem } from "../../src/protocol/generated/v2/ThreadItem.js";
-import {
-  createTestCodexHome,
-  MockModelServer,
-  model,
-  startTestClient,
-  type TestCodexHome,
-} from "../../src/testing/index.js";
+import { model, startTestClient } from "../../src/testing/index.js";
 
 const addFile = (file: string, line = "hi") =>
   `*** Begin Patch\n*** Add File: ${file}\n+${line}\n*** End Patch\n`;
@@ -34,47 +28,34 @@ function itemOf(items: ThreadItem[], type: ThreadItem["type"]): ThreadItem & { s
 }
 
 describe("approvals against the real app-server (on-request, read-only sandbox)", () => {
-  let modelServer: MockModelServer;
-  let home: TestCodexHome;
-  let client: CodexClient;
+  const rs = useRealServer({ home: { approvalPolicy: "on-request", sandbox: "read-only" } });
   let ws: string;
   const records: ApprovalDecisionRecord[] = [];
   const errors: Error[] = [];
 
-  before(async () => {
-    modelServer = await MockModelServer.start();
-    home = createTestCodexHome({ modelServer, approvalPolicy: "on-request", sandbox: "read-only" });
-    ws = home.workspace;
-    client = CodexClient.connectStdio({ env: home.env, cwd: ws });
-    client.onApprovalDecided((r) => records.push(r));
-    client.onError((e) => errors.push(e));
-    await client.initialize();
+  before(() => {
+    ws = rs.home.workspace;
+    rs.client.onApprovalDecided((r) => records.push(r));
+    rs.client.onError((e) => errors.push(e));
   });
   beforeEach(() => {
-    modelServer.reset();
     records.length = 0;
     errors.length = 0;
   });
   afterEach(() => {
-    client.setApprovalHandler(null);
-    assert.equal(modelServer.remaining, 0, "the test left scripted model steps unused");
-    assert.deepEqual(client.pendingApprovals(), []);
-  });
-  after(async () => {
-    await client.close();
-    await modelServer.close();
-    home.dispose();
+    rs.client.setApprovalHandler(null);
+    assert.deepEqual(rs.client.pendingApprovals(), []);
   });
 
   describe("callback mode", () => {
     it("accept: the command runs and its output file exists", async () => {
-      modelServer.enqueue(model.exec("echo accepted > accept.txt", escalate), model.say("wrote it"));
+      rs.modelServer.enqueue(model.exec("echo accepted > accept.txt", escalate), model.say("wrote it"));
       const seen: ApprovalRequest[] = [];
-      client.setApprovalHandler((req) => {
+      rs.client.setApprovalHandler((req) => {
         seen.push(req);
         return "accept";
       });
-      const thread = await client.startThread({ cwd: ws });
+      const thread = await rs.client.startThread({ cwd: ws });
       const result = await thread.chatOnce("write accept.txt");
       assert.equal(result.finalText, "wrote it");
       assert.equal(readFileSync(path.join(ws, "accept.txt"), "utf8").trim(), "accepted");
@@ -93,37 +74,37 @@ describe("approvals against the real app-server (on-request, read-only sandbox)"
     });
 
     it("decline: no file, the item completes declined, and the turn goes on to its final message", async () => {
-      modelServer.enqueue(model.exec("echo no > declined.txt", escalate), model.say("fine, I will not"));
-      client.setApprovalHandler(() => "decline");
-      const thread = await client.startThread({ cwd: ws });
+      rs.modelServer.enqueue(model.exec("echo no > declined.txt", escalate), model.say("fine, I will not"));
+      rs.client.setApprovalHandler(() => "decline");
+      const thread = await rs.client.startThread({ cwd: ws });
       const result = await thread.chatOnce("write declined.txt");
       assert.equal(result.status, "completed");
       assert.equal(result.finalText, "fine, I will not");
       assert.equal(existsSync(path.join(ws, "declined.txt")), false);
       assert.equal(itemOf(result.items, "commandExecution").status, "declined");
-      assert.equal(modelServer.modelRequests.length, 2, "the model was told and asked again");
+      assert.equal(rs.modelServer.modelRequests.length, 2, "the model was told and asked again");
     });
 
     it("cancel: the turn ends without running the command", async () => {
-      modelServer.enqueue(model.exec("echo no > cancelled.txt", escalate));
-      client.setApprovalHandler(() => "cancel");
-      const thread = await client.startThread({ cwd: ws });
+      rs.modelServer.enqueue(model.exec("echo no > cancelled.txt", escalate));
+      rs.client.setApprovalHandler(() => "cancel");
+      const thread = await rs.client.startThread({ cwd: ws });
       const result = await thread.chatOnce("write cancelled.txt");
       assert.notEqual(result.finalText, "mock model: script exhausted");
       assert.equal(existsSync(path.join(ws, "cancelled.txt")), false);
-      assert.equal(modelServer.modelRequests.length, 1, "the model was not called again");
+      assert.equal(rs.modelServer.modelRequests.length, 1, "the model was not called again");
       assert.equal(result.status, "interrupted");
     });
 
     it("acceptForSession: the same command later in the session is not asked again", async () => {
       const cmd = "echo again >> session.txt";
-      modelServer.enqueue(model.exec(cmd, escalate), model.exec(cmd, escalate), model.say("twice"));
+      rs.modelServer.enqueue(model.exec(cmd, escalate), model.exec(cmd, escalate), model.say("twice"));
       let asked = 0;
-      client.setApprovalHandler(() => {
+      rs.client.setApprovalHandler(() => {
         asked++;
         return "acceptForSession";
       });
-      const thread = await client.startThread({ cwd: ws });
+      const thread = await rs.client.startThread({ cwd: ws });
       const result = await thread.chatOnce("append twice");
       assert.equal(result.finalText, "twice");
       assert.equal(asked, 1);
@@ -131,11 +112,11 @@ describe("approvals against the real app-server (on-request, read-only sandbox)"
     });
 
     it("a handler that throws: decline is sent, nothing runs, the error is reported", async () => {
-      modelServer.enqueue(model.exec("echo x > thrown.txt", escalate), model.say("carried on"));
-      client.setApprovalHandler(() => {
+      rs.modelServer.enqueue(model.exec("echo x > thrown.txt", escalate), model.say("carried on"));
+      rs.client.setApprovalHandler(() => {
         throw new Error("handler bug");
       });
-      const thread = await client.startThread({ cwd: ws });
+      const thread = await rs.client.startThread({ cwd: ws });
       const result = await thread.chatOnce("write thrown.txt");
       assert.equal(result.finalText, "carried on");
       assert.equal(existsSync(path.join(ws, "thrown.txt")), false);
@@ -144,8 +125,8 @@ describe("approvals against the real app-server (on-request, read-only sandbox)"
     });
 
     it("no handler and no consumer: auto-decline, and the turn completes", async () => {
-      modelServer.enqueue(model.exec("echo x > auto.txt", escalate), model.say("auto-declined"));
-      const thread = await client.startThread({ cwd: ws });
+      rs.modelServer.enqueue(model.exec("echo x > auto.txt", escalate), model.say("auto-declined"));
+      const thread = await rs.client.startThread({ cwd: ws });
       const result = await thread.chatOnce("write auto.txt");
       assert.equal(result.status, "completed");
       assert.equal(result.finalText, "auto-declined");
@@ -157,13 +138,13 @@ describe("approvals against the real app-server (on-request, read-only sandbox)"
     });
 
     it("approvalRules: an allowed prefix runs, anything else is declined", async () => {
-      modelServer.enqueue(
+      rs.modelServer.enqueue(
         model.exec("touch ruled.txt", escalate),
         model.exec("echo x > unruled.txt", escalate),
         model.say("ruled"),
       );
-      client.setApprovalHandler(approvalRules({ allowCommands: [["touch"]] }));
-      const thread = await client.startThread({ cwd: ws });
+      rs.client.setApprovalHandler(approvalRules({ allowCommands: [["touch"]] }));
+      const thread = await rs.client.startThread({ cwd: ws });
       await thread.chatOnce("two commands");
       assert.equal(existsSync(path.join(ws, "ruled.txt")), true);
       assert.equal(existsSync(path.join(ws, "unruled.txt")), false);
@@ -180,13 +161,13 @@ describe("approvals against the real app-server (on-request, read-only sandbox)"
   describe("file changes (apply_patch)", () => {
     it("accept: the file is written, and the request carried the diff", async () => {
       const file = path.join(ws, "patched.txt");
-      modelServer.enqueue(model.applyPatch(addFile(file, "patched line")), model.say("patched"));
+      rs.modelServer.enqueue(model.applyPatch(addFile(file, "patched line")), model.say("patched"));
       const seen: ApprovalRequest[] = [];
-      client.setApprovalHandler((req) => {
+      rs.client.setApprovalHandler((req) => {
         seen.push(req);
         return "accept";
       });
-      const thread = await client.startThread({ cwd: ws });
+      const thread = await rs.client.startThread({ cwd: ws });
       const result = await thread.chatOnce("add patched.txt");
       assert.equal(result.finalText, "patched");
       assert.equal(readFileSync(file, "utf8"), "patched line\n");
@@ -200,9 +181,9 @@ describe("approvals against the real app-server (on-request, read-only sandbox)"
 
     it("decline: the file is absent and the item completes declined", async () => {
       const file = path.join(ws, "refused.txt");
-      modelServer.enqueue(model.applyPatch(addFile(file)), model.say("not patched"));
-      client.setApprovalHandler(() => "decline");
-      const thread = await client.startThread({ cwd: ws });
+      rs.modelServer.enqueue(model.applyPatch(addFile(file)), model.say("not patched"));
+      rs.client.setApprovalHandler(() => "decline");
+      const thread = await rs.client.startThread({ cwd: ws });
       const result = await thread.chatOnce("add refused.txt");
       assert.equal(result.finalText, "not patched");
       assert.equal(existsSync(file), false);
@@ -213,12 +194,12 @@ describe("approvals against the real app-server (on-request, read-only sandbox)"
   describe("stream mode", () => {
     it("the reference example: approve commands for the session, decline file changes", async () => {
       const file = path.join(ws, "stream-patch.txt");
-      modelServer.enqueue(
+      rs.modelServer.enqueue(
         model.exec("echo streamed > stream.txt", escalate),
         model.applyPatch(addFile(file)),
         model.say("stream done"),
       );
-      const thread = await client.startThread({
+      const thread = await rs.client.startThread({
         approvalPolicy: "on-request",
         sandbox: "read-only",
         cwd: ws,
@@ -226,10 +207,10 @@ describe("approvals against the real app-server (on-request, read-only sandbox)"
       const stop = new AbortController();
       const handled: string[] = [];
       const approver = (async () => {
-        for await (const req of client.approvalRequests({ signal: stop.signal })) {
+        for await (const req of rs.client.approvalRequests({ signal: stop.signal })) {
           handled.push(req.type);
-          if (req.type === "commandExecution") client.approveApproval(req, { forSession: true });
-          else client.declineApproval(req);
+          if (req.type === "commandExecution") rs.client.approveApproval(req, { forSession: true });
+          else rs.client.declineApproval(req);
         }
       })();
       const result = await thread.chatOnce("stream it");
@@ -249,15 +230,15 @@ describe("approvals against the real app-server (on-request, read-only sandbox)"
     });
 
     it("answering twice is refused: approval request is no longer pending", async () => {
-      modelServer.enqueue(model.exec("echo once > twice.txt", escalate), model.say("answered"));
-      const thread = await client.startThread({ cwd: ws });
-      const iterator = client.approvalRequests();
+      rs.modelServer.enqueue(model.exec("echo once > twice.txt", escalate), model.say("answered"));
+      const thread = await rs.client.startThread({ cwd: ws });
+      const iterator = rs.client.approvalRequests();
       const turn = thread.chatOnce("write twice.txt");
       const { value: req } = await iterator.next();
       assert.ok(req);
-      client.approveApproval(req);
+      rs.client.approveApproval(req);
       assert.throws(
-        () => client.declineApproval(req),
+        () => rs.client.declineApproval(req),
         (e: unknown) => e instanceof CodexProtocolError && /no longer pending/.test(e.message),
       );
       await iterator.return?.();
@@ -274,17 +255,17 @@ describe("approvals against the real app-server (on-request, read-only sandbox)"
       mkdirSync(elsewhere, { recursive: true });
       const inside = path.join(root, "inside.txt");
       const outside = path.join(elsewhere, "outside.txt");
-      modelServer.enqueue(
+      rs.modelServer.enqueue(
         model.applyPatch(addFile(inside)),
         model.applyPatch(addFile(outside)),
         model.say("two patches"),
       );
       const asked: string[] = [];
-      client.setApprovalHandler((req) => {
+      rs.client.setApprovalHandler((req) => {
         asked.push(...(req as FileChangeApprovalRequest).changes.map((c) => c.path));
         return "decline";
       });
-      const thread = await client.startThread({ cwd: ws });
+      const thread = await rs.client.startThread({ cwd: ws });
       await thread.chatOnce("patch twice", {
         turnOverrides: {
           sandboxPolicy: { type: "workspaceWrite", networkAccess: false, writableRoots: [root] },
@@ -297,13 +278,13 @@ describe("approvals against the real app-server (on-request, read-only sandbox)"
     });
 
     it('ThreadConfig { approvalPolicy: "on-request", sandbox: "workspace-write" }: writing in the workspace is not asked', async () => {
-      modelServer.enqueue(model.exec("echo free > free.txt"), model.say("free"));
+      rs.modelServer.enqueue(model.exec("echo free > free.txt"), model.say("free"));
       let asked = 0;
-      client.setApprovalHandler(() => {
+      rs.client.setApprovalHandler(() => {
         asked++;
         return "decline";
       });
-      const thread = await client.startThread({
+      const thread = await rs.client.startThread({
         approvalPolicy: "on-request",
         sandbox: "workspace-write",
         cwd: ws,
