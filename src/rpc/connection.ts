@@ -576,23 +576,21 @@ export class RpcConnection {
   /** Rejects what was in flight, then tries new transports until one opens or attempts run out. */
   private async reconnectLoop(failure: CodexTransportError, options: ReconnectOptions): Promise<void> {
     this.state_ = "reconnecting";
-    this.rejectInFlight(failure, "the connection dropped; the client is reconnecting");
+    this.rejectInFlight(
+      (method) =>
+        new CodexTransportError(
+          `"${method}" failed: the connection dropped; the client is reconnecting (${failure.message}).`,
+          { cause: failure, exit: failure.exit },
+        ),
+      failure,
+    );
     for (const listener of [...this.disconnectListeners]) this.callSafely(() => listener(failure));
     const maxAttempts = options.maxAttempts ?? 10;
     let delay = options.backoffMs ?? 500;
     let lastError: unknown = failure;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.lifetime.signal.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      // Ends early (rejecting) when the connection closes meanwhile.
+      await this.sleep(delay, undefined).catch(() => {});
       if (this.state_ !== "reconnecting") return; // closed meanwhile
       delay = Math.min(delay * 2, 30_000);
       const transport = options.transport();
@@ -630,17 +628,13 @@ export class RpcConnection {
     );
   }
 
-  private rejectInFlight(error: CodexTransportError, why: string): void {
+  /** Rejects every pending request (with the error `rejection` makes) and aborts in-flight server requests. */
+  private rejectInFlight(rejection: (method: string) => CodexTransportError, abortReason: unknown): void {
     for (const id of [...this.pending.keys()]) {
       const entry = this.settle(id);
-      entry?.reject(
-        new CodexTransportError(`"${entry.method}" failed: ${why} (${error.message}).`, {
-          cause: error,
-          exit: error.exit,
-        }),
-      );
+      entry?.reject(rejection(entry.method));
     }
-    for (const controller of this.inflightServerRequests.values()) controller.abort(error);
+    for (const controller of this.inflightServerRequests.values()) controller.abort(abortReason);
     this.inflightServerRequests.clear();
   }
 
@@ -659,29 +653,19 @@ export class RpcConnection {
     this.closeError = error;
     this.lifetime.abort(error);
     const rejection = error ?? new CodexTransportError("The client was closed before the server answered.");
-    for (const id of [...this.pending.keys()]) {
-      const entry = this.settle(id);
-      if (!entry) continue;
-      entry.reject(
+    this.rejectInFlight(
+      (method) =>
         error
-          ? new CodexTransportError(`"${entry.method}" failed: ${error.message}`, {
+          ? new CodexTransportError(`"${method}" failed: ${error.message}`, {
               cause: error,
               exit: error.exit,
             })
           : rejection,
-      );
-    }
-    for (const controller of this.inflightServerRequests.values()) controller.abort(rejection);
-    this.inflightServerRequests.clear();
+      rejection,
+    );
     const listeners = [...this.closeListeners];
     this.closeListeners.clear();
-    for (const listener of listeners) {
-      try {
-        listener(error);
-      } catch (listenerError) {
-        this.reportError(listenerError instanceof Error ? listenerError : new Error(String(listenerError)));
-      }
-    }
+    for (const listener of listeners) this.callSafely(() => listener(error));
     this.disconnectListeners.clear();
     this.reconnectListeners.clear();
     this.requestHandlers.clear();
