@@ -268,22 +268,15 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
   /** Takes every buffered event without waiting (used by cancel). */
   drainBuffered(): TurnEvent[] {
     const out: TurnEvent[] = [];
-    const queue = this.queue;
-    if (!queue || this.pendingRead) return out;
-    while (queue.length > 0) {
-      // next() on a non-empty queue resolves synchronously with the head; read it via the ring directly.
-      const head = queue.takeSync();
-      if (head === undefined) break;
-      out.push(head);
-      this.cursor++;
-    }
+    for (let event = this.takeBuffered(); event !== undefined; event = this.takeBuffered()) out.push(event);
     return out;
   }
 
   /**
    * Events as they arrive. `break` interrupts a still-running turn and releases the stream.
    * A hand-written iterator rather than an async generator: a buffered event costs one resolved
-   * promise, which matters at a million deltas per turn.
+   * promise, which matters at a million deltas per turn. It stays separate from `steps()`: one
+   * generic iterator with a selector measured 5–20% slower on the delta path.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<TurnEvent> {
     let ended = false;
