@@ -5,6 +5,7 @@ export { CodexClient, defaultControlSocketPath, parseServerVersion } from "./cli
 export type { RequestArgs, ServerRequestHandlerFor, ReconnectInfo } from "./client/client.js";
 export type {
   ClientOptions,
+  ReconnectSetting,
   StdioConnectOptions,
   UnixConnectOptions,
   WebSocketConnectOptions,

@@ -76,8 +76,6 @@ export class ApprovalBroker {
   private readonly bufferSize: number;
   /** Per-consumer clean-up (the AbortSignal listener), run when it detaches. */
   private readonly detachHooks = new WeakMap<BoundedQueue<ApprovalRequest>, () => void>();
-  private isClosed = false;
-  private closeError: CodexTransportError | undefined;
 
   constructor(
     private readonly connection: RpcConnection,
@@ -136,8 +134,8 @@ export class ApprovalBroker {
       overflowMessage: `More than ${options.bufferSize ?? this.bufferSize} approval requests were waiting to be read; read faster or raise bufferSize.`,
       onReturn: () => this.detach(queue),
     });
-    if (this.isClosed || this.connection.state === "closed") {
-      queue.end(this.closeError ?? this.connection.failure);
+    if (this.connection.state === "closed") {
+      queue.end(this.connection.failure);
       return queue;
     }
     const signal = options.signal;
@@ -375,8 +373,6 @@ export class ApprovalBroker {
   }
 
   private shutDown(error?: CodexTransportError): void {
-    this.isClosed = true;
-    this.closeError = error;
     for (const entry of [...this.pending.values()]) this.expire(entry, "the connection closed");
     for (const queue of this.consumers) {
       this.detachHooks.get(queue)?.();

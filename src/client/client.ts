@@ -70,6 +70,7 @@ import { toStep, type ConversationStep } from "../turn/steps.js";
 import { keepsTurn, type TurnStream, type TurnStreamMode } from "../turn/turn-stream.js";
 import type {
   ClientOptions,
+  ReconnectSetting,
   StdioConnectOptions,
   UnixConnectOptions,
   WebSocketConnectOptions,
@@ -426,7 +427,8 @@ export class CodexClient {
       else this.heldThreads.delete(id);
     }
     const router = this.router_;
-    for (const id of router?.activeThreadIds() ?? []) threadIds.add(id);
+    const activeTurns = router?.activeTurns() ?? [];
+    for (const { threadId } of activeTurns) threadIds.add(threadId);
     const turnsByThread = new Map<string, Turn[] | Error>();
     await Promise.all(
       [...threadIds].map(async (threadId) => {
@@ -442,7 +444,7 @@ export class CodexClient {
     );
     // thread/resume may leave turns out (paginated history): ask thread/read about the missing ones.
     const missing = new Set(
-      (router?.activeTurns() ?? [])
+      activeTurns
         .filter(({ threadId, turnId }) => {
           const turns = turnsByThread.get(threadId);
           return Array.isArray(turns) && !turns.some((t) => t.id === turnId);
@@ -1012,7 +1014,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 /** The rpc layer's reconnect options from the connect option (`true` = defaults). */
 function reconnectOptions(
-  option: boolean | { maxAttempts?: number; backoffMs?: number } | undefined,
+  option: ReconnectSetting | undefined,
   transport: () => Transport,
 ): ReconnectOptions | undefined {
   if (!option) return undefined;

@@ -2,6 +2,12 @@ import type { InitializeCapabilities } from "../protocol/generated/InitializeCap
 import type { ClientInfo } from "../protocol/generated/ClientInfo.js";
 import type { OverloadRetryOptions } from "../rpc/retry.js";
 
+/**
+ * Reconnect when a socket server goes away: `true` for the defaults (10 attempts, 500 ms doubling),
+ * or the attempts and first delay.
+ */
+export type ReconnectSetting = boolean | { maxAttempts?: number; backoffMs?: number };
+
 /** Options shared by every way of connecting. */
 export interface ClientOptions {
   /** Default timeout of one JSON-RPC request, in ms. Default 120 000. */
@@ -80,7 +86,7 @@ export interface WebSocketConnectOptions extends ClientOptions {
    * the client reconnects, re-initializes and resumes every thread it holds a handle for, and
    * emits `onReconnected`. `true` means the defaults (10 attempts, 500 ms doubling).
    */
-  reconnect?: boolean | { maxAttempts?: number; backoffMs?: number } | undefined;
+  reconnect?: ReconnectSetting | undefined;
 }
 
 /** Options of {@link CodexClient.connectUnix}. */
@@ -96,5 +102,5 @@ export interface UnixConnectOptions extends ClientOptions {
   maxMessageBytes?: number | undefined;
   connectTimeoutMs?: number | undefined;
   /** As for WebSocket: reconnect when the server goes away (e.g. it restarts on the same socket). */
-  reconnect?: boolean | { maxAttempts?: number; backoffMs?: number } | undefined;
+  reconnect?: ReconnectSetting | undefined;
 }

@@ -105,11 +105,6 @@ export class TurnRouter {
     return this.streams.get(key(threadId, turnId));
   }
 
-  /** Threads with a turn being read now. */
-  activeThreadIds(): Set<string> {
-    return new Set(this.activeTurns().map((t) => t.threadId));
-  }
-
   /** The turns being read now. */
   activeTurns(): { threadId: string; turnId: string }[] {
     const turns: { threadId: string; turnId: string }[] = [];
