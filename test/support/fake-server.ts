@@ -1,4 +1,5 @@
 // An in-memory app-server peer for unit tests of the rpc and client layers.
+import { CodexClient } from "../../src/client/client.js";
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
 
 export interface FakeServer {
@@ -46,4 +47,19 @@ export function createFakeServer(): { clientTransport: MemoryTransport; server: 
     sendRaw: (text) => serverTransport.sendRaw(text),
   };
   return { clientTransport, server };
+}
+
+/**
+ * A started `CodexClient` on a fake server (no initialize), with the errors it reports collected:
+ * for unit tests of server→client requests.
+ */
+export async function startedClient(
+  options: ConstructorParameters<typeof CodexClient>[1] = {},
+): Promise<{ client: CodexClient; server: FakeServer; errors: Error[] }> {
+  const { clientTransport, server } = createFakeServer();
+  const client = new CodexClient(clientTransport, options);
+  await client.start();
+  const errors: Error[] = [];
+  client.onError((e) => errors.push(e));
+  return { client, server, errors };
 }

@@ -13,7 +13,7 @@ import {
   type ApprovalRequest,
 } from "../../src/approvals/requests.js";
 import { CodexError, CodexProtocolError } from "../../src/errors/index.js";
-import { createFakeServer, type FakeServer } from "../support/fake-server.js";
+import { createFakeServer, startedClient, type FakeServer } from "../support/fake-server.js";
 
 const T = "thread-1";
 const U = "turn-1";
@@ -50,15 +50,11 @@ const fileParams = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-async function setup(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
-  const { clientTransport, server } = createFakeServer();
-  const client = new CodexClient(clientTransport, options);
-  await client.start();
-  const errors: Error[] = [];
-  client.onError((e) => errors.push(e));
+async function setup(options: Parameters<typeof startedClient>[0] = {}) {
+  const started = await startedClient(options);
   const records: ApprovalDecisionRecord[] = [];
-  client.onApprovalDecided((r) => records.push(r));
-  return { client, server, errors, records };
+  started.client.onApprovalDecided((r) => records.push(r));
+  return { ...started, records };
 }
 
 const askCommand = (server: FakeServer, id: number, over: Record<string, unknown> = {}) =>

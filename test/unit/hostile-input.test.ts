@@ -2,23 +2,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { CodexClient } from "../../src/client/client.js";
+import type { CodexClient } from "../../src/client/client.js";
 import { SERVER_REQUEST_METHODS } from "../../src/protocol/index.js";
 import { RpcErrorCode } from "../../src/rpc/messages.js";
 import { parseJsonExact } from "../../src/transport/exact-json.js";
-import { createFakeServer } from "../support/fake-server.js";
+import { startedClient, type FakeServer } from "../support/fake-server.js";
 
-async function started() {
-  const { clientTransport, server } = createFakeServer();
-  const client = new CodexClient(clientTransport);
-  await client.start();
-  const errors: Error[] = [];
-  client.onError((e) => errors.push(e));
-  return { client, server, errors };
-}
+const started = () => startedClient();
 
 /** The connection still works: a request of ours gets its answer. */
-async function stillAnswers(client: CodexClient, server: ReturnType<typeof createFakeServer>["server"]) {
+async function stillAnswers(client: CodexClient, server: FakeServer) {
   const pending = client.connection.request("health/check", {});
   const req = await server.next((m) => m.method === "health/check");
   await server.send({ id: req.id, result: { ok: true } });

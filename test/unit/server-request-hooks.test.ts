@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CodexClient } from "../../src/client/client.js";
 import { RpcErrorCode } from "../../src/rpc/messages.js";
-import { createFakeServer, type FakeServer } from "../support/fake-server.js";
+import { startedClient, type FakeServer } from "../support/fake-server.js";
 
-async function setup(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
-  const { clientTransport, server } = createFakeServer();
-  const client = new CodexClient(clientTransport, options);
-  await client.start();
-  const errors: Error[] = [];
-  client.onError((e) => errors.push(e));
-  return { client, server, errors };
-}
+const setup = startedClient;
 
 let nextId = 100;
 async function ask(server: FakeServer, method: string, params: unknown) {
