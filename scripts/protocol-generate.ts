@@ -96,39 +96,54 @@ function resolveResult(entry: Entry, known: Set<string>, suffix: "Response"): st
   );
 }
 
+interface RequestUnionSchema {
+  oneOf: { properties: { method: { enum: string[] }; params?: { $ref?: string } } }[];
+  definitions: Record<string, { required?: string[]; properties?: Record<string, { type?: unknown }> }>;
+}
+
+/** The binary's JSON schema of client and server requests (one `generate-json-schema` run). */
+function requestSchemas(
+  file: string,
+  args: string[],
+  experimental: boolean,
+): { client: RequestUnionSchema; server: RequestUnionSchema } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "codex-schema-"));
+  try {
+    execFileSync(
+      file,
+      [...args, "generate-json-schema", ...(experimental ? ["--experimental"] : []), "--out", dir],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
+    const read = (name: string) =>
+      JSON.parse(readFileSync(path.join(dir, `${name}.json`), "utf8")) as RequestUnionSchema;
+    return { client: read("ClientRequest"), server: read("ServerRequest") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const paramsDefinition = (schema: RequestUnionSchema, o: RequestUnionSchema["oneOf"][number]) => {
+  const ref = o.properties.params?.$ref?.split("/").at(-1);
+  return ref ? schema.definitions[ref] : undefined;
+};
+
 /**
  * The experimental surface: client methods, and params fields of stable methods, that the binary's
  * JSON schema lists only with `--experimental`. The client refuses them without the opt-in.
  */
-function experimentalSurface(file: string, args: string[]): string {
-  const load = (experimental: boolean) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "codex-schema-"));
-    try {
-      execFileSync(
-        file,
-        [...args, "generate-json-schema", ...(experimental ? ["--experimental"] : []), "--out", dir],
-        {
-          stdio: ["ignore", "ignore", "inherit"],
-        },
-      );
-      return JSON.parse(readFileSync(path.join(dir, "ClientRequest.json"), "utf8")) as {
-        oneOf: { properties: { method: { enum: string[] }; params?: { $ref?: string } } }[];
-        definitions: Record<string, { properties?: Record<string, unknown> }>;
-      };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-  const fieldsByMethod = (schema: ReturnType<typeof load>) =>
+function experimentalSurface(stableSchema: RequestUnionSchema, fullSchema: RequestUnionSchema): string {
+  const fieldsByMethod = (schema: RequestUnionSchema) =>
     new Map(
-      schema.oneOf.map((o) => {
-        const ref = o.properties.params?.$ref?.split("/").at(-1);
-        const fields = Object.keys((ref && schema.definitions[ref]?.properties) || {});
-        return [o.properties.method.enum[0] as string, new Set(fields)] as const;
-      }),
+      schema.oneOf.map(
+        (o) =>
+          [
+            o.properties.method.enum[0] as string,
+            new Set(Object.keys(paramsDefinition(schema, o)?.properties ?? {})),
+          ] as const,
+      ),
     );
-  const stable = fieldsByMethod(load(false));
-  const all = fieldsByMethod(load(true));
+  const stable = fieldsByMethod(stableSchema);
+  const all = fieldsByMethod(fullSchema);
   const methods = [...all.keys()].filter((m) => !stable.has(m)).sort();
   const fields: Record<string, string[]> = {};
   for (const [method, names] of [...all].sort(([a], [b]) => a.localeCompare(b))) {
@@ -151,25 +166,10 @@ function experimentalSurface(file: string, args: string[]): string {
  * and the JSON types of the fields whose schema is a plain type (others are only checked for
  * presence). The client answers params that break these with -32602.
  */
-function serverRequestShapes(file: string, args: string[]): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "codex-schema-"));
-  let schema: {
-    oneOf: { properties: { method: { enum: string[] }; params?: { $ref?: string } } }[];
-    definitions: Record<string, { required?: string[]; properties?: Record<string, { type?: unknown }> }>;
-  };
-  try {
-    execFileSync(file, [...args, "generate-json-schema", "--experimental", "--out", dir], {
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    schema = JSON.parse(readFileSync(path.join(dir, "ServerRequest.json"), "utf8"));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function serverRequestShapes(schema: RequestUnionSchema): string {
   const shapes: Record<string, { required: string[]; types: Record<string, string[]> }> = {};
   for (const o of schema.oneOf) {
-    const method = o.properties.method.enum[0] as string;
-    const ref = o.properties.params?.$ref?.split("/").at(-1);
-    const def = ref ? schema.definitions[ref] : undefined;
+    const def = paramsDefinition(schema, o);
     if (!def) continue;
     const types: Record<string, string[]> = {};
     for (const [name, prop] of Object.entries(def.properties ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
@@ -177,7 +177,7 @@ function serverRequestShapes(file: string, args: string[]): string {
       if (typeof t === "string") types[name] = [t];
       else if (Array.isArray(t) && t.every((x) => typeof x === "string")) types[name] = [...t].sort();
     }
-    shapes[method] = { required: [...(def.required ?? [])].sort(), types };
+    shapes[o.properties.method.enum[0] as string] = { required: [...(def.required ?? [])].sort(), types };
   }
   return (
     HEADER +
@@ -252,8 +252,12 @@ function generate(target: string): void {
       `/** Every server request method of the pinned schema, for runtime checks. */\n` +
       `export const SERVER_REQUEST_METHODS = ${JSON.stringify(serverRequests.map((e) => e.method))} as const;\n`;
     writeFileSync(path.join(target, "methods.ts"), methods);
-    writeFileSync(path.join(target, "experimental.ts"), experimentalSurface(file, args));
-    writeFileSync(path.join(target, "server-request-shapes.ts"), serverRequestShapes(file, args));
+    const full = requestSchemas(file, args, true);
+    writeFileSync(
+      path.join(target, "experimental.ts"),
+      experimentalSurface(requestSchemas(file, args, false).client, full.client),
+    );
+    writeFileSync(path.join(target, "server-request-shapes.ts"), serverRequestShapes(full.server));
   } finally {
     rmSync(raw, { recursive: true, force: true });
   }
