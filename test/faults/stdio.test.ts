@@ -139,8 +139,9 @@ describe("stdio fake app-server: hostile output", () => {
       const fastRead = (async () => {
         const seen: number[] = [];
         for await (const m of fast) {
-          if (m.method !== "fake/flooded") continue;
-          seen.push((m.params as { i: number }).i);
+          const { method, params } = m as { method: string; params: unknown };
+          if (method !== "fake/flooded") continue;
+          seen.push((params as { i: number }).i);
           if (seen.length === 20_000) break;
         }
         return seen;
@@ -242,7 +243,7 @@ describe("stdio fake app-server: a server that stops reading", () => {
       for (let i = 0; i < 30 && refused === undefined; i++) {
         const r = await Promise.race([
           timed(client.requestUntyped("fake/big", { i, payload })),
-          sleep(50).then(() => undefined),
+          sleep(15).then(() => undefined),
         ]);
         if (r?.error) {
           refused = r.error;
@@ -252,7 +253,7 @@ describe("stdio fake app-server: a server that stops reading", () => {
       assert.ok(refused instanceof CodexTransportError, String(refused));
       assert.match(refused.message, /maxBufferedBytes: 16777216/);
       assert.match(refused.message, /not reading/);
-      assert.ok(refusedMs < 50);
+      assert.ok(refusedMs < 15);
       assert.ok(accepted.length >= 14 && accepted.length <= 16, `${accepted.length} accepted`);
       assert.ok(transport.bufferedBytes <= 16 * MiB);
     } finally {

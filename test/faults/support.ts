@@ -32,11 +32,11 @@ export async function timed<T>(promise: Promise<T>): Promise<{ ms: number; value
   }
 }
 
-/** Counts of the handle kinds a leak would show (child processes, pipes, sockets, servers). */
+/** Counts of the handle kinds a leak would show (child processes, pipes, sockets, servers, timers). */
 function handleCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) {
-    if (/Process|Pipe|TCP|Socket|Server/.test(kind)) counts[kind] = (counts[kind] ?? 0) + 1;
+    if (/Process|Pipe|TCP|Socket|Server|Timeout/.test(kind)) counts[kind] = (counts[kind] ?? 0) + 1;
   }
   return counts;
 }
