@@ -1,10 +1,16 @@
 // Faults over stdio, against a small fake app-server process (fixtures/stdio-app-server.mjs):
 // what a user of the client sees when the server misbehaves.
 import assert from "node:assert/strict";
+import { getEventListeners, setMaxListeners } from "node:events";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
-import { CodexOverflowError, CodexTimeoutError, CodexTransportError } from "../../src/errors/index.js";
+import {
+  CodexAbortError,
+  CodexOverflowError,
+  CodexTimeoutError,
+  CodexTransportError,
+} from "../../src/errors/index.js";
 import { StdioTransport } from "../../src/transport/stdio.js";
 import { guardProcess, STDIO_FAKE, sleep, timed, until } from "./support.js";
 
@@ -237,18 +243,20 @@ describe("stdio fake app-server: a server that stops reading", () => {
       await client.initialize();
       await client.requestUntyped("fake/pause", { ms: 60_000 });
       const payload = "c".repeat(MiB);
-      const accepted: Promise<unknown>[] = [];
+      const giveUp = new AbortController();
+      // One signal shared by ~16 pending requests: one listener each is right, so lift Node's
+      // default of 10 for this signal (as with fetch).
+      setMaxListeners(32, giveUp.signal);
+      const accepted: Promise<{ ms: number; error?: unknown }>[] = [];
       let refused: unknown;
       let refusedMs = 0;
       for (let i = 0; i < 30 && refused === undefined; i++) {
-        const r = await Promise.race([
-          timed(client.requestUntyped("fake/big", { i, payload })),
-          sleep(15).then(() => undefined),
-        ]);
+        const request = timed(client.requestUntyped("fake/big", { i, payload }, { signal: giveUp.signal }));
+        const r = await Promise.race([request, sleep(15).then(() => undefined)]);
         if (r?.error) {
           refused = r.error;
           refusedMs = r.ms;
-        } else accepted.push(Promise.resolve());
+        } else accepted.push(request);
       }
       assert.ok(refused instanceof CodexTransportError, String(refused));
       assert.match(refused.message, /maxBufferedBytes: 16777216/);
@@ -256,6 +264,15 @@ describe("stdio fake app-server: a server that stops reading", () => {
       assert.ok(refusedMs < 15);
       assert.ok(accepted.length >= 14 && accepted.length <= 16, `${accepted.length} accepted`);
       assert.ok(transport.bufferedBytes <= 16 * MiB);
+      assert.equal(getEventListeners(giveUp.signal, "abort").length, accepted.length);
+      // Aborting drops every request still queued: only what the pipe holds stays.
+      giveUp.abort();
+      for (const r of await Promise.all(accepted)) assert.ok(r.error instanceof CodexAbortError);
+      assert.ok(transport.bufferedBytes <= 256 * 1024 + MiB + 1024, `${transport.bufferedBytes} bytes`);
+      assert.equal(getEventListeners(giveUp.signal, "abort").length, 0);
+      // The room is back: the next request is accepted (and times out, as the server still sleeps).
+      const next = await timed(client.requestUntyped("fake/echo", {}, { timeoutMs: 100 }));
+      assert.ok(next.error instanceof CodexTimeoutError, String(next.error));
     } finally {
       await client.close();
     }
