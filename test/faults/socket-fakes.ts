@@ -74,6 +74,22 @@ export async function startSocketFake(options: SocketFakeOptions = {}): Promise<
         case "fake/echo":
           reply(msg.id, { echo: p });
           break;
+        case "thread/start":
+          reply(msg.id, { thread: { id: "thr_1" } });
+          break;
+        case "turn/start": {
+          // The turn starts and streams one delta; then a frame over the client's limit kills it.
+          const ids = { threadId: "thr_1", turnId: "turn_1" };
+          reply(msg.id, { turn: { id: ids.turnId, items: [], status: "inProgress", error: null } });
+          ws.send(
+            JSON.stringify({
+              method: "item/agentMessage/delta",
+              params: { ...ids, itemId: "m1", delta: "hi" },
+            }),
+          );
+          timers.add(setTimeout(() => ws.send("x".repeat(2 * 1024 * 1024)), 20));
+          break;
+        }
         case "fake/oversize": // one text frame over the client's maxMessageBytes
           ws.send(JSON.stringify({ id: msg.id, result: "x".repeat(p.bytes ?? 0) }));
           break;

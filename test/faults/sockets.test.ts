@@ -59,6 +59,36 @@ for (const kind of ["websocket", "unix"] as const) {
       });
     }
 
+    it("a turn stream being read when the socket dies ends with CodexTransportError within ~100 ms", async (t) => {
+      const fake = await startSocketFake({ unix: kind === "unix" });
+      const { client } = connect(kind, fake, MiB);
+      try {
+        const thread = await client.startThread();
+        const turn = await thread.streamTurn("hello");
+        const seen: string[] = [];
+        let ended: unknown;
+        let deltaAt = 0;
+        try {
+          for await (const event of turn) {
+            seen.push(event.method);
+            deltaAt = performance.now();
+          }
+        } catch (error) {
+          ended = error;
+        }
+        // The killing frame leaves 20 ms after the delta.
+        const ms = performance.now() - deltaAt - 20;
+        t.diagnostic(`${kind}: the turn stream ended ${ms.toFixed(0)} ms after the socket died`);
+        assert.deepEqual(seen, ["item/agentMessage/delta"]);
+        assert.ok(ended instanceof CodexTransportError, String(ended));
+        assert.match(ended.message, /Max payload size exceeded/);
+        assert.ok(ms < 500, `took ${ms} ms`);
+      } finally {
+        await client.close();
+        await fake.close();
+      }
+    });
+
     it("a server that stops reading: timed-out requests are dropped before the wire; bytes waiting fall back", async () => {
       const fake = await startSocketFake({ unix: kind === "unix" });
       const { client, transport } = connectHeld(kind, fake);
