@@ -1,6 +1,7 @@
-// Public entry point of codex-app-server-sdk. The folders mirror the layers:
-// transport/ (bytes ↔ messages) → rpc/ (ids, timeouts, dispatch) → client/ (handshake, typed methods)
-// → conversation/ + turn/ (threads, turns, steps) and approvals/ + server-requests/ (what the agent may do).
+// Public entry point of codex-app-server-sdk. The folders mirror the layers (docs/architecture.md):
+// transport/ (bytes ↔ messages) → rpc/ (ids, timeouts, dispatch, reconnect) → client/ (connect,
+// handshake, typed requests, events, services) → conversation/ + turn/ (threads, turns, steps) and
+// approvals/ + server-requests/ (what the agent may do, on one guarded path).
 export { CodexClient, defaultControlSocketPath, parseServerVersion } from "./client/client.js";
 export type { RequestArgs, ServerRequestHandlerFor, ReconnectInfo } from "./client/client.js";
 export type {
@@ -11,6 +12,8 @@ export type {
   WebSocketConnectOptions,
 } from "./client/options.js";
 export { resolveAppServerCommand, shellSplit, findPinnedCodexBinary } from "./client/command.js";
+export type { ClientCore } from "./client/core.js";
+export type { Subscription } from "./events/emitter.js";
 export type { ResolvedCommand, AppServerCommandSource } from "./client/command.js";
 
 export {
