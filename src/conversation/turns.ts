@@ -1,6 +1,6 @@
 // Running turns: chatOnce, chat, streamTurn, continuation and cancel, over the turn router.
 import { CodexError, type TurnContinuation } from "../errors/index.js";
-import { withTimeout } from "../internal/timers.js";
+import { abortError, withTimeout } from "../internal/timers.js";
 import type { ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
 import type { UserInput } from "../protocol/generated/v2/UserInput.js";
 import type { RpcConnection } from "../rpc/connection.js";
@@ -53,6 +53,7 @@ export class TurnService {
   }
 
   async chatOnce(input?: TurnInput, options: ChatOnceOptions = {}): Promise<ChatResult> {
+    refuseAborted("chatOnce", options.signal);
     const state = options.continuation
       ? this.resumeContinuation(input, options, "once")
       : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
@@ -94,6 +95,7 @@ export class TurnService {
   }
 
   async *chat(input?: TurnInput, options: ChatOnceOptions = {}): AsyncGenerator<ConversationStep> {
+    refuseAborted("chat", options.signal);
     const state = options.continuation
       ? this.resumeContinuation(input, options, "stream")
       : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
@@ -110,6 +112,7 @@ export class TurnService {
   }
 
   async streamTurn(threadId: string, input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {
+    refuseAborted("streamTurn", options.signal);
     const state = await this.beginTurn(threadId, requireInput(input), options.turnOverrides, {
       mode: "stream",
       bufferSize: options.bufferSize ?? this.options.turnBufferSize,
@@ -265,6 +268,11 @@ export class TurnService {
       ? { finalText: last.text, assistantItemId: last.id }
       : undefined;
   }
+}
+
+/** An already-aborted signal sends nothing: no thread/start, no turn/start, no interrupt. */
+function refuseAborted(what: string, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(what, signal);
 }
 
 function requireInput(input: TurnInput | undefined): UserInput[] {
