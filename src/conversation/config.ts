@@ -1,4 +1,4 @@
-import { CodexProtocolError } from "../errors/index.js";
+import type { ClientRequestParams } from "../protocol/index.js";
 import type { ThreadStartParams } from "../protocol/generated/v2/ThreadStartParams.js";
 import type { TurnStartParams } from "../protocol/generated/v2/TurnStartParams.js";
 import type { AskForApproval } from "../protocol/generated/v2/AskForApproval.js";
@@ -74,34 +74,25 @@ export function toUserInput(input: TurnInput): UserInput[] {
   return input;
 }
 
-/**
- * Rewrites a server refusal of `thread/start` / `turn/start` params so that it names the field and
- * the value the server refused, e.g. `approvalPolicy "on-failure" was refused: …`.
- */
-export function explainRefusal(error: unknown, params: Record<string, unknown>, method: string): unknown {
-  if (!(error instanceof CodexProtocolError)) return error;
-  const culprits: string[] = [];
-  for (const [field, value] of Object.entries(params)) {
-    if (value === undefined || value === null || field === "input" || field === "threadId") continue;
-    const text = typeof value === "string" ? value : JSON.stringify(value);
-    if (
-      text.length > 0 &&
-      text.length < 200 &&
-      (error.message.includes(text) || mentionsField(error.message, field))
-    ) {
-      culprits.push(`${field} ${JSON.stringify(value)}`);
-    }
-  }
-  if (culprits.length === 0) return error;
-  return new CodexProtocolError(`${method}: the server refused ${culprits.join(", ")}: ${error.message}`, {
-    code: error.code,
-    data: error.data,
-    method,
-    cause: error,
-  });
-}
+/** The requests that carry thread or turn settings. */
+export type SettingsMethod =
+  | "thread/start"
+  | "thread/resume"
+  | "thread/fork"
+  | "thread/settings/update"
+  | "turn/start";
 
-function mentionsField(message: string, field: string): boolean {
-  const snake = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  return new RegExp(`\\b(${field}|${snake})\\b`).test(message);
+/**
+ * The params of a settings-carrying request: `settings` plus the ids. `ThreadConfig`,
+ * `TurnOverrides` and `ThreadSettings` are wider than the schema on purpose (`undefined` fields, the
+ * deprecated `"on-failure"`, raw sandbox policies); this is the one place they become the
+ * request's params type. The server refuses what it does not accept, and that error names the
+ * field and value (`errors/from-rpc.ts`).
+ */
+export function settingsParams<M extends SettingsMethod>(
+  _method: M,
+  settings: object | undefined,
+  ids: { threadId?: string; input?: UserInput[] } = {},
+): ClientRequestParams<M> {
+  return { ...settings, ...ids } as ClientRequestParams<M>;
 }

@@ -1,7 +1,7 @@
 // Running turns: chatOnce, chat, streamTurn, continuation and cancel, over the turn router.
 import { CodexError, type TurnContinuation } from "../errors/index.js";
 import { abortError, withTimeout } from "../internal/timers.js";
-import type { ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
+import type { ClientRequestResult } from "../protocol/index.js";
 import type { UserInput } from "../protocol/generated/v2/UserInput.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
@@ -10,7 +10,7 @@ import { toStep, type ConversationStep } from "../turn/steps.js";
 import { keepsTurn, type TurnState, type TurnStreamMode } from "../turn/turn-state.js";
 import { TurnStream } from "../turn/turn-stream.js";
 import type { CancelResult, ChatOnceOptions, ChatResult, StreamTurnOptions } from "./chat-types.js";
-import { toUserInput, type TurnInput, type TurnOverrides } from "./config.js";
+import { settingsParams, toUserInput, type TurnInput, type TurnOverrides } from "./config.js";
 import type { ThreadService } from "./threads.js";
 
 /** Options of {@link TurnService}. */
@@ -208,7 +208,7 @@ export class TurnService {
     const pending = router.expectTurn(threadId);
     let turnId: string;
     try {
-      const params = { ...overrides, threadId, input } as ClientRequestParams<"turn/start">;
+      const params = settingsParams("turn/start", overrides, { threadId, input });
       ({
         turn: { id: turnId },
       } = await this.rpc.request("turn/start", params));
