@@ -47,6 +47,22 @@ await m.close();
 console.log("esm ok");
 `,
   );
+  // The dual-package hazard: one process that loads both builds has two copies of every class.
+  // Errors must still be recognised across them, by isCodexError and by instanceof.
+  writeFileSync(
+    path.join(scratch, "dual.mjs"),
+    `import { createRequire } from "node:module";
+import * as esm from "codex-app-server-sdk";
+const cjs = createRequire(import.meta.url)("codex-app-server-sdk");
+if (esm.CodexError === cjs.CodexError) throw new Error("dual: expected two copies of the classes");
+const fromCjs = new cjs.CodexTurnInactiveError("quiet", { threadId: "T", turnId: "U", cursor: 0, mode: "once" }, 20, 10);
+if (!esm.isCodexError(fromCjs) || !cjs.isCodexError(new esm.CodexTransportError("x"))) throw new Error("dual: isCodexError");
+if (!(fromCjs instanceof esm.CodexTimeoutError) || !(fromCjs instanceof esm.CodexError)) throw new Error("dual: instanceof");
+if (fromCjs instanceof esm.CodexTransportError) throw new Error("dual: instanceof too loose");
+if (esm.isCodexError(new Error("plain"))) throw new Error("dual: plain Error accepted");
+console.log("dual ok: ESM and CommonJS copies recognise each other's errors");
+`,
+  );
   writeFileSync(
     path.join(scratch, "cjs.cjs"),
     `const { CodexClient, shellSplit } = require("codex-app-server-sdk");
@@ -85,6 +101,7 @@ export async function f(): Promise<ClientRequestResult<"thread/start">> {
   );
   process.stdout.write(run(process.execPath, ["esm.mjs"], scratch));
   process.stdout.write(run(process.execPath, ["cjs.cjs"], scratch));
+  process.stdout.write(run(process.execPath, ["dual.mjs"], scratch));
   run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], scratch);
   console.log("types ok");
   console.log("pack-check: the packed package imports as ESM and CommonJS and type-checks.");

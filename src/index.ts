@@ -28,6 +28,7 @@ export {
   CodexTurnFailedError,
   CodexOverflowError,
   SERVER_OVERLOADED_CODE,
+  isCodexError,
 } from "./errors/index.js";
 export type { ProcessExitInfo, TurnContinuation } from "./errors/index.js";
 

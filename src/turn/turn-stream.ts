@@ -430,6 +430,7 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
                 "It is still running: pass error.continuation to resume reading it, or to cancel() it.",
               this.continuation(),
               silence,
+              idleMs as number,
             ),
           );
         } else {
