@@ -41,7 +41,8 @@ export type {
   CancelResult,
   ThreadSettings,
 } from "./conversation/chat-types.js";
-export { toUserInput } from "./conversation/config.js";
+export { toUserInput, input } from "./conversation/input.js";
+export type { TurnInput, ImageOptions, FileReference } from "./conversation/input.js";
 export type {
   ApprovalPolicy,
   SandboxMode,
@@ -50,7 +51,6 @@ export type {
   RawSandboxPolicy,
   ThreadConfig,
   TurnOverrides,
-  TurnInput,
 } from "./conversation/config.js";
 export { TurnStream } from "./turn/turn-stream.js";
 export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn/turn-stream.js";

@@ -4,7 +4,6 @@ import type { TurnStartParams } from "../protocol/generated/v2/TurnStartParams.j
 import type { AskForApproval } from "../protocol/generated/v2/AskForApproval.js";
 import type { SandboxPolicy as ProtocolSandboxPolicy } from "../protocol/generated/v2/SandboxPolicy.js";
 import type { SandboxMode as ProtocolSandboxMode } from "../protocol/generated/v2/SandboxMode.js";
-import type { UserInput } from "../protocol/generated/v2/UserInput.js";
 
 /**
  * When the agent must ask before acting. The schema's values plus `"on-failure"`, which older
@@ -62,17 +61,9 @@ export type TurnOverrides = Optional<
  */
 type Optional<T> = { [K in keyof T]?: T[K] | undefined };
 
-/** What a turn takes as input: plain text, or the protocol's `UserInput` items. */
-export type TurnInput = string | UserInput[];
-
-/** Normalises input for `turn/start`. */
-export function toUserInput(input: TurnInput): UserInput[] {
-  if (typeof input === "string") return [{ type: "text", text: input, text_elements: [] }];
-  if (!Array.isArray(input)) {
-    throw new TypeError(`Turn input must be a string or an array of UserInput items, got ${typeof input}.`);
-  }
-  return input;
-}
+// Turn input lives in input.ts; re-exported here for the modules that import it from config.
+export { toUserInput } from "./input.js";
+export type { TurnInput } from "./input.js";
 
 /**
  * Rewrites a server refusal of `thread/start` / `turn/start` params so that it names the field and
