@@ -32,6 +32,17 @@ export {
 } from "./errors/index.js";
 export type { ProcessExitInfo, TurnContinuation } from "./errors/index.js";
 
+export { AccountService } from "./account/service.js";
+export type {
+  PendingSignIn,
+  ChatGptSignIn,
+  DeviceCodeSignIn,
+  SignInOptions,
+  Account,
+} from "./account/service.js";
+export type { AccountConnection, AccountMethod } from "./account/connection.js";
+export type { LoginCompletion, LoginWaitOptions } from "./account/pending-login.js";
+
 export { ThreadHandle } from "./conversation/thread-handle.js";
 export type { ThreadChatOptions } from "./conversation/thread-handle.js";
 export type {

@@ -26,6 +26,7 @@ import { StdioTransport } from "../transport/stdio.js";
 import type { Transport } from "../transport/transport.js";
 import { WebSocketTransport } from "../transport/websocket.js";
 import { resolveAppServerCommand } from "./command.js";
+import { AccountService } from "../account/service.js";
 import type {
   CancelResult,
   ChatOnceOptions,
@@ -221,6 +222,16 @@ export class CodexClient {
       });
     return new CodexClient(makeTransport(), options, reconnectOptions(options.reconnect, makeTransport));
   }
+
+  /** Sign-in and account: read it, sign in (API key, ChatGPT, device code), log out. */
+  get account(): AccountService {
+    return (this.account_ ??= new AccountService({
+      request: (method, params, options) => this.requestUntyped(method, params, options) as Promise<never>,
+      on: (method, listener) => this.on(method, listener),
+      onClose: (listener) => this.onClose(listener),
+    }));
+  }
+  private account_: AccountService | undefined;
 
   /** The child's pid for stdio clients (after start), else undefined. */
   get pid(): number | undefined {
