@@ -97,13 +97,18 @@ try {
         try {
           execFileSync(process.execPath, ["--check", snippet], { stdio: ["ignore", "ignore", "pipe"] });
         } catch (error) {
-          const message = String(error.stderr).split("\n").find((l) => /Error/.test(l)) ?? "does not parse";
+          const message =
+            String(error.stderr)
+              .split("\n")
+              .find((l) => /Error/.test(l)) ?? "does not parse";
           problems.push(`${where}: the js block is not plain JavaScript for Node 20: ${message.trim()}`);
         }
       } else if (["ts", "typescript"].includes(block.lang) && /\bawait using\b/.test(block.code)) {
         const next = blocks[i + 1];
         if (!next || next.lang !== "js" || !/\bfinally\b/.test(next.code))
-          problems.push(`${where}: a ts block with \`await using\` needs a js block with try/finally right after it`);
+          problems.push(
+            `${where}: a ts block with \`await using\` needs a js block with try/finally right after it`,
+          );
       }
     });
   }
