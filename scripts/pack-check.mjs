@@ -123,6 +123,15 @@ export async function f(): Promise<ClientRequestResult<"thread/start">> {
  */
 function runPlainExamples(dir) {
   const expected = {
+    "approvals-from-python.mjs": [
+      /callback: command .*echo a/,
+      /callback: file change notes\.txt/,
+      // The execpolicy amendment covered the second echo: two ran, one was asked about.
+      /commands run: 2, asked about: 1/,
+      /written: notes\.txt true/,
+      /stream: approve for session .*touch streamed\.txt/,
+      /written: streamed\.txt true/,
+    ],
     "quickstart.mjs": [
       /asked to run: .*echo hello > hello\.txt/,
       /approval: commandExecution -> "acceptForSession"/,
