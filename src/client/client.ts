@@ -5,6 +5,7 @@ import type { ReconnectOptions, ServerRequestHandler } from "../rpc/connection.j
 import type { Transport } from "../transport/transport.js";
 import type { TurnContinuation } from "../errors/index.js";
 import type { Subscription } from "../events/emitter.js";
+import { AccountService } from "../account/service.js";
 import type {
   CancelResult,
   ChatOnceOptions,
@@ -47,10 +48,9 @@ export { defaultControlSocketPath } from "./connect.js";
 
 /**
  * A client of one `codex app-server`. Create it with `connectStdio`, `connectWebSocket` or
- * `connectUnix` (nothing is started yet), then call any method: the first call starts the
- * transport and performs the `initialize` handshake. The connection, handshake, typed requests
- * and events come from its core; threads, turns, approvals and the other server requests are
- * services it holds, reachable from here and from each {@link ThreadHandle}.
+ * `connectUnix` (nothing is started yet); the first call starts the transport and performs the
+ * `initialize` handshake. Threads, turns, approvals, server requests and the account are services
+ * it holds, reachable from here and from each {@link ThreadHandle}.
  *
  * @example
  * ```ts
@@ -69,11 +69,9 @@ export class CodexClient extends ClientCore {
   readonly #turns: TurnService;
   readonly #approvals: ApprovalBroker;
   readonly #hooks: ServerRequestHooks;
+  #account: AccountService | undefined;
 
-  /**
-   * Wraps an existing transport (e.g. an in-memory pair in tests). `reconnect` (used by
-   * `connectWebSocket`) makes a fresh transport when the connection drops.
-   */
+  /** Wraps a transport (e.g. an in-memory pair in tests); `reconnect` makes fresh ones. */
   constructor(transport: Transport, options: ClientOptions = {}, reconnect?: ReconnectOptions) {
     super(transport, options, reconnect);
     this.#guard = new ServerRequestGuard(this.connection, this.errors);
@@ -115,6 +113,15 @@ export class CodexClient extends ClientCore {
   static connectUnix(options: UnixConnectOptions = {}): CodexClient {
     const plan = unixPlan(options);
     return new CodexClient(plan.transport, options, plan.reconnect);
+  }
+
+  /** Sign-in and account: read it, sign in (API key, ChatGPT, device code), log out. */
+  get account(): AccountService {
+    return (this.#account ??= new AccountService({
+      request: (method, params, options) => this.requestUntyped(method, params, options) as Promise<never>,
+      on: (method, listener) => this.on(method, listener),
+      onClose: (listener) => this.onClose(listener),
+    }));
   }
 
   protected override defaultRequestHandler(method: string): ServerRequestHandler | undefined {

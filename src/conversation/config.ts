@@ -62,17 +62,9 @@ export type TurnOverrides = Optional<
  */
 type Optional<T> = { [K in keyof T]?: T[K] | undefined };
 
-/** What a turn takes as input: plain text, or the protocol's `UserInput` items. */
-export type TurnInput = string | UserInput[];
-
-/** Normalises input for `turn/start`. */
-export function toUserInput(input: TurnInput): UserInput[] {
-  if (typeof input === "string") return [{ type: "text", text: input, text_elements: [] }];
-  if (!Array.isArray(input)) {
-    throw new TypeError(`Turn input must be a string or an array of UserInput items, got ${typeof input}.`);
-  }
-  return input;
-}
+// Turn input lives in input.ts; re-exported here for the modules that import it from config.
+export { toUserInput } from "./input.js";
+export type { TurnInput } from "./input.js";
 
 /** The requests that carry thread or turn settings. */
 export type SettingsMethod =
