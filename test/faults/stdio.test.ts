@@ -187,6 +187,29 @@ describe("stdio fake app-server: stderr and death", () => {
     }
   });
 
+  it("connectStdio's stderrTailBytes and maxBufferedBytes reach the transport", async () => {
+    const { client } = fakeClient({ stderrTailBytes: 1024, maxBufferedBytes: 64 * 1024 });
+    try {
+      await client.initialize();
+      await client.requestUntyped("fake/pause", { ms: 60_000 });
+      const refused = await timed(client.requestUntyped("fake/big", { payload: "c".repeat(MiB) }));
+      const second = await timed(client.requestUntyped("fake/big", { payload: "c".repeat(MiB) }));
+      assert.ok(
+        [refused.error, second.error].some(
+          (e) => e instanceof CodexTransportError && /maxBufferedBytes: 65536/.test(e.message),
+        ),
+        String(second.error ?? refused.error),
+      );
+    } finally {
+      await client.close();
+    }
+    const { client: dying } = fakeClient({ stderrTailBytes: 1024 });
+    const { error } = await timed(dying.requestUntyped("fake/stderrThenExit", { logBytes: 20_000 }));
+    assert.ok(error instanceof CodexTransportError);
+    assert.equal(Buffer.byteLength(error.exit?.stderrTail ?? ""), 1024);
+    await dying.close();
+  });
+
   it("SIGKILL with a request pending: it rejects with the signal in well under a second, no process left", async () => {
     const { client } = fakeClient();
     let closedWith: unknown;
