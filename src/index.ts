@@ -30,6 +30,8 @@ export {
   CodexTurnDisconnectedError,
   CodexTurnFailedError,
   CodexOverflowError,
+  CodexGoalRunningError,
+  CodexGoalInactiveError,
   SERVER_OVERLOADED_CODE,
 } from "./errors/index.js";
 export type { ProcessExitInfo, TurnContinuation } from "./errors/index.js";
@@ -54,6 +56,15 @@ export type {
   TurnOverrides,
   TurnInput,
 } from "./conversation/config.js";
+export { GoalHandle } from "./goals/goal-handle.js";
+export type {
+  GoalOptions,
+  ResumeGoalOptions,
+  AttachGoalOptions,
+  GoalResult,
+  GoalEndReason,
+  GoalEvent,
+} from "./goals/goal-types.js";
 export { TurnStream } from "./turn/turn-stream.js";
 export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn/turn-stream.js";
 export type { ConversationStep, StepType } from "./turn/steps.js";

@@ -16,6 +16,7 @@ import type { ThreadConfig, TurnInput } from "../conversation/config.js";
 import { recoverThreads, type ReconnectInfo } from "../conversation/recovery.js";
 import { ThreadHandle } from "../conversation/thread-handle.js";
 import { ThreadService } from "../conversation/threads.js";
+import { GoalService } from "../goals/goals.js";
 import { TurnService } from "../conversation/turns.js";
 import type { ConversationStep } from "../turn/steps.js";
 import type { TurnStream } from "../turn/turn-stream.js";
@@ -69,6 +70,7 @@ export class CodexClient extends ClientCore {
   readonly #turns: TurnService;
   readonly #approvals: ApprovalBroker;
   readonly #hooks: ServerRequestHooks;
+  readonly #goals: GoalService;
 
   /**
    * Wraps an existing transport (e.g. an in-memory pair in tests). `reconnect` (used by
@@ -83,14 +85,16 @@ export class CodexClient extends ClientCore {
     });
     this.#hooks = new ServerRequestHooks(this.#guard, { timeoutMs: options.approvalTimeoutMs });
     this.#threads = new ThreadService<ThreadHandle>(this, {
-      makeHandle: (threadId, defaults) => new ThreadHandle(this.#threads, this.#turns, threadId, defaults),
+      makeHandle: (id, defaults) => new ThreadHandle(this.#threads, this.#turns, this.#goals, id, defaults),
       holdHandles: reconnect !== undefined,
       ready: () => this.initialize(),
     });
     this.#turns = new TurnService(this, this.connection, this.#threads, {
       inactivityTimeoutMs: options.inactivityTimeoutMs,
       turnBufferSize: options.turnBufferSize ?? 10_000,
+      refuseTurn: (threadId) => this.#goals.refuseTurn(threadId),
     });
+    this.#goals = new GoalService(this, this.connection, this.#approvals, this.#turns, this.#guard, options);
   }
 
   /**
@@ -121,8 +125,10 @@ export class CodexClient extends ClientCore {
     return this.#guard.handlerFor(method);
   }
 
-  protected override recover(): Promise<ReconnectInfo> {
-    return recoverThreads(this, this.#threads.heldThreadIds(), this.#turns.existingRouter);
+  protected override async recover(): Promise<ReconnectInfo> {
+    const held = [...this.#threads.heldThreadIds(), ...this.#goals.threadIds()];
+    const info = await recoverThreads(this, held, this.#turns.existingRouter);
+    return this.#goals.afterReconnect().then(() => info);
   }
 
   // ---------------------------------------------------------------- approvals and server requests
