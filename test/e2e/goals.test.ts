@@ -82,8 +82,10 @@ describe("goals against the real app-server (on-request, read-only sandbox)", ()
       ["agentMessage", "commandExecution", "agentMessage", "agentMessage"],
     );
     assert.equal(steps.length, 4);
-    // Token use and time come from the goal itself: 3 counted model steps of 15 before `complete`.
-    assert.equal(result.tokensUsed, 45);
+    // Token use and time come from the goal itself: at least the 3 model steps of 15 before the
+    // `update_goal` call (whether that call's own step is counted before `complete` varies).
+    assert.ok([45, 60].includes(result.tokensUsed), `tokensUsed ${result.tokensUsed}`);
+    assert.equal(result.tokensUsed, updates.at(-1)?.tokensUsed);
     assert.equal(result.goal?.objective, "Create goal.txt");
     assert.ok(result.timeUsedSeconds >= 0);
     assert.equal(updates.at(-1)?.status, "complete");
