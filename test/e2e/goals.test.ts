@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterEach, before, beforeEach, describe, it } from "node:test";
 import { useRealServer } from "../support/real-server.js";
 import type { ApprovalDecisionRecord, ApprovalRequest } from "../../src/approvals/requests.js";
+import { CodexClient } from "../../src/client/client.js";
 import { CodexGoalRunningError, CodexTurnFailedError } from "../../src/errors/index.js";
 import type { GoalEvent } from "../../src/goals/goal-types.js";
 import type { ThreadGoal } from "../../src/protocol/generated/v2/ThreadGoal.js";
@@ -196,5 +197,41 @@ describe("goals against the real app-server (on-request, read-only sandbox)", ()
     assert.ok(error instanceof CodexTurnFailedError, String(error));
     assert.equal(error.turnId, goal.turnIds[1]);
     assert.equal(goal.turnIds.length, 2);
+  });
+
+  it("picks up a goal after resumeThread in a new process: the resume restarts the chain, attachGoal follows it", async () => {
+    const connect = async () => {
+      const c = CodexClient.connectStdio({ env: rs.home.env, cwd: rs.home.workspace });
+      await c.initialize();
+      return c;
+    };
+    const first = await connect();
+    let threadId: string;
+    try {
+      rs.modelServer.enqueue({ ...model.say("slow"), delayBeforeCompletedMs: 5000 });
+      const thread = await first.startThread({ cwd: rs.home.workspace });
+      threadId = thread.threadId;
+      const goal = await thread.startGoal("Survive a restart");
+      await rs.modelServer.waitForModelRequests(1);
+      assert.equal(goal.turnIds.length, 1);
+    } finally {
+      await first.close(); // its app-server exits with the goal active
+    }
+    const second = await connect();
+    try {
+      rs.modelServer.enqueue(model.say("back again"), updateGoal("complete"), model.say("finished"));
+      const thread = await second.resumeThread(threadId);
+      const goal = await thread.attachGoal();
+      assert.ok(goal, "the goal is read back");
+      const result = await goal.done();
+      assert.equal(result.status, "complete");
+      assert.equal(result.finalText, "finished");
+      assert.ok(
+        result.turnIds.length >= 1 && result.turnIds.length <= 2,
+        `turns ${result.turnIds.join(",")}`,
+      );
+    } finally {
+      await second.close();
+    }
   });
 });
