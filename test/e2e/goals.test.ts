@@ -143,7 +143,8 @@ describe("goals against the real app-server (on-request, read-only sandbox)", ()
   });
 
   it("bounds the chain: at maxTurns the SDK pauses the goal so that turn is the last", async () => {
-    rs.modelServer.enqueue(model.say("a"), model.say("b"));
+    // The last turn's model step takes a moment, so the pause is in before the turn could end.
+    rs.modelServer.enqueue(model.say("a"), { ...model.say("b"), delayBeforeCompletedMs: 300 });
     const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     const result = await thread.runGoal("Never finishes", { maxTurns: 2 });
     assert.equal(result.endReason, "turnLimit");
