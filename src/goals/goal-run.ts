@@ -175,7 +175,12 @@ export class GoalRun {
     options: { tokenBudget?: number | undefined; maxTurns?: number | undefined } = {},
   ): Promise<void> {
     this.#requireRunning("resume");
-    if (options.maxTurns !== undefined) this.#maxTurns = options.maxTurns;
+    const maxTurns = options.maxTurns;
+    if (maxTurns !== undefined) {
+      if (!Number.isInteger(maxTurns) || maxTurns < 1)
+        throw new RangeError(`maxTurns must be a positive integer, got ${maxTurns}.`);
+      this.#maxTurns = maxTurns;
+    }
     this.#pauseRequested = false;
     this.#limitHit = false;
     await this.#options.setStatus("active", options.tokenBudget);

@@ -205,6 +205,8 @@ export class GoalService {
         const { goal } = await this.rpc.request("thread/goal/set", await setParams());
         run.applySnapshot(goal);
       }
+      // Aborted (or failed) while the set was in flight: the caller gets that error, not a handle.
+      if (run.ended) await run.done();
     } catch (error) {
       run.fail(error as Error);
       throw error;
