@@ -33,8 +33,20 @@ export {
   CodexGoalRunningError,
   CodexGoalInactiveError,
   SERVER_OVERLOADED_CODE,
+  isCodexError,
 } from "./errors/index.js";
 export type { ProcessExitInfo, TurnContinuation } from "./errors/index.js";
+
+export { AccountService } from "./account/service.js";
+export type {
+  PendingSignIn,
+  ChatGptSignIn,
+  DeviceCodeSignIn,
+  SignInOptions,
+  Account,
+} from "./account/service.js";
+export type { AccountConnection, AccountMethod } from "./account/connection.js";
+export type { LoginCompletion, LoginWaitOptions } from "./account/pending-login.js";
 
 export { ThreadHandle } from "./conversation/thread-handle.js";
 export type { ThreadChatOptions } from "./conversation/thread-handle.js";
@@ -45,7 +57,8 @@ export type {
   CancelResult,
   ThreadSettings,
 } from "./conversation/chat-types.js";
-export { toUserInput } from "./conversation/config.js";
+export { toUserInput, input } from "./conversation/input.js";
+export type { TurnInput, ImageOptions, FileReference } from "./conversation/input.js";
 export type {
   ApprovalPolicy,
   SandboxMode,
@@ -54,7 +67,6 @@ export type {
   RawSandboxPolicy,
   ThreadConfig,
   TurnOverrides,
-  TurnInput,
 } from "./conversation/config.js";
 export { GoalHandle } from "./goals/goal-handle.js";
 export type {

@@ -5,6 +5,7 @@ import type { ReconnectOptions, ServerRequestHandler } from "../rpc/connection.j
 import type { Transport } from "../transport/transport.js";
 import type { TurnContinuation } from "../errors/index.js";
 import type { Subscription } from "../events/emitter.js";
+import { AccountService } from "../account/service.js";
 import type {
   CancelResult,
   ChatOnceOptions,
@@ -48,10 +49,9 @@ export { defaultControlSocketPath } from "./connect.js";
 
 /**
  * A client of one `codex app-server`. Create it with `connectStdio`, `connectWebSocket` or
- * `connectUnix` (nothing is started yet), then call any method: the first call starts the
- * transport and performs the `initialize` handshake. The connection, handshake, typed requests
- * and events come from its core; threads, turns, approvals and the other server requests are
- * services it holds, reachable from here and from each {@link ThreadHandle}.
+ * `connectUnix` (nothing is started yet); the first call starts the transport and performs the
+ * `initialize` handshake. Threads, turns, approvals, server requests and the account are services
+ * it holds, reachable from here and from each {@link ThreadHandle}.
  *
  * @example
  * ```ts
@@ -70,31 +70,25 @@ export class CodexClient extends ClientCore {
   readonly #turns: TurnService;
   readonly #approvals: ApprovalBroker;
   readonly #hooks: ServerRequestHooks;
-  readonly #goals: GoalService;
+  #account: AccountService | undefined;
 
-  /**
-   * Wraps an existing transport (e.g. an in-memory pair in tests). `reconnect` (used by
-   * `connectWebSocket`) makes a fresh transport when the connection drops.
-   */
+  /** Wraps a transport (e.g. an in-memory pair in tests); `reconnect` makes fresh ones. */
   constructor(transport: Transport, options: ClientOptions = {}, reconnect?: ReconnectOptions) {
     super(transport, options, reconnect);
     this.#guard = new ServerRequestGuard(this.connection, this.errors);
-    this.#approvals = new ApprovalBroker(this.connection, this.#guard, {
-      approvalTimeoutMs: options.approvalTimeoutMs,
-      approvalBufferSize: options.approvalBufferSize,
-    });
+    this.#approvals = new ApprovalBroker(this.connection, this.#guard, options);
     this.#hooks = new ServerRequestHooks(this.#guard, { timeoutMs: options.approvalTimeoutMs });
     this.#threads = new ThreadService<ThreadHandle>(this, {
-      makeHandle: (id, defaults) => new ThreadHandle(this.#threads, this.#turns, this.#goals, id, defaults),
+      makeHandle: (id, defaults) => new ThreadHandle(this.#threads, this.#turns, goals, id, defaults),
       holdHandles: reconnect !== undefined,
       ready: () => this.initialize(),
     });
     this.#turns = new TurnService(this, this.connection, this.#threads, {
       inactivityTimeoutMs: options.inactivityTimeoutMs,
       turnBufferSize: options.turnBufferSize ?? 10_000,
-      refuseTurn: (threadId) => this.#goals.refuseTurn(threadId),
+      refuseTurn: (threadId) => goals.refuseTurn(threadId),
     });
-    this.#goals = new GoalService(this, this.connection, this.#approvals, this.#turns, this.#guard, options);
+    const goals = new GoalService(this, this.connection, this.#approvals, this.#turns, this.#guard, options);
   }
 
   /**
@@ -121,14 +115,21 @@ export class CodexClient extends ClientCore {
     return new CodexClient(plan.transport, options, plan.reconnect);
   }
 
+  /** Sign-in and account: read it, sign in (API key, ChatGPT, device code), log out. */
+  get account(): AccountService {
+    return (this.#account ??= new AccountService({
+      request: (method, params, options) => this.requestUntyped(method, params, options) as Promise<never>,
+      on: (method, listener) => this.on(method, listener),
+      onClose: (listener) => this.onClose(listener),
+    }));
+  }
+
   protected override defaultRequestHandler(method: string): ServerRequestHandler | undefined {
     return this.#guard.handlerFor(method);
   }
 
-  protected override async recover(): Promise<ReconnectInfo> {
-    const held = [...this.#threads.heldThreadIds(), ...this.#goals.threadIds()];
-    const info = await recoverThreads(this, held, this.#turns.existingRouter);
-    return this.#goals.afterReconnect().then(() => info);
+  protected override recover(): Promise<ReconnectInfo> {
+    return recoverThreads(this, this.#threads.heldThreadIds(), this.#turns.existingRouter);
   }
 
   // ---------------------------------------------------------------- approvals and server requests

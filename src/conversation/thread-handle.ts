@@ -128,7 +128,7 @@ export class ThreadHandle {
    * ```
    */
   startGoal(objective: string, options: GoalOptions = {}): Promise<GoalHandle> {
-    return this.#goals.start(this.threadId, objective, options);
+    return this.#goals.start(this, objective, options);
   }
 
   /**
@@ -142,7 +142,7 @@ export class ThreadHandle {
    * ```
    */
   runGoal(objective: string, options: GoalOptions = {}): Promise<GoalResult> {
-    return this.#goals.run(this.threadId, objective, options);
+    return this.#goals.run(this, objective, options);
   }
 
   /**
@@ -150,7 +150,7 @@ export class ThreadHandle {
    * same call, as a `budgetLimited` goal needs.
    */
   resumeGoal(options: ResumeGoalOptions = {}): Promise<GoalHandle> {
-    return this.#goals.resume(this.threadId, options);
+    return this.#goals.resume(this, options);
   }
 
   /**
@@ -158,7 +158,7 @@ export class ThreadHandle {
    * which restarts an active goal by itself. Null when the thread has no goal.
    */
   attachGoal(options: AttachGoalOptions = {}): Promise<GoalHandle | null> {
-    return this.#goals.attach(this.threadId, options);
+    return this.#goals.attach(this, options);
   }
 
   /** The thread's goal as the server has it now (`thread/goal/get`), or null. */

@@ -13,6 +13,8 @@ import type { GoalEndReason, GoalEvent, GoalResult } from "./goal-types.js";
 /** What a run needs from the service: the requests it sends and its release. */
 export interface GoalRunOptions {
   threadId: string;
+  /** Kept alive while the run lasts (the thread's handle: a reconnect resumes held threads). */
+  owner: object;
   maxTurns: number;
   keepItems: number;
   /** Capacity of the event queue; 0 = no queue (runGoal). */
@@ -40,6 +42,7 @@ export interface GoalRunOptions {
  */
 export class GoalRun {
   readonly threadId: string;
+  readonly owner: object;
   readonly turnIds: string[] = [];
   currentTurnId: string | undefined;
   #goal: ThreadGoal | null | undefined;
@@ -66,6 +69,7 @@ export class GoalRun {
   constructor(options: GoalRunOptions) {
     this.#options = options;
     this.threadId = options.threadId;
+    this.owner = options.owner;
     this.#maxTurns = options.maxTurns;
     this.#keepItems = options.keepItems;
     this.#updates = new Emitter((error) =>

@@ -5,6 +5,7 @@ import { CodexAbortError, CodexGoalRunningError, CodexTransportError } from "../
 import { noSubscription, type Subscription } from "../events/emitter.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import type { ThreadGoalSetParams } from "../protocol/generated/v2/ThreadGoalSetParams.js";
+import type { ClientCore } from "../client/core.js";
 import type { ClientOptions } from "../client/options.js";
 import type { TurnService } from "../conversation/turns.js";
 import type { RpcConnection } from "../rpc/connection.js";
@@ -20,6 +21,14 @@ import {
   type GoalResult,
   type ResumeGoalOptions,
 } from "./goal-types.js";
+
+/**
+ * The thread a goal runs on: its handle. A run keeps it alive, so a client that reconnects (and
+ * resumes the threads whose handles are in use) resumes the goal's thread too.
+ */
+export interface GoalThread {
+  readonly threadId: string;
+}
 
 /** Defaults of the goal service, from the client's options. */
 export type GoalServiceOptions = Pick<ClientOptions, "inactivityTimeoutMs" | "turnBufferSize">;
@@ -39,7 +48,7 @@ export class GoalService {
   #offAny: Subscription = noSubscription;
 
   constructor(
-    private readonly rpc: TypedRequester,
+    private readonly rpc: TypedRequester & Pick<ClientCore, "onReconnected">,
     private readonly connection: RpcConnection,
     private readonly approvals: ApprovalBroker,
     private readonly turns: TurnService,
@@ -54,6 +63,8 @@ export class GoalService {
     connection.onNotification("thread/goal/cleared", (params) =>
       this.#active.delete((params as { threadId: string }).threadId),
     );
+    // After a reconnect (threads resumed, see `owner`), each run reads its goal back.
+    rpc.onReconnected(() => void this.afterReconnect());
     connection.onClose((error) => {
       for (const run of [...this.#runs.values()])
         run.fail(error ?? new CodexTransportError("The client was closed while the goal ran."));
@@ -72,10 +83,11 @@ export class GoalService {
   }
 
   /** Sets a new goal on an idle thread and follows the turns the runtime starts for it. */
-  async start(threadId: string, objective: string, options: GoalOptions = {}): Promise<GoalHandle> {
+  async start(thread: GoalThread, objective: string, options: GoalOptions = {}): Promise<GoalHandle> {
+    const threadId = thread.threadId;
     if (typeof objective !== "string" || objective.trim() === "")
       throw new TypeError("A goal needs a non-empty objective.");
-    const run = await this.#register(threadId, options, async () => {
+    const run = await this.#register(thread, options, async () => {
       const { goal: existing } = await this.rpc.request("thread/goal/get", { threadId });
       if (existing?.status === "active") {
         throw new CodexGoalRunningError(
@@ -91,14 +103,15 @@ export class GoalService {
   }
 
   /** Starts a goal and waits for its result. */
-  async run(threadId: string, objective: string, options: GoalOptions = {}): Promise<GoalResult> {
-    const handle = await this.start(threadId, objective, { ...options, bufferSize: 0 });
+  async run(thread: GoalThread, objective: string, options: GoalOptions = {}): Promise<GoalResult> {
+    const handle = await this.start(thread, objective, { ...options, bufferSize: 0 });
     return handle.done();
   }
 
   /** Makes the thread's goal active again (with a new budget in the same call) and follows it. */
-  async resume(threadId: string, options: ResumeGoalOptions = {}): Promise<GoalHandle> {
-    const run = await this.#register(threadId, options, () =>
+  async resume(thread: GoalThread, options: ResumeGoalOptions = {}): Promise<GoalHandle> {
+    const threadId = thread.threadId;
+    const run = await this.#register(thread, options, () =>
       Promise.resolve({ threadId, status: "active" as const, ...budget(options.tokenBudget) }),
     );
     return new GoalHandle(run);
@@ -109,8 +122,9 @@ export class GoalService {
    * after `resumeThread` (which restarts an active goal's chain by itself) or from another handle.
    * Resolves with null when the thread has no goal.
    */
-  async attach(threadId: string, options: AttachGoalOptions = {}): Promise<GoalHandle | null> {
-    const run = await this.#register(threadId, options, undefined);
+  async attach(thread: GoalThread, options: AttachGoalOptions = {}): Promise<GoalHandle | null> {
+    const threadId = thread.threadId;
+    const run = await this.#register(thread, options, undefined);
     try {
       const { goal } = await this.rpc.request("thread/goal/get", { threadId });
       if (goal === null) {
@@ -133,11 +147,6 @@ export class GoalService {
     return (await this.rpc.request("thread/goal/clear", { threadId })).cleared;
   }
 
-  /** Threads with a goal run, to resume after a reconnect. */
-  threadIds(): string[] {
-    return [...this.#runs.keys()];
-  }
-
   /** After a reconnect (threads resumed): each run reads its goal back; events in the gap are lost. */
   async afterReconnect(): Promise<void> {
     await Promise.all(
@@ -148,7 +157,7 @@ export class GoalService {
   // ---------------------------------------------------------------- internals
 
   async #register(
-    threadId: string,
+    thread: GoalThread,
     options: GoalOptions,
     setParams: (() => Promise<ThreadGoalSetParams>) | undefined,
   ): Promise<GoalRun> {
@@ -159,6 +168,7 @@ export class GoalService {
     if (!(keepItems >= 0)) throw new RangeError(`keepItems must be >= 0, got ${keepItems}.`);
     if (options.tokenBudget !== undefined && !(options.tokenBudget > 0))
       throw new RangeError(`tokenBudget must be a positive number of tokens, got ${options.tokenBudget}.`);
+    const threadId = thread.threadId;
     const signal = options.signal;
     if (signal?.aborted)
       throw new CodexAbortError("The goal was aborted before it started.", { cause: signal.reason });
@@ -173,6 +183,7 @@ export class GoalService {
     let offAbort = () => {};
     const run: GoalRun = new GoalRun({
       threadId,
+      owner: thread,
       maxTurns,
       keepItems,
       bufferSize: options.bufferSize ?? this.options.turnBufferSize ?? 10_000,

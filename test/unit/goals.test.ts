@@ -167,6 +167,15 @@ class GoalServer {
   }
 }
 
+/** Waits (bounded) until `condition` holds. */
+async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 async function setup(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
   const [clientSide, serverSide] = createLinkedTransports();
   const server = new GoalServer(serverSide);
@@ -458,8 +467,8 @@ describe("goal recovery (in-memory)", () => {
     await reconnected;
     const server = servers.at(-1) as GoalServer;
     assert.equal(server.sent("thread/resume").length, 1);
-    assert.equal(server.sent("thread/goal/get").length, 1);
-    assert.equal(goal.currentTurnId, "t2");
+    await server.waitFor("thread/goal/get");
+    await until(() => goal.currentTurnId === "t2");
     assert.deepEqual(goal.turnIds, ["t1", "t2"]);
     await server.sendAll(n.updated(goalOf("complete", { tokensUsed: 30 }), "t2"), n.completed("t2"));
     const result = await goal.done();
