@@ -1,7 +1,8 @@
 // Goals: start, resume and pick up a thread's goal, route its thread's notifications and approvals
 // to the run, refuse turns while it runs, and read it back after a reconnect.
 import type { ApprovalBroker } from "../approvals/broker.js";
-import { CodexAbortError, CodexGoalRunningError, CodexTransportError } from "../errors/index.js";
+import { CodexGoalRunningError, CodexTransportError } from "../errors/index.js";
+import { abortError } from "../internal/timers.js";
 import { noSubscription, type Subscription } from "../events/emitter.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import type { ThreadGoalSetParams } from "../protocol/generated/v2/ThreadGoalSetParams.js";
@@ -170,8 +171,7 @@ export class GoalService {
       throw new RangeError(`tokenBudget must be a positive number of tokens, got ${options.tokenBudget}.`);
     const threadId = thread.threadId;
     const signal = options.signal;
-    if (signal?.aborted)
-      throw new CodexAbortError("The goal was aborted before it started.", { cause: signal.reason });
+    if (signal?.aborted) throw abortError("thread/goal/set", signal); // an already-aborted signal sends nothing
     const busy = this.turns.existingRouter?.activeTurns().some((t) => t.threadId === threadId) ?? false;
     if (this.#runs.has(threadId) || busy) {
       throw new CodexGoalRunningError(

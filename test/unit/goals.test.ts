@@ -284,6 +284,20 @@ describe("goals (in-memory)", () => {
     await client.close();
   });
 
+  it("refuses bad options and an already-aborted signal before sending anything", async () => {
+    const { client, server, thread } = await setup();
+    await assert.rejects(thread.startGoal(""), TypeError);
+    await assert.rejects(thread.startGoal("x", { tokenBudget: 0 }), RangeError);
+    await assert.rejects(thread.startGoal("x", { maxTurns: 0 }), RangeError);
+    await assert.rejects(thread.runGoal("x", { keepItems: -1 }), RangeError);
+    await assert.rejects(thread.startGoal("x", { signal: AbortSignal.abort() }), CodexAbortError);
+    assert.deepEqual(
+      server.received.map((m) => m.method).filter((m) => m?.startsWith("thread/goal/")),
+      [],
+    );
+    await client.close();
+  });
+
   it("bounds the chain: pauses the goal when its last allowed turn starts, interrupts one started anyway", async () => {
     const { client, server, thread } = await setup();
     server.onSet = () => server.sendAll(n.updated(goalOf("active")), n.started("t1"));
