@@ -76,7 +76,7 @@ export interface ProcessExitInfo {
   code: number | null;
   /** Signal that ended the process (e.g. `"SIGKILL"`), or `null`. */
   signal: NodeJS.Signals | null;
-  /** The last lines the process wrote to stderr (bounded). */
+  /** The last bytes the process wrote to stderr: 16 KiB by default (`stderrTailBytes`). */
   stderrTail: string;
 }
 
