@@ -30,6 +30,8 @@ export {
   CodexTurnDisconnectedError,
   CodexTurnFailedError,
   CodexOverflowError,
+  CodexGoalRunningError,
+  CodexGoalInactiveError,
   SERVER_OVERLOADED_CODE,
   isCodexError,
 } from "./errors/index.js";
@@ -66,6 +68,15 @@ export type {
   ThreadConfig,
   TurnOverrides,
 } from "./conversation/config.js";
+export { GoalHandle } from "./goals/goal-handle.js";
+export type {
+  GoalOptions,
+  ResumeGoalOptions,
+  AttachGoalOptions,
+  GoalResult,
+  GoalEndReason,
+  GoalEvent,
+} from "./goals/goal-types.js";
 export { TurnStream } from "./turn/turn-stream.js";
 export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn/turn-stream.js";
 export type { ConversationStep, StepType } from "./turn/steps.js";

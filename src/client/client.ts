@@ -17,6 +17,7 @@ import type { ThreadConfig, TurnInput } from "../conversation/config.js";
 import { recoverThreads, type ReconnectInfo } from "../conversation/recovery.js";
 import { ThreadHandle } from "../conversation/thread-handle.js";
 import { ThreadService } from "../conversation/threads.js";
+import { GoalService } from "../goals/goals.js";
 import { TurnService } from "../conversation/turns.js";
 import type { ConversationStep } from "../turn/steps.js";
 import type { TurnStream } from "../turn/turn-stream.js";
@@ -75,20 +76,19 @@ export class CodexClient extends ClientCore {
   constructor(transport: Transport, options: ClientOptions = {}, reconnect?: ReconnectOptions) {
     super(transport, options, reconnect);
     this.#guard = new ServerRequestGuard(this.connection, this.errors);
-    this.#approvals = new ApprovalBroker(this.connection, this.#guard, {
-      approvalTimeoutMs: options.approvalTimeoutMs,
-      approvalBufferSize: options.approvalBufferSize,
-    });
+    this.#approvals = new ApprovalBroker(this.connection, this.#guard, options);
     this.#hooks = new ServerRequestHooks(this.#guard, { timeoutMs: options.approvalTimeoutMs });
     this.#threads = new ThreadService<ThreadHandle>(this, {
-      makeHandle: (threadId, defaults) => new ThreadHandle(this.#threads, this.#turns, threadId, defaults),
+      makeHandle: (id, defaults) => new ThreadHandle(this.#threads, this.#turns, goals, id, defaults),
       holdHandles: reconnect !== undefined,
       ready: () => this.initialize(),
     });
     this.#turns = new TurnService(this, this.connection, this.#threads, {
       inactivityTimeoutMs: options.inactivityTimeoutMs,
       turnBufferSize: options.turnBufferSize ?? 10_000,
+      refuseTurn: (threadId) => goals.refuseTurn(threadId),
     });
+    const goals = new GoalService(this, this.connection, this.#approvals, this.#turns, this.#guard, options);
   }
 
   /**

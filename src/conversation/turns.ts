@@ -19,6 +19,8 @@ export interface TurnServiceOptions {
   inactivityTimeoutMs?: number | undefined;
   /** Events a turn stream buffers for a slow consumer. */
   turnBufferSize: number;
+  /** Why a turn on this thread must not be sent now (a goal runs there), checked before sending. */
+  refuseTurn?: ((threadId: string) => Error | undefined) | undefined;
 }
 
 /** The events a `chat()` consumer needs queued: steps and the end of the turn. */
@@ -203,6 +205,8 @@ export class TurnService {
       queueOnly?: ReadonlySet<string>;
     },
   ): Promise<TurnState> {
+    const refusal = this.options.refuseTurn?.(threadId);
+    if (refusal) throw refusal;
     await this.threads.ready();
     const router = this.router;
     const pending = router.expectTurn(threadId);
