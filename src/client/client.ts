@@ -8,14 +8,15 @@ import type { Subscription } from "../events/emitter.js";
 import type {
   CancelResult,
   ChatOnceOptions,
-  ChatResult,
+  ChatOptions,
+  ChatResultFor,
   StreamTurnOptions,
   ThreadSettings,
 } from "../conversation/chat-types.js";
 import type { ThreadConfig, TurnInput } from "../conversation/config.js";
-import { recoverThreads, type ReconnectInfo } from "../conversation/recovery.js";
+import type { ReconnectInfo } from "../conversation/recovery.js";
 import { ThreadHandle } from "../conversation/thread-handle.js";
-import { ThreadService } from "../conversation/threads.js";
+import { ThreadService, type ThreadSettingsPath } from "../conversation/threads.js";
 import { TurnService } from "../conversation/turns.js";
 import type { ConversationStep } from "../turn/steps.js";
 import type { TurnStream } from "../turn/turn-stream.js";
@@ -86,6 +87,8 @@ export class CodexClient extends ClientCore {
       makeHandle: (threadId, defaults) => new ThreadHandle(this.#threads, this.#turns, threadId, defaults),
       holdHandles: reconnect !== undefined,
       ready: () => this.initialize(),
+      connection: this.connection,
+      experimentalApi: Boolean(options.experimentalApi ?? options.capabilities?.experimentalApi),
     });
     this.#turns = new TurnService(this, this.connection, this.#threads, {
       inactivityTimeoutMs: options.inactivityTimeoutMs,
@@ -122,7 +125,7 @@ export class CodexClient extends ClientCore {
   }
 
   protected override recover(): Promise<ReconnectInfo> {
-    return recoverThreads(this, this.#threads.heldThreadIds(), this.#turns.existingRouter);
+    return this.#threads.recover(this.#turns.existingRouter);
   }
 
   // ---------------------------------------------------------------- approvals and server requests
@@ -245,8 +248,8 @@ export class CodexClient extends ClientCore {
     return this.#threads.forkThread(threadId, overrides);
   }
 
-  /** Changes a thread's settings for its later turns (`thread/settings/update`). */
-  setThreadDefaults(threadId: string, settings: ThreadSettings): Promise<void> {
+  /** A thread's settings for later turns; see {@link ThreadHandle.updateDefaults}. Resolves to the method used. */
+  setThreadDefaults(threadId: string, settings: ThreadSettings): Promise<ThreadSettingsPath> {
     return this.#threads.setThreadDefaults(threadId, settings);
   }
 
@@ -297,8 +300,10 @@ export class CodexClient extends ClientCore {
 
   /**
    * Runs one turn to completion and returns its result. Without `threadId`, starts a thread with
-   * `threadConfig` first. A `failed` turn rejects with `CodexTurnFailedError`; no event for
-   * `inactivityTimeoutMs` rejects with `CodexTurnInactiveError`, whose `continuation` resumes it.
+   * `threadConfig` first; a `threadId` this connection has not loaded is resumed first. A `failed`
+   * turn rejects with `CodexTurnFailedError`; no event for `inactivityTimeoutMs` rejects with
+   * `CodexTurnInactiveError`, whose `continuation` resumes it. With `outputSchema`, the final
+   * message is parsed and validated into `result.output`.
    *
    * @example
    * ```ts
@@ -306,7 +311,7 @@ export class CodexClient extends ClientCore {
    * console.log(r.finalText, r.usage?.total.totalTokens);
    * ```
    */
-  chatOnce(input?: TurnInput, options: ChatOnceOptions = {}): Promise<ChatResult> {
+  chatOnce<O extends ChatOnceOptions>(input?: TurnInput, options?: O): Promise<ChatResultFor<O>> {
     return this.#turns.chatOnce(input, options);
   }
 
@@ -321,7 +326,7 @@ export class CodexClient extends ClientCore {
    * }
    * ```
    */
-  chat(input?: TurnInput, options: ChatOnceOptions = {}): AsyncGenerator<ConversationStep> {
+  chat(input?: TurnInput, options: ChatOptions = {}): AsyncGenerator<ConversationStep> {
     return this.#turns.chat(input, options);
   }
 
@@ -334,8 +339,9 @@ export class CodexClient extends ClientCore {
   }
 
   /**
-   * Gives up on a turn that timed out for inactivity: interrupts it if it is still running,
-   * returns what the caller had not read, and forgets it so the thread can take the next turn.
+   * Gives up on a turn: interrupts it if it is still running, waits for its end (`timeoutMs`,
+   * default 10 s), returns what the caller had not read and forgets it. Works for any continuation,
+   * also one from another client: the turn's items then come from `thread/read`.
    */
   cancel(continuation: TurnContinuation, options: { timeoutMs?: number } = {}): Promise<CancelResult> {
     return this.#turns.cancel(continuation, options);
