@@ -33,6 +33,8 @@ export {
   SERVER_OVERLOADED_CODE,
 } from "./errors/index.js";
 export type { ProcessExitInfo, TurnContinuation } from "./errors/index.js";
+export { CodexThreadNotFoundError, CodexOutputValidationError } from "./errors/conversation.js";
+export type { OutputIssue } from "./errors/conversation.js";
 
 export { ThreadHandle } from "./conversation/thread-handle.js";
 export type { ThreadChatOptions } from "./conversation/thread-handle.js";
@@ -42,7 +44,18 @@ export type {
   StreamTurnOptions,
   CancelResult,
   ThreadSettings,
+  ChatOptions,
+  ChatResultFor,
+  StructuredChatResult,
 } from "./conversation/chat-types.js";
+export type { ThreadSettingsPath } from "./conversation/threads.js";
+export type {
+  OutputSchema,
+  OutputOf,
+  JsonSchema,
+  StandardSchemaV1,
+  StandardSchemaResult,
+} from "./conversation/structured-output.js";
 export { toUserInput } from "./conversation/config.js";
 export type {
   ApprovalPolicy,
