@@ -1,6 +1,7 @@
 // Which threads this connection has loaded, so a turn on a thread id costs no extra request when
 // the thread is loaded, and a `thread/resume` first when it is not.
 import type { RpcConnection } from "../rpc/connection.js";
+import type { ThreadConfig } from "./config.js";
 
 /**
  * The threads this connection started, resumed or forked. The server's `thread/started`
@@ -11,7 +12,8 @@ import type { RpcConnection } from "../rpc/connection.js";
  * marks again the threads it resumes).
  */
 export class LoadedThreads {
-  readonly #ids = new Set<string>();
+  /** Loaded thread ids, each with the settings this connection loaded it with. */
+  readonly #ids = new Map<string, ThreadConfig>();
 
   constructor(connection: RpcConnection) {
     connection.onNotification("thread/closed", (params) => {
@@ -22,11 +24,12 @@ export class LoadedThreads {
     connection.onClose(() => this.#ids.clear());
   }
 
-  has(threadId: string): boolean {
-    return this.#ids.has(threadId);
+  /** The settings the thread was loaded with, or undefined when this connection has not loaded it. */
+  get(threadId: string): ThreadConfig | undefined {
+    return this.#ids.get(threadId);
   }
 
-  add(threadId: string): void {
-    this.#ids.add(threadId);
+  add(threadId: string, config: ThreadConfig): void {
+    this.#ids.set(threadId, config);
   }
 }

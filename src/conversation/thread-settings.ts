@@ -28,9 +28,14 @@ const SANDBOX_POLICIES = {
  * The settings of `threadConfig` for a thread this connection has already loaded. codex 0.169
  * ignores the settings of a `thread/resume` of a loaded thread (checked: the next model request
  * keeps the old model), so they travel with the next `turn/start`, whose settings apply "for this
- * turn and subsequent turns". Fields `turn/start` has no counterpart for are refused.
+ * turn and subsequent turns". Fields `turn/start` has no counterpart for are refused, unless
+ * they equal what this connection loaded the thread with.
  */
-export function settingsFromConfig(threadId: string, config: ThreadConfig): ThreadSettings {
+export function settingsFromConfig(
+  threadId: string,
+  config: ThreadConfig,
+  loadedWith: ThreadConfig,
+): ThreadSettings {
   const settings: Record<string, unknown> = {};
   const refused: string[] = [];
   for (const [field, value] of Object.entries(config)) {
@@ -38,7 +43,9 @@ export function settingsFromConfig(threadId: string, config: ThreadConfig): Thre
     if ((SHARED_FIELDS as readonly string[]).includes(field)) settings[field] = value;
     else if (field === "sandbox" && value !== null)
       settings.sandboxPolicy = SANDBOX_POLICIES[value as keyof typeof SANDBOX_POLICIES];
-    else refused.push(field);
+    // The same value the thread was loaded with changes nothing (a config passed on every call).
+    else if (JSON.stringify(loadedWith[field as keyof ThreadConfig]) !== JSON.stringify(value))
+      refused.push(field);
   }
   if (refused.length > 0) {
     throw new TypeError(

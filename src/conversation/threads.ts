@@ -59,7 +59,7 @@ export class ThreadService<H extends { threadId: string }> {
     const { thread } = await this.rpc.request("thread/start", {
       ...config,
     } as ClientRequestParams<"thread/start">);
-    this.#loaded.add(thread.id);
+    this.#loaded.add(thread.id, config);
     return this.hold(thread.id, config);
   }
 
@@ -80,11 +80,12 @@ export class ThreadService<H extends { threadId: string }> {
    * queued for the turn (see {@link settingsFromConfig}).
    */
   async ensureLoaded(threadId: string, config: ThreadConfig | undefined): Promise<void> {
-    if (!this.#loaded.has(threadId)) {
+    const loadedWith = this.#loaded.get(threadId);
+    if (loadedWith === undefined) {
       await this.#resume(threadId, config ?? {});
       return;
     }
-    if (config !== undefined) this.#queue(threadId, settingsFromConfig(threadId, config));
+    if (config !== undefined) this.#queue(threadId, settingsFromConfig(threadId, config, loadedWith));
   }
 
   async #resume(threadId: string, overrides: ThreadConfig): Promise<void> {
@@ -93,7 +94,9 @@ export class ThreadService<H extends { threadId: string }> {
     const key = `${threadId}\u0000${JSON.stringify(overrides)}`;
     let resuming = this.#resuming.get(key);
     if (!resuming) {
-      resuming = this.rpc.request("thread/resume", params).then(({ thread }) => this.#loaded.add(thread.id));
+      resuming = this.rpc
+        .request("thread/resume", params)
+        .then(({ thread }) => this.#loaded.add(thread.id, overrides));
       this.#resuming.set(key, resuming);
       void resuming.then(
         () => this.#resuming.delete(key),
@@ -107,7 +110,7 @@ export class ThreadService<H extends { threadId: string }> {
   async forkThread(threadId: string, overrides: ThreadConfig = {}): Promise<H> {
     const params = { ...overrides, threadId } as ClientRequestParams<"thread/fork">;
     const { thread } = await this.rpc.request("thread/fork", params);
-    this.#loaded.add(thread.id);
+    this.#loaded.add(thread.id, overrides);
     return this.hold(thread.id, overrides);
   }
 
@@ -213,7 +216,7 @@ export class ThreadService<H extends { threadId: string }> {
   /** After a reconnect: resumes the held threads and the threads of running turns, and marks them loaded. */
   async recover(router: TurnRouter | undefined): Promise<ReconnectInfo> {
     const info = await recoverThreads(this.rpc, this.heldThreadIds(), router);
-    for (const threadId of info.resumedThreads) this.#loaded.add(threadId);
+    for (const threadId of info.resumedThreads) this.#loaded.add(threadId, {});
     return info;
   }
 

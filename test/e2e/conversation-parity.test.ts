@@ -141,10 +141,16 @@ describe("conversation parity against the real app-server", () => {
     const client = connect();
     try {
       rs.modelServer.enqueue(model.say("ok"));
-      const thread = await client.startThread({ cwd: rs.home.workspace });
+      const thread = await client.startThread({ cwd: rs.home.workspace, developerInstructions: "be brief" });
       const r = await client.chatOnce("hi", {
         threadId: thread.threadId,
-        threadConfig: { model: "gpt-5.4", sandbox: "read-only", approvalPolicy: "never" },
+        // developerInstructions as loaded: no change, so accepted.
+        threadConfig: {
+          model: "gpt-5.4",
+          sandbox: "read-only",
+          approvalPolicy: "never",
+          developerInstructions: "be brief",
+        },
       });
       assert.equal(r.status, "completed");
       assert.equal(modelOf(rs.modelServer.modelRequests.at(-1)?.body), "gpt-5.4");
