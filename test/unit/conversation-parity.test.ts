@@ -119,6 +119,35 @@ describe("structured output checks", () => {
     );
   });
 
+  it("a validator's JSON Schema: jsonSchema first, then Standard JSON Schema (2020-12, else draft-07), then toJSONSchema()", async () => {
+    const validate = (value: unknown) => ({ value });
+    const targets: string[] = [];
+    const standard = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "v",
+        validate,
+        jsonSchema: {
+          output: ({ target }: { target: string }) => {
+            targets.push(target);
+            if (target !== "draft-07") throw new Error("unsupported target");
+            return { type: "string" };
+          },
+        },
+      },
+    };
+    assert.deepEqual(prepareOutput(standard, undefined).jsonSchema, { type: "string" });
+    assert.deepEqual(targets, ["draft-2020-12", "draft-07"]);
+    assert.deepEqual(prepareOutput(standard, { type: "number" }).jsonSchema, { type: "number" });
+    const withMethod = {
+      "~standard": { version: 1 as const, vendor: "v", validate },
+      toJSONSchema: () => ({ type: "boolean" }),
+    };
+    const prepared = prepareOutput(withMethod, undefined);
+    assert.deepEqual(prepared.jsonSchema, { type: "boolean" });
+    assert.deepEqual(await prepared.validate(true), { value: true });
+  });
+
   it("a validator with no JSON Schema, or misplaced options, are refused before anything is sent", async () => {
     const validator = {
       "~standard": { version: 1 as const, vendor: "v", validate: (value: unknown) => ({ value }) },
