@@ -118,7 +118,8 @@ export class TurnService {
   }
 
   async *chat(input?: TurnInput, options: ChatOptions = {}): AsyncGenerator<ConversationStep> {
-    if ("outputSchema" in options || "jsonSchema" in options) {
+    const structured = options as ChatOnceOptions;
+    if (structured.outputSchema !== undefined || structured.jsonSchema !== undefined) {
       throw new TypeError(
         "outputSchema is for chatOnce, which returns the parsed output. With chat, pass the JSON Schema as turnOverrides.outputSchema.",
       );
@@ -150,8 +151,9 @@ export class TurnService {
   }
 
   /**
-   * Gives up on a turn that timed out for inactivity: interrupts it if it is still running,
-   * returns what the caller had not read, and forgets it so the thread can take the next turn.
+   * Gives up on a turn: interrupts it if it is still running, returns what the caller had not read,
+   * and forgets it so the thread can take the next turn. A turn this client does not track (another
+   * client's, or one long finished) goes through {@link cancelUntrackedTurn}.
    */
   async cancel(continuation: TurnContinuation, options: { timeoutMs?: number } = {}): Promise<CancelResult> {
     const state = this.router.get(continuation.threadId, continuation.turnId);
