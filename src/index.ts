@@ -36,6 +36,8 @@ export {
   isCodexError,
 } from "./errors/index.js";
 export type { ProcessExitInfo, TurnContinuation } from "./errors/index.js";
+export { CodexThreadNotFoundError, CodexOutputValidationError } from "./errors/conversation.js";
+export type { OutputIssue } from "./errors/conversation.js";
 
 export { AccountService } from "./account/service.js";
 export type {
@@ -56,9 +58,20 @@ export type {
   StreamTurnOptions,
   CancelResult,
   ThreadSettings,
+  ChatOptions,
+  ChatResultFor,
+  StructuredChatResult,
 } from "./conversation/chat-types.js";
 export { toUserInput, input } from "./conversation/input.js";
 export type { TurnInput, ImageOptions, FileReference } from "./conversation/input.js";
+export type { ThreadSettingsPath } from "./conversation/threads.js";
+export type {
+  OutputSchema,
+  OutputOf,
+  JsonSchema,
+  StandardSchemaV1,
+  StandardSchemaResult,
+} from "./conversation/structured-output.js";
 export type {
   ApprovalPolicy,
   SandboxMode,

@@ -3,9 +3,15 @@ import type { ThreadReadResponse } from "../protocol/generated/v2/ThreadReadResp
 import type { ReviewStartResponse } from "../protocol/generated/v2/ReviewStartResponse.js";
 import type { ConversationStep } from "../turn/steps.js";
 import type { TurnStream } from "../turn/turn-stream.js";
-import type { ChatOnceOptions, ChatResult, StreamTurnOptions, ThreadSettings } from "./chat-types.js";
+import type {
+  ChatOnceOptions,
+  ChatOptions,
+  ChatResultFor,
+  StreamTurnOptions,
+  ThreadSettings,
+} from "./chat-types.js";
 import type { ThreadConfig, TurnInput } from "./config.js";
-import type { ThreadService } from "./threads.js";
+import type { ThreadService, ThreadSettingsPath } from "./threads.js";
 import type { TurnService } from "./turns.js";
 import type { GoalHandle } from "../goals/goal-handle.js";
 import type { GoalService } from "../goals/goals.js";
@@ -55,28 +61,44 @@ export class ThreadHandle {
   }
 
   /** Runs one turn to completion. See {@link CodexClient.chatOnce}. */
-  chatOnce(input?: TurnInput, options: ThreadChatOptions = {}): Promise<ChatResult> {
+  chatOnce<O extends ThreadChatOptions>(input?: TurnInput, options?: O): Promise<ChatResultFor<O>> {
+    const opts: ThreadChatOptions = options ?? {};
     return this.#turns.chatOnce(
       input,
-      options.continuation ? options : { ...options, threadId: this.threadId },
-    );
+      opts.continuation ? opts : { ...opts, threadId: this.threadId },
+    ) as Promise<ChatResultFor<O>>;
   }
 
   /** Runs one turn and yields its completed steps. See {@link CodexClient.chat}. */
-  chat(input?: TurnInput, options: ThreadChatOptions = {}): AsyncGenerator<ConversationStep> {
+  chat(
+    input?: TurnInput,
+    options: Omit<ChatOptions, "threadId" | "threadConfig"> = {},
+  ): AsyncGenerator<ConversationStep> {
     return this.#turns.chat(input, options.continuation ? options : { ...options, threadId: this.threadId });
   }
 
   /** Starts a turn and returns its live event stream (deltas included). */
-  streamTurn(input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {
+  streamTurn(input: TurnInput, options: Omit<StreamTurnOptions, "threadConfig"> = {}): Promise<TurnStream> {
     return this.#turns.streamTurn(this.threadId, input, options);
   }
 
-  /** Changes the thread's settings for later turns (`thread/settings/update`). Call between turns. */
-  async updateDefaults(settings: ThreadSettings): Promise<void> {
-    await this.#threads.setThreadDefaults(this.threadId, settings);
+  /**
+   * Changes the thread's settings for its later turns and merges them into {@link defaults}. On
+   * a default client the settings go with the thread's next `turn/start` from this client (stable
+   * API; `turn/start` settings hold for later turns too); with `experimentalApi` they are applied
+   * at once with `thread/settings/update`. Resolves to the method used. Call between turns.
+   *
+   * @example
+   * ```ts
+   * await thread.updateDefaults({ model: "gpt-5.4", approvalPolicy: "never" });
+   * console.log(thread.defaults.model); // "gpt-5.4"
+   * ```
+   */
+  async updateDefaults(settings: ThreadSettings): Promise<ThreadSettingsPath> {
+    const path = await this.#threads.setThreadDefaults(this.threadId, settings);
     const { sandboxPolicy: _ignored, ...rest } = settings;
     this.#defaults = { ...this.#defaults, ...(rest as ThreadConfig) };
+    return path;
   }
 
   /** Forks this thread into a new one (`thread/fork`). */
