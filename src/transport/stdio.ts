@@ -34,6 +34,9 @@ export interface StdioTransportOptions {
   stderrTailBytes?: number;
 }
 
+/** How long a closed or failing stdin waits for the process's exit to explain it. */
+const STDIN_CLOSE_GRACE_MS = 100;
+
 /**
  * Runs the app-server as a child process and speaks JSONL over its stdin/stdout.
  * stderr is captured (bounded) for diagnostics and never parsed as protocol.
@@ -106,16 +109,27 @@ export class StdioTransport implements Transport {
     });
     // EPIPE on stdin when the child dies is reported through the exit path instead.
     child.stdin.on("error", () => {});
-    const outgoing = new OutgoingQueue((text, done) => child.stdin.write(text, done), {
+    // A pipe that closes, or a write that fails (EPIPE), means the process is going away, usually
+    // just before 'exit': waiting a moment lets the exit code or signal reach the error of what was
+    // still being written. The 'exit' handler below closes the queue with that error at once.
+    let closingInput: ReturnType<typeof setTimeout> | undefined;
+    const closeInput = (message: string) => {
+      if (closingInput !== undefined || this.#exitInfo) return;
+      closingInput = setTimeout(() => outgoing.close(() => this.#closedError(message)), STDIN_CLOSE_GRACE_MS);
+    };
+    const write = (text: string, done: (error?: Error | null) => void) =>
+      child.stdin.write(text, (error) => {
+        if (error) closeInput(`Writing to the app-server process failed: ${error.message}.`);
+        else done();
+      });
+    const outgoing = new OutgoingQueue(write, {
       maxBufferedBytes: this.#options.maxBufferedBytes,
       peer: "the app-server process",
     });
     this.#outgoing = outgoing;
     // One listener for the whole life of the pipe, not one per blocked write.
     child.stdin.once("close", () =>
-      outgoing.close(() =>
-        this.#closedError("The app-server process closed its input before reading what we sent."),
-      ),
+      closeInput("The app-server process closed its input before reading what we sent."),
     );
 
     this.#exited = new Promise<void>((resolve) => {
@@ -125,6 +139,7 @@ export class StdioTransport implements Transport {
       });
       child.once("exit", (code, signal) => {
         this.#exitInfo = { code, signal, stderrTail: "" };
+        clearTimeout(closingInput);
         outgoing.close(() => this.#closedError("The app-server process exited before reading what we sent."));
         // stdout may still hold the last lines; 'close' follows once the pipes drain. A grandchild
         // holding the pipes open must not delay the report, hence the short fallback.
