@@ -5,6 +5,7 @@ import type { ThreadTokenUsage } from "../protocol/generated/v2/ThreadTokenUsage
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { TurnEvent } from "../turn/turn-stream.js";
 import type { ConversationStep } from "../turn/steps.js";
+import type { ApprovalHandlerSetting } from "../approvals/requests.js";
 import type { ApprovalPolicy, SandboxPolicy, ThreadConfig, TurnOverrides } from "./config.js";
 
 /** Options of `chatOnce` and `chat`. */
@@ -21,6 +22,13 @@ export interface ChatOnceOptions {
   continuation?: TurnContinuation | undefined;
   /** Aborting interrupts the turn; the call then ends with status `interrupted`. */
   signal?: AbortSignal | undefined;
+  /**
+   * Answers this turn's approval requests, before the thread's and the client's handler: a
+   * handler, or `"hold"` to leave them to a person (`respondApproval(key, …)`).
+   */
+  approvalHandler?: ApprovalHandlerSetting | undefined;
+  /** Declines this turn's approval requests left unanswered this long. Default: the thread's, else the client's. */
+  approvalTimeoutMs?: number | undefined;
 }
 
 /** The outcome of `chatOnce`. */
@@ -47,6 +55,13 @@ export interface StreamTurnOptions {
   signal?: AbortSignal | undefined;
   /** Events buffered for a slow consumer before `CodexOverflowError`. Default: the client's `turnBufferSize`. */
   bufferSize?: number | undefined;
+  /**
+   * Answers this turn's approval requests, before the thread's and the client's handler: a
+   * handler, or `"hold"` to leave them to a person (`respondApproval(key, …)`).
+   */
+  approvalHandler?: ApprovalHandlerSetting | undefined;
+  /** Declines this turn's approval requests left unanswered this long. Default: the thread's, else the client's. */
+  approvalTimeoutMs?: number | undefined;
 }
 
 /** What `cancel(continuation)` returns. */

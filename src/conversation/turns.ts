@@ -1,4 +1,6 @@
 // Running turns: chatOnce, chat, streamTurn, continuation and cancel, over the turn router.
+import type { ApprovalBroker } from "../approvals/broker.js";
+import type { ApprovalRoute } from "../approvals/routes.js";
 import { CodexError, type TurnContinuation } from "../errors/index.js";
 import { withTimeout } from "../internal/timers.js";
 import type { ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
@@ -19,6 +21,8 @@ export interface TurnServiceOptions {
   inactivityTimeoutMs?: number | undefined;
   /** Events a turn stream buffers for a slow consumer. */
   turnBufferSize: number;
+  /** The approvals service: per-turn handlers and timeouts, and approval events in turn streams. */
+  approvals?: Pick<ApprovalBroker, "routes" | "onRequested"> | undefined;
 }
 
 /** The events a `chat()` consumer needs queued: steps and the end of the turn. */
@@ -39,7 +43,14 @@ export class TurnService {
     private readonly connection: RpcConnection,
     private readonly threads: ThreadService<{ threadId: string }>,
     private readonly options: TurnServiceOptions,
-  ) {}
+  ) {
+    // ---- approvals (issue 12): each approval request joins its turn's stream as an event.
+    options.approvals?.onRequested((request) =>
+      this.#router
+        ?.get(request.threadId, request.turnId)
+        ?.push({ method: "approval/requested", params: request }),
+    );
+  }
 
   /** The router of this connection's turns (created with the first turn). */
   get router(): TurnRouter {
@@ -55,11 +66,12 @@ export class TurnService {
   async chatOnce(input?: TurnInput, options: ChatOnceOptions = {}): Promise<ChatResult> {
     const state = options.continuation
       ? this.resumeContinuation(input, options, "once")
-      : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
-          mode: "once",
-          collectItems: true,
-          bufferSize: 0,
-        });
+      : await this.beginTurn(
+          ...(await this.threadAndInput(input, options)),
+          options.turnOverrides,
+          { mode: "once", collectItems: true, bufferSize: 0 },
+          approvalRouteOf(options),
+        );
     let result;
     try {
       result = await state.waitForCompletion(
@@ -96,11 +108,12 @@ export class TurnService {
   async *chat(input?: TurnInput, options: ChatOnceOptions = {}): AsyncGenerator<ConversationStep> {
     const state = options.continuation
       ? this.resumeContinuation(input, options, "stream")
-      : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
-          mode: "stream",
-          bufferSize: this.options.turnBufferSize,
-          queueOnly: STEP_EVENTS,
-        });
+      : await this.beginTurn(
+          ...(await this.threadAndInput(input, options)),
+          options.turnOverrides,
+          { mode: "stream", bufferSize: this.options.turnBufferSize, queueOnly: STEP_EVENTS },
+          approvalRouteOf(options),
+        );
     const detach = state.interruptOnAbort(options.signal);
     try {
       yield* state.steps(options.inactivityTimeoutMs ?? this.options.inactivityTimeoutMs);
@@ -110,10 +123,13 @@ export class TurnService {
   }
 
   async streamTurn(threadId: string, input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {
-    const state = await this.beginTurn(threadId, requireInput(input), options.turnOverrides, {
-      mode: "stream",
-      bufferSize: options.bufferSize ?? this.options.turnBufferSize,
-    });
+    const state = await this.beginTurn(
+      threadId,
+      requireInput(input),
+      options.turnOverrides,
+      { mode: "stream", bufferSize: options.bufferSize ?? this.options.turnBufferSize },
+      approvalRouteOf(options),
+    );
     state.interruptOnAbort(options.signal);
     return new TurnStream(state);
   }
@@ -199,8 +215,11 @@ export class TurnService {
       collectItems?: boolean;
       queueOnly?: ReadonlySet<string>;
     },
+    approval?: ApprovalRoute,
   ): Promise<TurnState> {
     await this.threads.ready();
+    // ---- approvals (issue 12): the turn's own handler and timeout apply from its first request.
+    const approvalRoute = approval && this.options.approvals?.routes.startTurn(threadId, approval);
     const router = this.router;
     const pending = router.expectTurn(threadId);
     let turnId: string;
@@ -211,8 +230,10 @@ export class TurnService {
       } = await this.rpc.request("turn/start", params));
     } catch (error) {
       router.cancelPending(pending);
+      approvalRoute?.cancel();
       throw error;
     }
+    approvalRoute?.bind(turnId);
     return router.bind(pending, {
       threadId,
       turnId,
@@ -265,6 +286,15 @@ export class TurnService {
       ? { finalText: last.text, assistantItemId: last.id }
       : undefined;
   }
+}
+
+/** The turn's approval options, if it has any. */
+function approvalRouteOf(options: {
+  approvalHandler?: ApprovalRoute["handler"];
+  approvalTimeoutMs?: number | undefined;
+}): ApprovalRoute | undefined {
+  const { approvalHandler: handler, approvalTimeoutMs: timeoutMs } = options;
+  return handler === undefined && timeoutMs === undefined ? undefined : { handler, timeoutMs };
 }
 
 function requireInput(input: TurnInput | undefined): UserInput[] {

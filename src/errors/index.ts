@@ -212,3 +212,28 @@ export class CodexOverflowError extends CodexError {
     this.capacity = capacity;
   }
 }
+
+/**
+ * An answer (`respondApproval`, `approveApproval`, `declineApproval`, `cancelApproval`) to an
+ * approval request that is no longer pending. `outcome` is how it ended (`answered`, `timeout`,
+ * `resolved`, `turnEnded`, `closed`), or `undefined` for a key this client never issued or no
+ * longer remembers. It extends `CodexProtocolError` (as the error thrown here before did), so
+ * existing `instanceof CodexProtocolError` checks keep working.
+ */
+export class CodexApprovalNotPendingError extends CodexProtocolError {
+  override name = "CodexApprovalNotPendingError";
+  /** The request's `key`. */
+  readonly key: string;
+  /** How the request ended, when known. */
+  readonly outcome: "answered" | "timeout" | "resolved" | "turnEnded" | "closed" | undefined;
+  constructor(
+    message: string,
+    key: string,
+    outcome: CodexApprovalNotPendingError["outcome"],
+    method?: string,
+  ) {
+    super(message, { method });
+    this.key = key;
+    this.outcome = outcome;
+  }
+}

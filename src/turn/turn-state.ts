@@ -9,14 +9,19 @@ import {
 import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
 import type { ThreadTokenUsage } from "../protocol/generated/v2/ThreadTokenUsage.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
+import type { ApprovalRequestedEvent } from "../approvals/requests.js";
 import type { ServerNotification } from "../protocol/index.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 import { toStep, type ConversationStep } from "./steps.js";
 
 // The turn layer's types live with the state; turn-stream.ts re-exports the public ones.
 
-/** A notification that belongs to one turn (deltas, items, turn/started, turn/completed, …). */
-export type TurnEvent = ServerNotification;
+/**
+ * A notification that belongs to one turn (deltas, items, turn/started, turn/completed, …), or
+ * `{ method: "approval/requested", params: request }` for each approval request of the turn, in
+ * order with the notifications. Yielding one does not answer it: see `ApprovalRequestedEvent`.
+ */
+export type TurnEvent = ServerNotification | ApprovalRequestedEvent;
 
 /** The outcome of a turn. */
 export interface TurnResult {

@@ -1,0 +1,18 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { model, startTestClient } from "../src/testing/index.js";
+const t = await startTestClient({});
+const ws = t.workspace;
+writeFileSync(path.join(ws, "upd.txt"), "one\ntwo\nthree\n");
+writeFileSync(path.join(ws, "del.txt"), "gone1\ngone2\n");
+const patch = `*** Begin Patch\n*** Add File: ${ws}/add.txt\n+hello\n+world\n*** Delete File: ${ws}/del.txt\n*** Update File: ${ws}/upd.txt\n@@\n one\n-two\n+TWO\n three\n*** End Patch\n`;
+t.modelServer.enqueue(model.applyPatch(patch), model.say("ok"));
+t.client.on("item/started", (p: any) => { if (p.item.type === "fileChange") console.log("STARTED", JSON.stringify(p.item, null, 1)); });
+t.client.setApprovalHandler((r) => { console.log("REQ", JSON.stringify(r.params)); return "decline"; });
+const thread = await t.client.startThread({ cwd: ws });
+await thread.chatOnce("patch");
+const body = t.modelServer.modelRequests[0]!.body as any;
+console.log("thread", thread.threadId, "keys", Object.keys(body), "pck", body.prompt_cache_key);
+console.log(JSON.stringify(body.input.slice(-2)).slice(0,500));
+console.log(JSON.stringify((t.modelServer.modelRequests[1]!.body as any).input.slice(-3)).slice(0,1500));
+await t.dispose();
