@@ -361,7 +361,7 @@ export const HOLD = "hold";
 
 /**
  * Decides one approval request; may be async. Throwing, or an invalid decision, declines.
- * Returning `"hold"` leaves it pending for a person (see {@link HOLD}).
+ * Returning `"hold"` leaves it pending for a person, who answers it by key.
  * (`R` lets TypeScript keep the literal type of an async handler's answer, e.g. `async () => "accept"`.)
  */
 export type ApprovalHandler<R extends ApprovalDecision | typeof HOLD = ApprovalDecision | typeof HOLD> = (

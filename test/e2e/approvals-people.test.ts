@@ -14,7 +14,6 @@ import type {
   ApprovalSettledRecord,
 } from "../../src/approvals/requests.js";
 import { CodexApprovalNotPendingError, CodexProtocolError } from "../../src/errors/index.js";
-import type { TurnEvent } from "../../src/turn/turn-stream.js";
 import { model } from "../../src/testing/index.js";
 
 const escalate = { escalate: { justification: "needs to write a file" } };
@@ -134,7 +133,7 @@ describe("approvals for people against the real app-server", () => {
     );
     const turn = await thread.streamTurn("write turn.txt", { approvalHandler: "hold" });
     const methods: string[] = [];
-    for await (const event of turn as AsyncIterable<TurnEvent>) {
+    for await (const event of turn) {
       methods.push(event.method);
       if (event.method === "approval/requested") {
         assert.equal(event.params.turnId, turn.turnId);
@@ -219,7 +218,7 @@ describe("approvals for people against the real app-server", () => {
     const turn = await thread.streamTurn("write ended.txt", { approvalHandler: "hold" });
     let key = "";
     const aborted: string[] = [];
-    for await (const event of turn as AsyncIterable<TurnEvent>) {
+    for await (const event of turn) {
       if (event.method !== "approval/requested") continue;
       key = event.params.key;
       event.params.signal.addEventListener("abort", () => {
