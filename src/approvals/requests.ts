@@ -275,7 +275,12 @@ export class FileChangeApprovalRequest extends ApprovalRequestBase {
    * The pending changes, as announced by the item's `item/started`: `path`, `kind`, the server's
    * raw `diff` and a real `unifiedDiff` (see {@link FileChange}). Empty if the server announced none.
    */
-  readonly changes: readonly FileChange[];
+  get changes(): readonly FileChange[] {
+    // Built on first read: a large patch costs nothing unless someone looks at it.
+    return (this.#changes ??= Object.freeze(withUnifiedDiffs(this.#rawChanges)));
+  }
+  readonly #rawChanges: readonly FileUpdateChange[];
+  #changes: readonly FileChange[] | undefined;
   readonly params: FileChangeRequestApprovalParams;
 
   constructor(
@@ -288,7 +293,7 @@ export class FileChangeApprovalRequest extends ApprovalRequestBase {
     super(requestId, params, signal, meta);
     this.params = params;
     this.grantRoot = params.grantRoot ?? null;
-    this.changes = Object.freeze(withUnifiedDiffs(changes));
+    this.#rawChanges = changes;
   }
 
   get allowedDecisions(): readonly AllowedDecision[] {

@@ -11,6 +11,7 @@ import {
   type ApprovalSettledRecord,
 } from "../../src/approvals/requests.js";
 import { ApprovalRoutes } from "../../src/approvals/routes.js";
+import { approvalRules } from "../../src/approvals/rules.js";
 import { CodexApprovalNotPendingError, CodexError, CodexProtocolError } from "../../src/errors/index.js";
 import { startedClient, type FakeServer } from "../support/fake-server.js";
 
@@ -304,6 +305,27 @@ describe("routing and hold", () => {
     client.approveApproval(held.key);
     assert.deepEqual((await replyTo(server, 0)).result, { decision: "accept" });
     assert.equal(settled[0]?.decidedBy, "hold");
+    await client.close();
+  });
+
+  it('approvalRules({ fallback: "hold" }): rules answer what they allow, a person the rest', async () => {
+    const { client, server, seen, settled } = await setup();
+    client.setApprovalHandler(approvalRules({ allowCommands: [["echo"]], fallback: "hold" }));
+    await ask(server, 0, { command: "echo hi" });
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "accept" });
+    await ask(server, 1, { command: "rm -rf build", itemId: "call_2" });
+    await tick();
+    const held = seen[1] as ApprovalRequest;
+    assert.equal(held.pending, true);
+    client.declineApproval(held.key, { by: "erin" });
+    assert.deepEqual((await replyTo(server, 1)).result, { decision: "decline" });
+    assert.deepEqual(
+      settled.map((r) => [r.decision, r.decidedBy, r.by]),
+      [
+        ["accept", "rules", undefined],
+        ["decline", "hold", "erin"],
+      ],
+    );
     await client.close();
   });
 
