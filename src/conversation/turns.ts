@@ -234,12 +234,18 @@ export class TurnService {
       throw error;
     }
     approvalRoute?.bind(turnId);
-    return router.bind(pending, {
+    const state = router.bind(pending, {
       threadId,
       turnId,
       ...stream,
       interrupt: () => this.interruptTurn(threadId, turnId),
     });
+    if (approvalRoute) {
+      // ---- approvals (issue 12): however the turn ends (a reconnect may end it locally), drop its route.
+      const end = () => this.options.approvals?.routes.endTurn(threadId, turnId);
+      state.done().then(end, end);
+    }
+    return state;
   }
 
   private resumeContinuation(
@@ -253,6 +259,8 @@ export class TurnService {
       options.threadId !== undefined && "threadId",
       options.threadConfig !== undefined && "threadConfig",
       options.turnOverrides !== undefined && "turnOverrides",
+      options.approvalHandler !== undefined && "approvalHandler",
+      options.approvalTimeoutMs !== undefined && "approvalTimeoutMs",
     ].filter(Boolean);
     if (extra.length > 0) {
       throw new TypeError(
