@@ -1,5 +1,5 @@
 // The approval inbox, offline: the real pinned app-server with a scripted model (the testing kit),
-// five conversations, and a page at the printed URL. Ctrl-C stops it.
+// five conversations, and a page at the printed URL. Ctrl-C (or SIGTERM) stops it and cleans up.
 //   node --import tsx examples/approval-inbox/main.ts
 import { startTestClient } from "codex-app-server-sdk/testing";
 import { startInbox } from "./inbox.js";
@@ -15,9 +15,11 @@ for (const c of CONVERSATIONS) {
   });
 }
 console.log(`Approval inbox: ${inbox.url}  (workspace ${t.workspace})`);
-process.once("SIGINT", () => {
+const stop = () => {
   void (async () => {
     await inbox.close();
     await t.dispose();
   })();
-});
+};
+process.once("SIGINT", stop);
+process.once("SIGTERM", stop);
