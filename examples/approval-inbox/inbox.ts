@@ -173,11 +173,17 @@ export async function startInbox(client: CodexClient, options: InboxOptions = {}
       );
       state.turnId = stream.turnId;
       const done = (async () => {
-        for await (const _event of stream); // approvals reach the page through the loop above
-        const result = await stream.done();
-        state.status =
-          result.status === "interrupted" ? "stopped" : result.status === "failed" ? "failed" : "finished";
-        state.text = result.finalText;
+        try {
+          for await (const _event of stream); // approvals reach the page through the loop above
+          const result = await stream.done();
+          state.status =
+            result.status === "interrupted" ? "stopped" : result.status === "failed" ? "failed" : "finished";
+          state.text = result.finalText;
+        } catch (error) {
+          // E.g. the client closed while the turn ran: the page shows it, the process goes on.
+          state.status = "failed";
+          state.text = error instanceof Error ? error.message : String(error);
+        }
         send("conversation", publicState(state));
       })();
       return { thread, done };
