@@ -123,15 +123,23 @@ describe("approvals for people against the real app-server", () => {
     b.setApprovalHandler(null);
   });
 
-  it("a turn's approvalHandler comes before the thread's; a TurnStream yields the request in order", async () => {
+  it("a turn's approvalHandler comes before the thread's; a TurnStream yields its own requests in order", async () => {
     const thread = await rs.client.startThread({ cwd: ws });
+    const other = await rs.client.startThread({ cwd: ws });
     thread.setApprovalHandler(() => "accept");
+    other.setApprovalHandler(() => "accept");
     rs.modelServer.enqueueForThread(
       thread.threadId,
       model.exec("echo t > turn.txt", escalate),
       model.say("declined by the turn"),
     );
+    rs.modelServer.enqueueForThread(
+      other.threadId,
+      model.exec("echo o > other.txt", escalate),
+      model.say("other done"),
+    );
     const turn = await thread.streamTurn("write turn.txt", { approvalHandler: "hold" });
+    const otherTurn = other.chatOnce("write other.txt"); // at the same time, on its thread's handler
     const methods: string[] = [];
     for await (const event of turn) {
       methods.push(event.method);
@@ -142,18 +150,24 @@ describe("approvals for people against the real app-server", () => {
       }
     }
     assert.equal(await turn.finalText(), "declined by the turn");
+    assert.equal((await otherTurn).finalText, "other done");
     assert.equal(existsSync(path.join(ws, "turn.txt")), false);
+    assert.ok(existsSync(path.join(ws, "other.txt")), "the other thread's handler accepted");
+    assert.equal(methods.filter((m) => m === "approval/requested").length, 1, "only its own request");
     const at = methods.indexOf("approval/requested");
     const started = methods.indexOf("item/started", methods.indexOf("item/started") + 1);
     assert.ok(at > 0 && at < methods.lastIndexOf("item/completed"), methods.join(" "));
     assert.ok(started < at, "the command item starts before its approval is asked");
     assert.deepEqual(
-      settled.map((r) => [r.outcome, r.decision, r.decidedBy, r.by]),
+      settled
+        .filter((r) => r.request.threadId === thread.threadId)
+        .map((r) => [r.outcome, r.decision, r.decidedBy, r.by]),
       [["answered", "decline", "hold", "bob"]],
     );
-    // The tool result the model got says the command was not run.
-    const told = rs.modelServer.modelRequests.at(-1);
+    // On the wire: the model of this thread was told the result of exactly one tool call.
+    const told = rs.modelServer.modelRequests.filter((r) => r.threadId === thread.threadId).at(-1);
     assert.equal(told?.toolOutputs.length, 1);
+    other.setApprovalHandler(null);
     thread.setApprovalHandler(null);
   });
 
