@@ -32,8 +32,20 @@ export {
   CodexOverflowError,
   CodexApprovalNotPendingError,
   SERVER_OVERLOADED_CODE,
+  isCodexError,
 } from "./errors/index.js";
 export type { ProcessExitInfo, TurnContinuation } from "./errors/index.js";
+
+export { AccountService } from "./account/service.js";
+export type {
+  PendingSignIn,
+  ChatGptSignIn,
+  DeviceCodeSignIn,
+  SignInOptions,
+  Account,
+} from "./account/service.js";
+export type { AccountConnection, AccountMethod } from "./account/connection.js";
+export type { LoginCompletion, LoginWaitOptions } from "./account/pending-login.js";
 
 export { ThreadHandle } from "./conversation/thread-handle.js";
 export type { ThreadChatOptions } from "./conversation/thread-handle.js";
@@ -44,7 +56,8 @@ export type {
   CancelResult,
   ThreadSettings,
 } from "./conversation/chat-types.js";
-export { toUserInput } from "./conversation/config.js";
+export { toUserInput, input } from "./conversation/input.js";
+export type { TurnInput, ImageOptions, FileReference } from "./conversation/input.js";
 export type {
   ApprovalPolicy,
   SandboxMode,
@@ -53,7 +66,6 @@ export type {
   RawSandboxPolicy,
   ThreadConfig,
   TurnOverrides,
-  TurnInput,
 } from "./conversation/config.js";
 export { TurnStream } from "./turn/turn-stream.js";
 export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn/turn-stream.js";

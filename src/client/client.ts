@@ -5,6 +5,7 @@ import type { ReconnectOptions, ServerRequestHandler } from "../rpc/connection.j
 import type { Transport } from "../transport/transport.js";
 import type { TurnContinuation } from "../errors/index.js";
 import type { Subscription } from "../events/emitter.js";
+import { AccountService } from "../account/service.js";
 import type {
   CancelResult,
   ChatOnceOptions,
@@ -57,10 +58,9 @@ export { defaultControlSocketPath } from "./connect.js";
 
 /**
  * A client of one `codex app-server`. Create it with `connectStdio`, `connectWebSocket` or
- * `connectUnix` (nothing is started yet), then call any method: the first call starts the
- * transport and performs the `initialize` handshake. The connection, handshake, typed requests
- * and events come from its core; threads, turns, approvals and the other server requests are
- * services it holds, reachable from here and from each {@link ThreadHandle}.
+ * `connectUnix` (nothing is started yet); the first call starts the transport and performs the
+ * `initialize` handshake. Threads, turns, approvals, server requests and the account are services
+ * it holds, reachable from here and from each {@link ThreadHandle}.
  *
  * @example
  * ```ts
@@ -79,11 +79,9 @@ export class CodexClient extends ClientCore {
   readonly #turns: TurnService;
   readonly #approvals: ApprovalBroker;
   readonly #hooks: ServerRequestHooks;
+  #account: AccountService | undefined;
 
-  /**
-   * Wraps an existing transport (e.g. an in-memory pair in tests). `reconnect` (used by
-   * `connectWebSocket`) makes a fresh transport when the connection drops.
-   */
+  /** Wraps a transport (e.g. an in-memory pair in tests); `reconnect` makes fresh ones. */
   constructor(transport: Transport, options: ClientOptions = {}, reconnect?: ReconnectOptions) {
     super(transport, options, reconnect);
     this.#guard = new ServerRequestGuard(this.connection, this.errors);
@@ -129,6 +127,15 @@ export class CodexClient extends ClientCore {
     return new CodexClient(plan.transport, options, plan.reconnect);
   }
 
+  /** Sign-in and account: read it, sign in (API key, ChatGPT, device code), log out. */
+  get account(): AccountService {
+    return (this.#account ??= new AccountService({
+      request: (method, params, options) => this.requestUntyped(method, params, options) as Promise<never>,
+      on: (method, listener) => this.on(method, listener),
+      onClose: (listener) => this.onClose(listener),
+    }));
+  }
+
   protected override defaultRequestHandler(method: string): ServerRequestHandler | undefined {
     return this.#guard.handlerFor(method);
   }
@@ -140,18 +147,12 @@ export class CodexClient extends ClientCore {
   // ---------------------------------------------------------------- approvals and server requests
   // (see docs/approvals.md; the broker in approvals/broker.ts does the work)
 
-  /**
-   * Sets the handler of every approval (a thread's or turn's own comes first), `"hold"` (a person
-   * answers by key) or `null`. A throw, invalid answer or timeout sends `decline` and goes to `onError`.
-   */
+  /** The client's approval handler, `"hold"` or `null` (a thread's or turn's own comes first). */
   setApprovalHandler(handler: ApprovalHandlerSetting | null): void {
     this.#approvals.setHandler(handler);
   }
 
-  /**
-   * Approval requests, pending ones first (of one thread with `threadId`). Unless `observe: true`,
-   * an open iterator holds the requests no handler takes until `respondApproval`. `break` closes it.
-   */
+  /** Approval requests, pending first; unless `observe`, holds those no handler takes. */
   approvalRequests(options: ApprovalRequestsOptions = {}): AsyncIterableIterator<ApprovalRequest> {
     return this.#approvals.requests(options);
   }
@@ -162,8 +163,8 @@ export class CodexClient extends ClientCore {
   }
 
   /**
-   * Answers a pending request (the object or its `key`; `by`: who decided, for the audit). Throws
-   * `TypeError` for a decision it cannot take, `CodexApprovalNotPendingError` when not pending.
+   * Answers a pending request, given as the object or its `key` (`by`: who decided). Throws `TypeError`
+   * for a decision it cannot take, `CodexApprovalNotPendingError` when it is no longer pending.
    */
   respondApproval(
     request: ApprovalRequest | string,
@@ -198,10 +199,7 @@ export class CodexClient extends ClientCore {
     return this.#approvals.onDecided(listener);
   }
 
-  /**
-   * Called exactly once per approval request when it stops being pending, with its `outcome` (and
-   * the decision for `answered`/`timeout`), after the request's signal aborted and its listeners ran.
-   */
+  /** Called once per approval request when it leaves (its `outcome`), after its signal aborted. */
   onApprovalSettled(listener: (record: ApprovalSettledRecord) => void): Subscription {
     return this.#approvals.onSettled(listener);
   }

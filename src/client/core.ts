@@ -26,6 +26,7 @@ import type { Transport } from "../transport/transport.js";
 import { StdioTransport } from "../transport/stdio.js";
 import { CodexError, type CodexTransportError } from "../errors/index.js";
 import { Emitter, type Subscription } from "../events/emitter.js";
+import { withTimeout } from "../internal/timers.js";
 import type { ReconnectInfo } from "../conversation/recovery.js";
 import {
   initializeParams,
@@ -34,6 +35,11 @@ import {
   type HandshakeSettings,
 } from "./handshake.js";
 import type { ClientOptions } from "./options.js";
+
+/** How long one handshake attempt waits, by default (as any request). */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
+/** How long the `initialize` request itself stays pending for a retried handshake to take its reply. */
+const HANDSHAKE_WIRE_TIMEOUT_MS = 10 * 60_000;
 
 /** Handler of one server→client request method. */
 export type ServerRequestHandlerFor<M extends ServerRequestMethod> = (
@@ -54,6 +60,9 @@ export class ClientCore {
   readonly #handshake: HandshakeSettings;
   #starting: Promise<void> | undefined;
   #initializing: Promise<InitializeResponse> | undefined;
+  /** The one `initialize` on the wire of this connection (a retried handshake waits for it again). */
+  #initializeOnWire: Promise<InitializeResponse> | undefined;
+  readonly #handshakeTimeoutMs: number;
   #serverInfo: InitializeResponse | undefined;
   readonly #reconnected = new Emitter<ReconnectInfo>((error) =>
     this.errors.fire(new CodexError("An onReconnected listener threw.", { cause: error })),
@@ -70,6 +79,7 @@ export class ClientCore {
       experimentalApi: options.experimentalApi,
       capabilities: options.capabilities,
     };
+    this.#handshakeTimeoutMs = options.requestTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.connection = new RpcConnection(transport, {
       requestTimeoutMs: options.requestTimeoutMs,
       overloadRetry: options.overloadRetry,
@@ -120,17 +130,36 @@ export class ClientCore {
   /**
    * Performs the `initialize` handshake (once) and sends `initialized`. `params` are merged over
    * the defaults: `clientInfo` of this package, `capabilities.experimentalApi` from the options.
+   *
+   * A handshake that fails (e.g. `CodexTimeoutError` after `requestTimeoutMs`) does not poison the
+   * client: the next call tries again. A retry after a timeout waits for the reply to the same
+   * `initialize` (the server refuses a second one), so a slow server is still picked up. Once the
+   * connection is closed, every call fails with `CodexTransportError`.
    */
   initialize(params: Partial<InitializeParams> = {}): Promise<InitializeResponse> {
-    this.#initializing ??= (async () => {
-      await this.start();
-      const full = initializeParams(this.#handshake, params);
-      const result = (await this.connection.request("initialize", full)) as InitializeResponse;
-      await this.connection.notify("initialized");
-      this.#serverInfo = result;
-      return result;
-    })();
+    this.#initializing ??= this.#shakeHands(params).catch((error: unknown) => {
+      this.#initializing = undefined;
+      throw error;
+    });
     return this.#initializing;
+  }
+
+  async #shakeHands(params: Partial<InitializeParams>): Promise<InitializeResponse> {
+    await this.start();
+    const timeoutMs = this.#handshakeTimeoutMs;
+    // The request itself may wait longer than one handshake attempt, so a retry can still take its reply.
+    this.#initializeOnWire ??= (
+      this.connection.request("initialize", initializeParams(this.#handshake, params), {
+        timeoutMs: Math.max(timeoutMs, HANDSHAKE_WIRE_TIMEOUT_MS),
+      }) as Promise<InitializeResponse>
+    ).catch((error: unknown) => {
+      this.#initializeOnWire = undefined;
+      throw error;
+    });
+    const result = await withTimeout(this.#initializeOnWire, timeoutMs, "the app-server's initialize reply");
+    await this.connection.notify("initialized");
+    this.#serverInfo = result;
+    return result;
   }
 
   /**
@@ -218,6 +247,7 @@ export class ClientCore {
 
   async #afterReconnect(): Promise<void> {
     this.#initializing = undefined;
+    this.#initializeOnWire = undefined;
     this.#serverInfo = undefined;
     await this.initialize();
     this.#reconnected.fire(await this.recover());

@@ -1,6 +1,6 @@
 // After a reconnect: resume the threads in use and tell each running turn what became of it.
 import { CodexTransportError } from "../errors/index.js";
-import type { ClientRequestParams } from "../protocol/index.js";
+import { settingsParams } from "./config.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
 import type { TurnRouter } from "../turn/router.js";
@@ -30,9 +30,10 @@ export async function recoverThreads(
   await Promise.all(
     [...threadIds].map(async (threadId) => {
       try {
-        const { thread } = await rpc.request("thread/resume", {
-          threadId,
-        } as ClientRequestParams<"thread/resume">);
+        const { thread } = await rpc.request(
+          "thread/resume",
+          settingsParams("thread/resume", {}, { threadId }),
+        );
         turnsByThread.set(threadId, thread.turns);
       } catch (error) {
         turnsByThread.set(threadId, error instanceof Error ? error : new Error(String(error)));

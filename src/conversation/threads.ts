@@ -4,7 +4,7 @@ import type { ClientRequestParams, ClientRequestResult } from "../protocol/index
 import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartParams.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
 import type { ThreadSettings } from "./chat-types.js";
-import type { ThreadConfig } from "./config.js";
+import { settingsParams, type ThreadConfig } from "./config.js";
 
 /** Options of {@link ThreadService}. */
 export interface ThreadServiceOptions<H> {
@@ -38,9 +38,7 @@ export class ThreadService<H extends { threadId: string }> {
 
   /** Starts a thread (`thread/start`) and returns its handle. */
   async startThread(config: ThreadConfig = {}): Promise<H> {
-    const { thread } = await this.rpc.request("thread/start", {
-      ...config,
-    } as ClientRequestParams<"thread/start">);
+    const { thread } = await this.rpc.request("thread/start", settingsParams("thread/start", config));
     return this.hold(thread.id, config);
   }
 
@@ -51,21 +49,21 @@ export class ThreadService<H extends { threadId: string }> {
 
   /** Resumes a stored thread by id (`thread/resume`). */
   async resumeThread(threadId: string, overrides: ThreadConfig = {}): Promise<H> {
-    const params = { ...overrides, threadId } as ClientRequestParams<"thread/resume">;
+    const params = settingsParams("thread/resume", overrides, { threadId });
     const { thread } = await this.rpc.request("thread/resume", params);
     return this.hold(thread.id, overrides);
   }
 
   /** Forks a thread into a new one (`thread/fork`). */
   async forkThread(threadId: string, overrides: ThreadConfig = {}): Promise<H> {
-    const params = { ...overrides, threadId } as ClientRequestParams<"thread/fork">;
+    const params = settingsParams("thread/fork", overrides, { threadId });
     const { thread } = await this.rpc.request("thread/fork", params);
     return this.hold(thread.id, overrides);
   }
 
   /** Changes a thread's settings for its later turns (`thread/settings/update`). */
   async setThreadDefaults(threadId: string, settings: ThreadSettings): Promise<void> {
-    const params = { ...settings, threadId } as ClientRequestParams<"thread/settings/update">;
+    const params = settingsParams("thread/settings/update", settings, { threadId });
     await this.rpc.request("thread/settings/update", params);
   }
 

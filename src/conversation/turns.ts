@@ -2,8 +2,8 @@
 import type { ApprovalBroker } from "../approvals/broker.js";
 import type { ApprovalRoute } from "../approvals/routes.js";
 import { CodexError, type TurnContinuation } from "../errors/index.js";
-import { withTimeout } from "../internal/timers.js";
-import type { ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
+import { abortError, withTimeout } from "../internal/timers.js";
+import type { ClientRequestResult } from "../protocol/index.js";
 import type { UserInput } from "../protocol/generated/v2/UserInput.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
@@ -12,7 +12,7 @@ import { toStep, type ConversationStep } from "../turn/steps.js";
 import { keepsTurn, type TurnState, type TurnStreamMode } from "../turn/turn-state.js";
 import { TurnStream } from "../turn/turn-stream.js";
 import type { CancelResult, ChatOnceOptions, ChatResult, StreamTurnOptions } from "./chat-types.js";
-import { toUserInput, type TurnInput, type TurnOverrides } from "./config.js";
+import { settingsParams, toUserInput, type TurnInput, type TurnOverrides } from "./config.js";
 import type { ThreadService } from "./threads.js";
 
 /** Options of {@link TurnService}. */
@@ -64,6 +64,7 @@ export class TurnService {
   }
 
   async chatOnce(input?: TurnInput, options: ChatOnceOptions = {}): Promise<ChatResult> {
+    refuseAborted("chatOnce", options.signal);
     const state = options.continuation
       ? this.resumeContinuation(input, options, "once")
       : await this.beginTurn(
@@ -106,6 +107,7 @@ export class TurnService {
   }
 
   async *chat(input?: TurnInput, options: ChatOnceOptions = {}): AsyncGenerator<ConversationStep> {
+    refuseAborted("chat", options.signal);
     const state = options.continuation
       ? this.resumeContinuation(input, options, "stream")
       : await this.beginTurn(
@@ -123,6 +125,7 @@ export class TurnService {
   }
 
   async streamTurn(threadId: string, input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {
+    refuseAborted("streamTurn", options.signal);
     const state = await this.beginTurn(
       threadId,
       requireInput(input),
@@ -224,7 +227,7 @@ export class TurnService {
     const pending = router.expectTurn(threadId);
     let turnId: string;
     try {
-      const params = { ...overrides, threadId, input } as ClientRequestParams<"turn/start">;
+      const params = settingsParams("turn/start", overrides, { threadId, input });
       ({
         turn: { id: turnId },
       } = await this.rpc.request("turn/start", params));
@@ -303,6 +306,11 @@ function approvalRouteOf(options: {
 }): ApprovalRoute | undefined {
   const { approvalHandler: handler, approvalTimeoutMs: timeoutMs } = options;
   return handler === undefined && timeoutMs === undefined ? undefined : { handler, timeoutMs };
+}
+
+/** An already-aborted signal sends nothing: no thread/start, no turn/start, no interrupt. */
+function refuseAborted(what: string, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(what, signal);
 }
 
 function requireInput(input: TurnInput | undefined): UserInput[] {

@@ -425,6 +425,7 @@ export class TurnState {
                 "It is still running: pass error.continuation to resume reading it, or to cancel() it.",
               this.continuation(),
               silence,
+              idleMs as number,
             ),
           );
         } else {
