@@ -44,12 +44,16 @@ export class TurnService {
     private readonly threads: ThreadService<{ threadId: string }>,
     private readonly options: TurnServiceOptions,
   ) {
-    // ---- approvals (issue 12): each approval request joins its turn's stream as an event.
-    options.approvals?.onRequested((request) =>
-      this.#router
-        ?.get(request.threadId, request.turnId)
-        ?.push({ method: "approval/requested", params: request }),
-    );
+    // ---- approvals (issue 12): each approval request joins its turn's stream as an event. While
+    // one waits for its answer (a person deciding), its turn is waiting, not inactive.
+    options.approvals?.onRequested((request) => {
+      const state = this.#router?.get(request.threadId, request.turnId);
+      if (!state) return;
+      state.push({ method: "approval/requested", params: request });
+      if (!request.pending) return;
+      state.approvalWaiting(1);
+      request.signal.addEventListener("abort", () => state.approvalWaiting(-1), { once: true });
+    });
   }
 
   /** The router of this connection's turns (created with the first turn). */

@@ -259,6 +259,25 @@ describe("approvals for people against the real app-server", () => {
     assert.equal(existsSync(path.join(ws, "ended.txt")), false);
   });
 
+  it("a person deciding longer than inactivityTimeoutMs does not make the turn inactive", async () => {
+    const thread = await rs.client.startThread({ cwd: ws });
+    thread.setApprovalHandler("hold");
+    rs.modelServer.enqueueForThread(
+      thread.threadId,
+      model.exec("echo slow > person.txt", escalate),
+      model.say("after a while"),
+    );
+    const watch = rs.client.approvalRequests({ threadId: thread.threadId, observe: true });
+    const result = thread.chatOnce("write person.txt", { inactivityTimeoutMs: 300 });
+    const req = await nextRequest(watch);
+    await watch.return?.();
+    await new Promise((resolve) => setTimeout(resolve, 900)); // three inactivity windows
+    rs.client.approveApproval(req.key, { by: "slow person" });
+    assert.equal((await result).finalText, "after a while");
+    assert.ok(existsSync(path.join(ws, "person.txt")));
+    thread.setApprovalHandler(null);
+  });
+
   it("an observing loop never stalls a turn: with no handler the request is declined at once", async () => {
     const thread = await rs.client.startThread({ cwd: ws });
     rs.modelServer.enqueueForThread(
