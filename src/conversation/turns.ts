@@ -5,6 +5,7 @@ import type { ClientRequestParams, ClientRequestResult } from "../protocol/index
 import type { UserInput } from "../protocol/generated/v2/UserInput.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
+import { lazyGenerator } from "../streams/lazy-generator.js";
 import { TurnRouter } from "../turn/router.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
 import { keepsTurn, type TurnState, type TurnStreamMode } from "../turn/turn-state.js";
@@ -93,20 +94,17 @@ export class TurnService {
     };
   }
 
-  async *chat(input?: TurnInput, options: ChatOnceOptions = {}): AsyncGenerator<ConversationStep> {
-    const state = options.continuation
-      ? this.resumeContinuation(input, options, "stream")
-      : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
-          mode: "stream",
-          bufferSize: this.options.turnBufferSize,
-          queueOnly: STEP_EVENTS,
-        });
-    const detach = state.interruptOnAbort(options.signal);
-    try {
-      yield* state.steps(options.inactivityTimeoutMs ?? this.options.inactivityTimeoutMs);
-    } finally {
-      detach();
-    }
+  chat(input?: TurnInput, options: ChatOnceOptions = {}): AsyncGenerator<ConversationStep> {
+    return lazyGenerator(async () => {
+      const state = options.continuation
+        ? this.resumeContinuation(input, options, "stream")
+        : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
+            mode: "stream",
+            bufferSize: this.options.turnBufferSize,
+            queueOnly: STEP_EVENTS,
+          });
+      return state.steps(options.inactivityTimeoutMs ?? this.options.inactivityTimeoutMs, options.signal);
+    });
   }
 
   async streamTurn(threadId: string, input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {

@@ -312,11 +312,16 @@ export class TurnState {
    * Completed steps (one per `item/completed`), for `chat()`. Hand-written like the event iterator:
    * a buffered step costs one resolved promise. An inactivity timeout keeps the turn running and
    * registered, so its continuation works; any other early end interrupts and releases it.
+   * `signal` interrupts the turn while the steps are read. A `next()` made while another waits
+   * for an event is served after it, as an async generator would.
    */
-  steps(inactivityTimeoutMs?: number): AsyncIterableIterator<ConversationStep> {
+  steps(inactivityTimeoutMs?: number, signal?: AbortSignal): AsyncIterableIterator<ConversationStep> {
     let ended = false;
+    let waiting: Promise<IteratorResult<ConversationStep>> | undefined;
+    const detach = this.interruptOnAbort(signal);
     const done = (): IteratorResult<ConversationStep> => {
       ended = true;
+      detach();
       return { value: undefined, done: true };
     };
     const stepOf = (event: TurnEvent): IteratorResult<ConversationStep> | undefined =>
@@ -341,15 +346,29 @@ export class TurnState {
         if (step) return step;
       }
     };
+    /** The buffered step, or the read that waits for the next one. */
+    const serve = (): IteratorResult<ConversationStep> | Promise<IteratorResult<ConversationStep>> => {
+      if (ended) return { value: undefined, done: true };
+      for (let event = this.takeBuffered(); event !== undefined; event = this.takeBuffered()) {
+        const step = stepOf(event);
+        if (step) return step;
+      }
+      return slowNext().catch(fail);
+    };
+    /** `read` is the last call in flight until it settles: later calls queue behind it. */
+    const track = (read: Promise<IteratorResult<ConversationStep>>) => {
+      waiting = read;
+      const settled = () => {
+        if (waiting === read) waiting = undefined;
+      };
+      read.then(settled, settled);
+      return read;
+    };
     const iterator: AsyncIterableIterator<ConversationStep> = {
       next: () => {
-        if (ended) return Promise.resolve({ value: undefined, done: true });
-        // Fast path: take buffered events synchronously until one is a step.
-        for (let event = this.takeBuffered(); event !== undefined; event = this.takeBuffered()) {
-          const step = stepOf(event);
-          if (step) return Promise.resolve(step);
-        }
-        return slowNext().catch(fail);
+        if (waiting) return track(waiting.then(serve, serve));
+        const result = serve();
+        return result instanceof Promise ? track(result) : Promise.resolve(result);
       },
       return: async () => {
         if (!ended) {
