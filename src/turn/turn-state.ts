@@ -1,17 +1,20 @@
 import {
   CodexError,
-  CodexTurnFailedError,
   CodexTurnDisconnectedError,
   CodexTurnInactiveError,
   type CodexTransportError,
   type TurnContinuation,
 } from "../errors/index.js";
+import type { ItemCompletedNotification } from "../protocol/generated/v2/ItemCompletedNotification.js";
 import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
+import type { ThreadTokenUsageUpdatedNotification } from "../protocol/generated/v2/ThreadTokenUsageUpdatedNotification.js";
 import type { ThreadTokenUsage } from "../protocol/generated/v2/ThreadTokenUsage.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
+import type { TurnCompletedNotification } from "../protocol/generated/v2/TurnCompletedNotification.js";
 import type { ServerNotification } from "../protocol/index.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 import { toStep, type ConversationStep } from "./steps.js";
+import { keepsTurn, turnFailedError } from "./turn-errors.js";
 
 // The turn layer's types live with the state; turn-stream.ts re-exports the public ones.
 
@@ -75,6 +78,7 @@ export class TurnState {
   private completedTurn: Turn | undefined;
   private failure: Error | undefined;
   private lastEventAt = Date.now();
+  private stamped = false;
   /** A disconnect to report to the next reader (nobody was waiting when it happened). */
   private pendingDisconnect: CodexTurnDisconnectedError | undefined;
   private readonly disconnectRejecters = new Set<(error: CodexTurnDisconnectedError) => void>();
@@ -115,12 +119,20 @@ export class TurnState {
     return this.completedTurn !== undefined || this.failure !== undefined;
   }
 
-  /** Called by the router for every event of this turn, in wire order. */
+  /** Takes one event of this turn, in wire order. */
   push(event: TurnEvent): void {
-    this.lastEventAt = Date.now();
-    switch (event.method) {
+    this.receive(event.method, event.params);
+  }
+
+  /**
+   * Called by the router for every notification of this turn, in wire order. The event object is
+   * built only when it is queued: `chat()` reads steps, not deltas.
+   */
+  receive(method: string, params: unknown): void {
+    this.stamp();
+    switch (method) {
       case "item/completed": {
-        const item = event.params.item;
+        const item = (params as ItemCompletedNotification).item;
         if (item.type === "agentMessage") {
           this.finalText_ = item.text;
           this.assistantItemId = item.id;
@@ -129,17 +141,32 @@ export class TurnState {
         break;
       }
       case "thread/tokenUsage/updated":
-        this.usage = event.params.tokenUsage;
+        this.usage = (params as ThreadTokenUsageUpdatedNotification).tokenUsage;
         break;
       case "turn/completed":
-        this.completedTurn = event.params.turn;
+        this.completedTurn = (params as TurnCompletedNotification).turn;
         break;
     }
-    if (this.queue && (!this.queueOnly || this.queueOnly.has(event.method))) this.queue.push(event);
-    if (event.method === "turn/completed") {
+    if (this.queue && (!this.queueOnly || this.queueOnly.has(method)))
+      this.queue.push({ method, params } as TurnEvent);
+    if (method === "turn/completed") {
       this.queue?.end();
       this.resolveCompletion(this.result());
     }
+  }
+
+  /**
+   * Sets `lastEventAt` once per synchronous run of events (one read from the transport) instead of
+   * once per event: `Date.now()` costs about as much as the rest of a delta's routing. The time is
+   * that of the run's first event, earlier than its last by the run's own processing time.
+   */
+  private stamp(): void {
+    if (this.stamped) return;
+    this.stamped = true;
+    this.lastEventAt = Date.now();
+    queueMicrotask(() => {
+      this.stamped = false;
+    });
   }
 
   /** Ends the stream because the connection failed or closed. */
@@ -468,20 +495,4 @@ export class TurnState {
       );
     });
   }
-}
-
-/** Errors after which the turn goes on and stays registered, so its continuation works. */
-export function keepsTurn(error: unknown): boolean {
-  return error instanceof CodexTurnInactiveError || error instanceof CodexTurnDisconnectedError;
-}
-
-/** Builds the error for a failed turn from the server's `turn.error`. */
-export function turnFailedError(threadId: string, turn: Turn): CodexTurnFailedError {
-  const message = turn.error?.message ?? "the turn failed without an error message";
-  return new CodexTurnFailedError(`Turn ${turn.id} failed: ${message}`, {
-    threadId,
-    turnId: turn.id,
-    codexErrorInfo: turn.error?.codexErrorInfo ?? null,
-    additionalDetails: turn.error?.additionalDetails ?? null,
-  });
 }
