@@ -98,14 +98,13 @@ export class ApprovalBroker {
       fallback: decline,
       timeoutMs: () => this.timeoutMs,
       onTimeout: (guarded) => this.timedOut(guarded),
+      ended: (guarded) => {
+        if (this.pending.get(guarded.id)?.guarded === guarded) this.pending.delete(guarded.id);
+      },
       handle: (params, guarded) =>
         this.receive(
           guarded,
-          new CommandApprovalRequest(
-            guarded.id,
-            params as CommandExecutionRequestApprovalParams,
-            guarded.signal,
-          ),
+          new CommandApprovalRequest(guarded.id, params as CommandExecutionRequestApprovalParams, guarded),
         ),
     };
     this.fileChangeSpec = {
@@ -113,7 +112,7 @@ export class ApprovalBroker {
       handle: (params, guarded) => {
         const p = params as FileChangeRequestApprovalParams;
         const changes = this.fileChanges.get(key(p.threadId, p.itemId))?.changes ?? [];
-        this.receive(guarded, new FileChangeApprovalRequest(guarded.id, p, changes, guarded.signal));
+        this.receive(guarded, new FileChangeApprovalRequest(guarded.id, p, changes, guarded));
       },
     };
     guard.define(COMMAND_APPROVAL_METHOD, this.commandSpec);
@@ -226,9 +225,6 @@ export class ApprovalBroker {
     const handler = this.handler;
     const entry: Entry = { request, guarded, byHandler: handler !== null };
     this.pending.set(guarded.id, entry);
-    guarded.signal.addEventListener("abort", () => {
-      if (this.pending.get(guarded.id) === entry) this.pending.delete(guarded.id);
-    });
     for (const queue of [...this.consumers]) {
       if (!queue.push(request)) this.detach(queue);
     }

@@ -10,6 +10,12 @@ import type { AdditionalPermissionProfile } from "../protocol/generated/v2/Addit
 import type { NetworkApprovalContext } from "../protocol/generated/v2/NetworkApprovalContext.js";
 import { decisionVariant, describeDecision, type ApprovalDecision } from "./decisions.js";
 
+/**
+ * What an approval request's `signal` and `pending` come from: an AbortSignal, or (inside the SDK)
+ * the guarded request, which makes its signal only when someone reads it.
+ */
+export type ApprovalSignalSource = AbortSignal | { readonly signal: AbortSignal; readonly pending: boolean };
+
 /** Shared by both kinds of approval request. */
 abstract class ApprovalRequestBase {
   /** The server's JSON-RPC id of this request (its own id space). */
@@ -22,25 +28,29 @@ abstract class ApprovalRequestBase {
   readonly reason: string | null;
   /** When the server started waiting (Unix ms). */
   readonly startedAtMs: number;
-  /**
-   * Aborted when the request stops being pending: it was answered, the server resolved it
-   * (`serverRequest/resolved`), its turn ended, or the client closed. A UI closes its prompt here.
-   */
-  readonly signal: AbortSignal;
+  readonly #signal: ApprovalSignalSource;
 
-  protected constructor(requestId: RequestId, params: ApprovalParamsBase, signal: AbortSignal) {
+  protected constructor(requestId: RequestId, params: ApprovalParamsBase, signal: ApprovalSignalSource) {
     this.requestId = requestId;
     this.threadId = params.threadId;
     this.turnId = params.turnId;
     this.itemId = params.itemId;
     this.reason = params.reason ?? null;
     this.startedAtMs = params.startedAtMs;
-    this.signal = signal;
+    this.#signal = signal;
+  }
+
+  /**
+   * Aborted when the request stops being pending: it was answered, the server resolved it
+   * (`serverRequest/resolved`), its turn ended, or the client closed. A UI closes its prompt here.
+   */
+  get signal(): AbortSignal {
+    return this.#signal instanceof AbortSignal ? this.#signal : this.#signal.signal;
   }
 
   /** True while an answer is still expected. */
   get pending(): boolean {
-    return !this.signal.aborted;
+    return this.#signal instanceof AbortSignal ? !this.#signal.aborted : this.#signal.pending;
   }
 
   /**
@@ -92,7 +102,11 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
   /** The params exactly as received. */
   readonly params: CommandExecutionRequestApprovalParams;
 
-  constructor(requestId: RequestId, params: CommandExecutionRequestApprovalParams, signal: AbortSignal) {
+  constructor(
+    requestId: RequestId,
+    params: CommandExecutionRequestApprovalParams,
+    signal: ApprovalSignalSource,
+  ) {
     super(requestId, params, signal);
     this.params = params;
     this.kind = params.kind ?? "command";
@@ -142,7 +156,7 @@ export class FileChangeApprovalRequest extends ApprovalRequestBase {
     requestId: RequestId,
     params: FileChangeRequestApprovalParams,
     changes: readonly FileUpdateChange[],
-    signal: AbortSignal,
+    signal: ApprovalSignalSource,
   ) {
     super(requestId, params, signal);
     this.params = params;

@@ -31,7 +31,10 @@ export class GuardedRequest {
   readonly receivedAt = performance.now();
   /** Unix ms when the timeout sends the default, when a timeout applies. */
   readonly expiresAtMs: number | undefined;
-  readonly #controller = new AbortController();
+  /** Made when `signal` is first read: a request answered at once by a handler never needs one. */
+  #controller: AbortController | undefined;
+  /** Set once the request is no longer pending. */
+  #settled: ServerRequestSettled | undefined;
   readonly #reply: (value: unknown) => void;
   readonly #onEnd: (request: GuardedRequest) => void;
   #cancelTimer: () => void = () => {};
@@ -53,17 +56,20 @@ export class GuardedRequest {
 
   /** Aborted (with a {@link ServerRequestSettled} reason) once the request is no longer pending. */
   get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#settled) this.#controller.abort(this.#settled);
+    }
     return this.#controller.signal;
   }
 
   get pending(): boolean {
-    return !this.#controller.signal.aborted;
+    return this.#settled === undefined;
   }
 
   /** How it ended, once it did. */
   get outcome(): GuardOutcome | undefined {
-    const reason: unknown = this.#controller.signal.reason;
-    return reason instanceof ServerRequestSettled ? reason.outcome : undefined;
+    return this.#settled?.outcome;
   }
 
   /** Sends `reply` (once). Returns false when the request was no longer pending. */
@@ -86,7 +92,9 @@ export class GuardedRequest {
     this.#cancelTimer();
     this.#onEnd(this);
     this.#reply(reply);
-    this.#controller.abort(settled(outcome, `Server request ${this.method}: ${message}.`));
+    if (this.#settled) return true; // ended again from within onEnd or the reply: that end stands
+    this.#settled = settled(outcome, `Server request ${this.method}: ${message}.`);
+    this.#controller?.abort(this.#settled);
     return true;
   }
 }
@@ -117,6 +125,8 @@ export interface GuardSpec {
   handle(params: unknown, request: GuardedRequest): void;
   /** What a timeout does. Default: send the safe default and report a `CodexTimeoutError`. */
   onTimeout?(request: GuardedRequest): void;
+  /** Called once the request is no longer pending, however it ended. */
+  ended?(request: GuardedRequest): void;
 }
 
 /** Warning codes emitted once each when a handler problem is absorbed and nobody listens on `onError`. */
@@ -124,8 +134,7 @@ const warned = new Set<string>();
 
 /**
  * The server requests in flight on the guarded path. It listens for `serverRequest/resolved` and
- * ends the matching request without a reply; the connection's per-request signal (connection
- * closed or dropped) does the same.
+ * ends the matching request without a reply; the connection closing or dropping ends them all.
  */
 export class ServerRequestGuard {
   readonly #specs = new Map<string, GuardSpec>();
@@ -133,13 +142,22 @@ export class ServerRequestGuard {
   readonly #errors: Emitter<Error>;
 
   constructor(
-    events: { onNotification(method: string, listener: (params: unknown) => void): unknown },
+    events: {
+      onNotification(method: string, listener: (params: unknown) => void): unknown;
+      onDisconnect(listener: () => void): unknown;
+      onClose(listener: () => void): unknown;
+    },
     errors: Emitter<Error>,
   ) {
     this.#errors = errors;
     events.onNotification("serverRequest/resolved", (params) =>
       this.resolved((params as { requestId?: RequestId } | null)?.requestId),
     );
+    const endAll = () => {
+      for (const request of [...this.#inflight.values()]) request.expire("closed", "the connection closed");
+    };
+    events.onDisconnect(endAll);
+    events.onClose(endAll);
   }
 
   /** Puts `method` on the guarded path. */
@@ -196,11 +214,9 @@ export class ServerRequestGuard {
       const timeoutMs = spec.timeoutMs?.(params);
       const request = new GuardedRequest(ctx, params, timeoutMs, reply, (ended) => {
         if (this.#inflight.get(ended.id) === ended) this.#inflight.delete(ended.id);
-        ctx.signal.removeEventListener("abort", onConnectionEnd);
+        spec.ended?.(ended);
       });
-      const onConnectionEnd = () => request.expire("closed", "the connection closed");
       this.#inflight.set(ctx.id, request);
-      ctx.signal.addEventListener("abort", onConnectionEnd, { once: true });
       request.armTimeout(timeoutMs, () => {
         if (spec.onTimeout) {
           spec.onTimeout(request);
