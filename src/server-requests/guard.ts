@@ -33,8 +33,8 @@ export class GuardedRequest {
   readonly expiresAtMs: number | undefined;
   /** Made when `signal` is first read: a request answered at once by a handler never needs one. */
   #controller: AbortController | undefined;
-  /** Set once the request is no longer pending. */
-  #settled: ServerRequestSettled | undefined;
+  /** Set once the request is no longer pending; its abort reason is made only for a signal. */
+  #ended: { outcome: GuardOutcome; message: string } | undefined;
   readonly #reply: (value: unknown) => void;
   readonly #onEnd: (request: GuardedRequest) => void;
   #cancelTimer: () => void = () => {};
@@ -58,18 +58,18 @@ export class GuardedRequest {
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
-      if (this.#settled) this.#controller.abort(this.#settled);
+      if (this.#ended) this.#controller.abort(settled(this.#ended));
     }
     return this.#controller.signal;
   }
 
   get pending(): boolean {
-    return this.#settled === undefined;
+    return this.#ended === undefined;
   }
 
   /** How it ended, once it did. */
   get outcome(): GuardOutcome | undefined {
-    return this.#settled?.outcome;
+    return this.#ended?.outcome;
   }
 
   /** Sends `reply` (once). Returns false when the request was no longer pending. */
@@ -92,9 +92,9 @@ export class GuardedRequest {
     this.#cancelTimer();
     this.#onEnd(this);
     this.#reply(reply);
-    if (this.#settled) return true; // ended again from within onEnd or the reply: that end stands
-    this.#settled = settled(outcome, `Server request ${this.method}: ${message}.`);
-    this.#controller?.abort(this.#settled);
+    if (this.#ended) return true; // ended again from within onEnd or the reply: that end stands
+    this.#ended = { outcome, message: `Server request ${this.method}: ${message}.` };
+    this.#controller?.abort(settled(this.#ended));
     return true;
   }
 }
@@ -103,11 +103,11 @@ export class GuardedRequest {
  * The abort reason of a request that stopped being pending: a status, not a failure, so it is made
  * without a stack trace. Capturing one cost more than the rest of an approval's round trip.
  */
-function settled(outcome: GuardOutcome, message: string): ServerRequestSettled {
+function settled(ended: { outcome: GuardOutcome; message: string }): ServerRequestSettled {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new ServerRequestSettled(outcome, message);
+    return new ServerRequestSettled(ended.outcome, ended.message);
   } finally {
     Error.stackTraceLimit = limit;
   }
