@@ -225,8 +225,8 @@ export class ApprovalBroker {
     const handler = this.handler;
     const entry: Entry = { request, guarded, byHandler: handler !== null };
     this.pending.set(guarded.id, entry);
-    for (const queue of [...this.consumers]) {
-      if (!queue.push(request)) this.detach(queue);
+    if (this.consumers.size > 0) {
+      for (const queue of [...this.consumers]) if (!queue.push(request)) this.detach(queue);
     }
     if (!guarded.pending) return; // a detaching consumer already declined it
     if (handler) this.runHandler(entry, handler);
@@ -238,39 +238,54 @@ export class ApprovalBroker {
     if (entry?.guarded === guarded) this.settle(entry, "decline", "timeout");
   }
 
+  /** Asks the handler; methods rather than closures per request, as most handlers answer at once. */
   private runHandler(entry: Entry, handler: ApprovalHandler): void {
     const decider: ApprovalDecider = isRulesHandler(handler) ? "rules" : "handler";
-    const fail = (error: Error) => {
-      if (this.settle(entry, "decline", decider, error))
-        this.guard.report(error, "CODEX_SDK_APPROVAL_HANDLER_FAILED");
-    };
     let result: ApprovalDecision | Promise<ApprovalDecision>;
     try {
       result = handler(entry.request);
     } catch (error) {
-      fail(new CodexError("The approval handler threw; the request was declined.", { cause: error }));
+      this.handlerFailed(
+        entry,
+        decider,
+        new CodexError("The approval handler threw; the request was declined.", { cause: error }),
+      );
       return;
     }
-    const decide = (decision: ApprovalDecision) => {
-      if (!entry.guarded.pending) return;
-      const why = entry.request.invalidReason(decision);
-      if (why !== undefined) {
-        fail(
-          new TypeError(
-            `The approval handler answered a ${entry.request.type} approval wrongly, so it was declined: ${why}`,
-          ),
-        );
-        return;
-      }
-      this.settle(entry, decision, decider);
-    };
     if (result instanceof Promise) {
-      result.then(decide, (error: unknown) =>
-        fail(new CodexError("The approval handler rejected; the request was declined.", { cause: error })),
+      result.then(
+        (decision) => this.handlerDecided(entry, decider, decision),
+        (error: unknown) =>
+          this.handlerFailed(
+            entry,
+            decider,
+            new CodexError("The approval handler rejected; the request was declined.", { cause: error }),
+          ),
       );
     } else {
-      decide(result);
+      this.handlerDecided(entry, decider, result);
     }
+  }
+
+  private handlerDecided(entry: Entry, decider: ApprovalDecider, decision: ApprovalDecision): void {
+    if (!entry.guarded.pending) return;
+    const why = entry.request.invalidReason(decision);
+    if (why !== undefined) {
+      this.handlerFailed(
+        entry,
+        decider,
+        new TypeError(
+          `The approval handler answered a ${entry.request.type} approval wrongly, so it was declined: ${why}`,
+        ),
+      );
+      return;
+    }
+    this.settle(entry, decision, decider);
+  }
+
+  private handlerFailed(entry: Entry, decider: ApprovalDecider, error: Error): void {
+    if (this.settle(entry, "decline", decider, error))
+      this.guard.report(error, "CODEX_SDK_APPROVAL_HANDLER_FAILED");
   }
 
   /**

@@ -37,7 +37,7 @@ export class GuardedRequest {
   #ended: { outcome: GuardOutcome; message: string } | undefined;
   readonly #reply: (value: unknown) => void;
   readonly #onEnd: (request: GuardedRequest) => void;
-  #cancelTimer: () => void = () => {};
+  #cancelTimer: (() => void) | undefined;
 
   constructor(
     ctx: ServerRequestContext,
@@ -89,7 +89,7 @@ export class GuardedRequest {
 
   #end(reply: unknown, outcome: GuardOutcome, message: string): boolean {
     if (!this.pending) return false;
-    this.#cancelTimer();
+    this.#cancelTimer?.();
     this.#onEnd(this);
     this.#reply(reply);
     if (this.#ended) return true; // ended again from within onEnd or the reply: that end stands
@@ -217,17 +217,20 @@ export class ServerRequestGuard {
         spec.ended?.(ended);
       });
       this.#inflight.set(ctx.id, request);
-      request.armTimeout(timeoutMs, () => {
-        if (spec.onTimeout) {
-          spec.onTimeout(request);
-          return;
-        }
-        const error = new CodexTimeoutError(
-          `The hook for "${ctx.method}" did not answer within ${timeoutMs} ms; sent the safe default.`,
-          timeoutMs as number,
-        );
-        if (request.answer(spec.fallback(params), "timeout")) this.report(error, "CODEX_SDK_HANDLER_TIMEOUT");
-      });
+      if (timeoutMs !== undefined) {
+        request.armTimeout(timeoutMs, () => {
+          if (spec.onTimeout) {
+            spec.onTimeout(request);
+            return;
+          }
+          const error = new CodexTimeoutError(
+            `The hook for "${ctx.method}" did not answer within ${timeoutMs} ms; sent the safe default.`,
+            timeoutMs,
+          );
+          if (request.answer(spec.fallback(params), "timeout"))
+            this.report(error, "CODEX_SDK_HANDLER_TIMEOUT");
+        });
+      }
       try {
         spec.handle(params, request);
       } catch (error) {
