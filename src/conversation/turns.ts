@@ -7,9 +7,12 @@ import type { ClientRequestResult } from "../protocol/index.js";
 import type { UserInput } from "../protocol/generated/v2/UserInput.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
+import { lazyGenerator } from "../streams/lazy-generator.js";
 import { TurnRouter } from "../turn/router.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
-import { keepsTurn, type TurnState, type TurnStreamMode } from "../turn/turn-state.js";
+import { turnSteps } from "../turn/step-iterator.js";
+import { keepsTurn } from "../turn/turn-errors.js";
+import type { TurnState, TurnStreamMode } from "../turn/turn-state.js";
 import { TurnStream } from "../turn/turn-stream.js";
 import { cancelUntrackedTurn } from "./cancel.js";
 import type {
@@ -136,28 +139,29 @@ export class TurnService {
     };
   }
 
-  async *chat(input?: TurnInput, options: ChatOptions = {}): AsyncGenerator<ConversationStep> {
-    refuseAborted("chat", options.signal);
-    const structured = options as ChatOnceOptions;
-    if (structured.outputSchema !== undefined || structured.jsonSchema !== undefined) {
-      throw new TypeError(
-        "outputSchema is for chatOnce, which returns the parsed output. With chat, pass the JSON Schema as turnOverrides.outputSchema.",
-      );
-    }
-    const state = options.continuation
-      ? this.resumeContinuation(input, options, "stream")
-      : await this.beginTurn(
-          ...(await this.threadAndInput(input, options)),
-          options.turnOverrides,
-          { mode: "stream", bufferSize: this.options.turnBufferSize, queueOnly: STEP_EVENTS },
-          approvalRouteOf(options),
+  chat(input?: TurnInput, options: ChatOptions = {}): AsyncGenerator<ConversationStep> {
+    return lazyGenerator(async () => {
+      refuseAborted("chat", options.signal);
+      const structured = options as ChatOnceOptions;
+      if (structured.outputSchema !== undefined || structured.jsonSchema !== undefined) {
+        throw new TypeError(
+          "outputSchema is for chatOnce, which returns the parsed output. With chat, pass the JSON Schema as turnOverrides.outputSchema.",
         );
-    const detach = state.interruptOnAbort(options.signal);
-    try {
-      yield* state.steps(options.inactivityTimeoutMs ?? this.options.inactivityTimeoutMs);
-    } finally {
-      detach();
-    }
+      }
+      const state = options.continuation
+        ? this.resumeContinuation(input, options, "stream")
+        : await this.beginTurn(
+            ...(await this.threadAndInput(input, options)),
+            options.turnOverrides,
+            { mode: "stream", bufferSize: this.options.turnBufferSize, queueOnly: STEP_EVENTS },
+            approvalRouteOf(options),
+          );
+      return turnSteps(
+        state,
+        options.inactivityTimeoutMs ?? this.options.inactivityTimeoutMs,
+        options.signal,
+      );
+    });
   }
 
   async streamTurn(threadId: string, input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {

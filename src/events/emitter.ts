@@ -26,27 +26,37 @@ export const noSubscription: Subscription = subscription(() => {});
  * hot notification path does not pay for rest parameters.
  */
 export class Emitter<A, B = void> {
-  readonly #listeners = new Set<(a: A, b: B) => void>();
+  /** Replaced, never mutated, on every change: `fire` walks the array it started with. */
+  #listeners: readonly ((a: A, b: B) => void)[] = [];
   readonly #onListenerError: ((error: unknown) => void) | undefined;
 
   constructor(onListenerError?: (error: unknown) => void) {
     this.#onListenerError = onListenerError;
   }
 
-  /** Registers a listener. */
+  /** Registers a listener (once: registering it again changes nothing). */
   on(listener: (a: A, b: B) => void): Subscription {
     if (typeof listener !== "function") throw new TypeError("A listener must be a function.");
-    this.#listeners.add(listener);
-    return subscription(() => this.#listeners.delete(listener));
+    if (!this.#listeners.includes(listener)) this.#listeners = [...this.#listeners, listener];
+    return subscription(() => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    });
   }
 
   /** Number of registered listeners. */
   get size(): number {
-    return this.#listeners.size;
+    return this.#listeners.length;
   }
 
+  /**
+   * Calls the listeners registered now, in order. An array walk rather than a `Set` iteration:
+   * this runs for every notification. A listener removed by an earlier one is skipped.
+   */
   fire(a: A, b: B): void {
-    for (const listener of this.#listeners) {
+    const listeners = this.#listeners;
+    for (let i = 0; i < listeners.length; i++) {
+      const listener = listeners[i] as (a: A, b: B) => void;
+      if (listeners !== this.#listeners && !this.#listeners.includes(listener)) continue;
       try {
         listener(a, b);
       } catch (error) {
@@ -58,6 +68,6 @@ export class Emitter<A, B = void> {
 
   /** Removes every listener. */
   clear(): void {
-    this.#listeners.clear();
+    this.#listeners = [];
   }
 }

@@ -7,7 +7,7 @@ import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
-import { turnFailedError } from "../turn/turn-state.js";
+import { turnFailedError } from "../turn/turn-errors.js";
 import type { GoalEndReason, GoalEvent, GoalResult } from "./goal-types.js";
 
 /** What a run needs from the service: the requests it sends and its release. */

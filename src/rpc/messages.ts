@@ -44,7 +44,10 @@ function isRequestId(value: unknown): value is RequestId {
   return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
 }
 
-/** Classifies one parsed message without trusting its shape. */
+/**
+ * Classifies one parsed message without trusting its shape. A request or notification is the
+ * parsed object itself (its `method` checked), not a copy: this runs for every message.
+ */
 export function classifyMessage(value: unknown): IncomingMessage {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return {
@@ -59,9 +62,9 @@ export function classifyMessage(value: unknown): IncomingMessage {
   if (typeof msg.method === "string") {
     if ("id" in msg && msg.id !== undefined && msg.id !== null) {
       if (!isRequestId(msg.id)) return { kind: "invalid", reason: "request id must be a string or a number" };
-      return { kind: "request", message: { id: msg.id, method: msg.method, params: msg.params } };
+      return { kind: "request", message: msg as unknown as RpcRequest };
     }
-    return { kind: "notification", message: { method: msg.method, params: msg.params } };
+    return { kind: "notification", message: msg as unknown as RpcNotification };
   }
   if ("method" in msg) return { kind: "invalid", reason: "method must be a string" };
   if (isRequestId(msg.id)) {

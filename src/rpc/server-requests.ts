@@ -33,10 +33,42 @@ export interface ServerRequestHost {
 
 type ReplyError = { code: number; message: string; data?: unknown };
 
+/**
+ * A handler's context. Its AbortSignal is made only when the handler reads it: most handlers
+ * answer at once, and an AbortController per request was a visible share of an approval's cost.
+ */
+class RequestContext implements ServerRequestContext {
+  readonly id: RequestId;
+  readonly method: string;
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+
+  constructor(id: RequestId, method: string) {
+    this.id = id;
+    this.method = method;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
 /** Runs server requests against their handlers and replies once to each. */
 export class ServerRequestDispatcher {
   readonly #handlers = new Map<string, ServerRequestHandler>();
-  readonly #inflight = new Map<RequestId, AbortController>();
+  readonly #inflight = new Map<RequestId, RequestContext>();
   readonly #host: ServerRequestHost;
 
   constructor(host: ServerRequestHost) {
@@ -58,7 +90,7 @@ export class ServerRequestDispatcher {
 
   /** Aborts the context of every request still being handled (the connection dropped or closed). */
   abortAll(reason: unknown): void {
-    for (const controller of this.#inflight.values()) controller.abort(reason);
+    for (const context of this.#inflight.values()) context.abort(reason);
     this.#inflight.clear();
   }
 
@@ -83,32 +115,27 @@ export class ServerRequestDispatcher {
         ),
       );
     }
-    const controller = new AbortController();
-    this.#inflight.set(request.id, controller);
-    const context: ServerRequestContext = {
-      id: request.id,
-      method: request.method,
-      signal: controller.signal,
-    };
+    const context = new RequestContext(request.id, request.method);
+    this.#inflight.set(request.id, context);
     let result: unknown;
     try {
       result = handler(request.params, context);
     } catch (error) {
-      this.#finish(request, controller, undefined, error);
+      this.#finish(request, context, undefined, error);
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (value: unknown) => this.#finish(request, controller, value, undefined),
-        (error: unknown) => this.#finish(request, controller, undefined, error ?? new Error("rejected")),
+        (value: unknown) => this.#finish(request, context, value, undefined),
+        (error: unknown) => this.#finish(request, context, undefined, error ?? new Error("rejected")),
       );
     } else {
-      this.#finish(request, controller, result, undefined);
+      this.#finish(request, context, result, undefined);
     }
   }
 
-  #finish(request: RpcRequest, controller: AbortController, value: unknown, error: unknown): void {
-    if (this.#inflight.get(request.id) === controller) this.#inflight.delete(request.id);
+  #finish(request: RpcRequest, context: RequestContext, value: unknown, error: unknown): void {
+    if (this.#inflight.get(request.id) === context) this.#inflight.delete(request.id);
     if (!this.#host.isOpen()) return;
     if (error === undefined && value === NO_REPLY) return;
     if (error === undefined) {

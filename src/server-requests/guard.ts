@@ -31,10 +31,13 @@ export class GuardedRequest {
   readonly receivedAt = performance.now();
   /** Unix ms when the timeout sends the default, when a timeout applies. */
   readonly expiresAtMs: number | undefined;
-  readonly #controller = new AbortController();
+  /** Made when `signal` is first read: a request answered at once by a handler never needs one. */
+  #controller: AbortController | undefined;
+  /** Set once the request is no longer pending; its abort reason is made only for a signal. */
+  #ended: { outcome: GuardOutcome; message: string } | undefined;
   readonly #reply: (value: unknown) => void;
   readonly #onEnd: (request: GuardedRequest) => void;
-  #cancelTimer: () => void = () => {};
+  #cancelTimer: (() => void) | undefined;
   #afterSettled: ((outcome: GuardOutcome) => void) | undefined;
 
   constructor(
@@ -54,17 +57,20 @@ export class GuardedRequest {
 
   /** Aborted (with a {@link ServerRequestSettled} reason) once the request is no longer pending. */
   get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#ended) this.#controller.abort(settled(this.#ended));
+    }
     return this.#controller.signal;
   }
 
   get pending(): boolean {
-    return !this.#controller.signal.aborted;
+    return this.#ended === undefined;
   }
 
   /** How it ended, once it did. */
   get outcome(): GuardOutcome | undefined {
-    const reason: unknown = this.#controller.signal.reason;
-    return reason instanceof ServerRequestSettled ? reason.outcome : undefined;
+    return this.#ended?.outcome;
   }
 
   /** Sends `reply` (once). Returns false when the request was no longer pending. */
@@ -92,12 +98,28 @@ export class GuardedRequest {
 
   #end(reply: unknown, outcome: GuardOutcome, message: string): boolean {
     if (!this.pending) return false;
-    this.#cancelTimer();
+    this.#cancelTimer?.();
     this.#onEnd(this);
     this.#reply(reply);
-    this.#controller.abort(new ServerRequestSettled(outcome, `Server request ${this.method}: ${message}.`));
+    if (this.#ended) return true; // ended again from within onEnd or the reply: that end stands
+    this.#ended = { outcome, message: `Server request ${this.method}: ${message}.` };
+    this.#controller?.abort(settled(this.#ended));
     this.#afterSettled?.(outcome);
     return true;
+  }
+}
+
+/**
+ * The abort reason of a request that stopped being pending: a status, not a failure, so it is made
+ * without a stack trace. Capturing one cost more than the rest of an approval's round trip.
+ */
+function settled(ended: { outcome: GuardOutcome; message: string }): ServerRequestSettled {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new ServerRequestSettled(ended.outcome, ended.message);
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
@@ -113,6 +135,8 @@ export interface GuardSpec {
   handle(params: unknown, request: GuardedRequest): void;
   /** What a timeout does. Default: send the safe default and report a `CodexTimeoutError`. */
   onTimeout?(request: GuardedRequest): void;
+  /** Called once the request is no longer pending, however it ended. */
+  ended?(request: GuardedRequest): void;
 }
 
 /** Warning codes emitted once each when a handler problem is absorbed and nobody listens on `onError`. */
@@ -120,8 +144,7 @@ const warned = new Set<string>();
 
 /**
  * The server requests in flight on the guarded path. It listens for `serverRequest/resolved` and
- * ends the matching request without a reply; the connection's per-request signal (connection
- * closed or dropped) does the same.
+ * ends the matching request without a reply; the connection closing or dropping ends them all.
  */
 export class ServerRequestGuard {
   readonly #specs = new Map<string, GuardSpec>();
@@ -129,13 +152,22 @@ export class ServerRequestGuard {
   readonly #errors: Emitter<Error>;
 
   constructor(
-    events: { onNotification(method: string, listener: (params: unknown) => void): unknown },
+    events: {
+      onNotification(method: string, listener: (params: unknown) => void): unknown;
+      onDisconnect(listener: () => void): unknown;
+      onClose(listener: () => void): unknown;
+    },
     errors: Emitter<Error>,
   ) {
     this.#errors = errors;
     events.onNotification("serverRequest/resolved", (params) =>
       this.resolved((params as { requestId?: RequestId } | null)?.requestId),
     );
+    const endAll = () => {
+      for (const request of [...this.#inflight.values()]) request.expire("closed", "the connection closed");
+    };
+    events.onDisconnect(endAll);
+    events.onClose(endAll);
   }
 
   /** Puts `method` on the guarded path. */
@@ -192,22 +224,23 @@ export class ServerRequestGuard {
       const timeoutMs = spec.timeoutMs?.(params);
       const request = new GuardedRequest(ctx, params, timeoutMs, reply, (ended) => {
         if (this.#inflight.get(ended.id) === ended) this.#inflight.delete(ended.id);
-        ctx.signal.removeEventListener("abort", onConnectionEnd);
+        spec.ended?.(ended);
       });
-      const onConnectionEnd = () => request.expire("closed", "the connection closed");
       this.#inflight.set(ctx.id, request);
-      ctx.signal.addEventListener("abort", onConnectionEnd, { once: true });
-      request.armTimeout(timeoutMs, () => {
-        if (spec.onTimeout) {
-          spec.onTimeout(request);
-          return;
-        }
-        const error = new CodexTimeoutError(
-          `The hook for "${ctx.method}" did not answer within ${timeoutMs} ms; sent the safe default.`,
-          timeoutMs as number,
-        );
-        if (request.answer(spec.fallback(params), "timeout")) this.report(error, "CODEX_SDK_HANDLER_TIMEOUT");
-      });
+      if (timeoutMs !== undefined) {
+        request.armTimeout(timeoutMs, () => {
+          if (spec.onTimeout) {
+            spec.onTimeout(request);
+            return;
+          }
+          const error = new CodexTimeoutError(
+            `The hook for "${ctx.method}" did not answer within ${timeoutMs} ms; sent the safe default.`,
+            timeoutMs,
+          );
+          if (request.answer(spec.fallback(params), "timeout"))
+            this.report(error, "CODEX_SDK_HANDLER_TIMEOUT");
+        });
+      }
       try {
         spec.handle(params, request);
       } catch (error) {

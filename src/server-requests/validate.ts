@@ -20,7 +20,8 @@ export function invalidServerRequestParams(method: string, params: unknown): str
   for (const field of shape.required) {
     if (record[field] === undefined) return `"${field}" is required`;
   }
-  for (const [field, types] of Object.entries(shape.types)) {
+  for (const field in shape.types) {
+    const types = shape.types[field] as readonly string[];
     const value = record[field];
     if (value === undefined) continue;
     const actual = jsonType(value);

@@ -15,14 +15,20 @@ interface PendingStart {
 
 const key = (threadId: string, turnId: string) => `${threadId}\u0000${turnId}`;
 
-/** Reads the thread and turn a notification belongs to, if any. */
-function turnOf(params: unknown): { threadId: string; turnId: string } | undefined {
+interface TurnParams {
+  threadId?: unknown;
+  turnId?: unknown;
+  turn?: { id?: unknown } | null;
+}
+
+/** The turn a notification belongs to (`turnId`, or `turn.id`), if it names a thread and a turn. */
+function turnIdOf(params: unknown): string | undefined {
   if (typeof params !== "object" || params === null) return undefined;
-  const p = params as { threadId?: unknown; turnId?: unknown; turn?: { id?: unknown } };
+  const p = params as TurnParams;
   if (typeof p.threadId !== "string") return undefined;
-  const turnId =
-    typeof p.turnId === "string" ? p.turnId : typeof p.turn?.id === "string" ? p.turn.id : undefined;
-  return turnId === undefined ? undefined : { threadId: p.threadId, turnId };
+  if (typeof p.turnId === "string") return p.turnId;
+  const id = p.turn?.id;
+  return typeof id === "string" ? id : undefined;
 }
 
 /**
@@ -33,6 +39,8 @@ function turnOf(params: unknown): { threadId: string; turnId: string } | undefin
  */
 export class TurnRouter {
   private readonly streams = new Map<string, TurnState>();
+  /** The stream found last: events come in runs of one turn, so it is checked before the map. */
+  private last: TurnState | undefined;
   private readonly pending = new Map<string, Set<PendingStart>>();
   private readonly off: () => void;
   private readonly offClose: () => void;
@@ -90,13 +98,11 @@ export class TurnRouter {
       ...options,
       release: () => {
         if (this.streams.get(k) === stream) this.streams.delete(k);
+        if (this.last === stream) this.last = undefined;
       },
     });
     this.streams.set(k, stream);
-    for (const event of replay) {
-      const ids = turnOf(event.params);
-      if (ids?.turnId === options.turnId) stream.push(event);
-    }
+    for (const event of replay) if (turnIdOf(event.params) === options.turnId) stream.push(event);
     return stream;
   }
 
@@ -164,15 +170,20 @@ export class TurnRouter {
   }
 
   private route(method: string, params: unknown): void {
-    const ids = turnOf(params);
-    if (!ids) return;
-    const stream = this.streams.get(key(ids.threadId, ids.turnId));
+    const turnId = turnIdOf(params);
+    if (turnId === undefined) return;
+    const threadId = (params as TurnParams).threadId as string;
+    const last = this.last;
+    const stream =
+      last !== undefined && last.turnId === turnId && last.threadId === threadId
+        ? last
+        : (this.last = this.streams.get(key(threadId, turnId)));
     if (stream) {
-      stream.push({ method, params } as TurnEvent);
+      stream.receive(method, params);
       return;
     }
     // Events of turns nobody reads are not copied anywhere (they still reach client.on listeners).
-    const waiting = this.pending.get(ids.threadId);
+    const waiting = this.pending.get(threadId);
     if (waiting) {
       const event = { method, params } as TurnEvent;
       for (const entry of waiting) {
@@ -186,6 +197,7 @@ export class TurnRouter {
     const reason = error ?? new CodexTransportError("The client was closed while the turn was running.");
     for (const stream of this.streams.values()) stream.fail(reason);
     this.streams.clear();
+    this.last = undefined;
     this.pending.clear();
   }
 }

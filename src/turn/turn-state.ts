@@ -1,18 +1,21 @@
 import {
   CodexError,
-  CodexTurnFailedError,
   CodexTurnDisconnectedError,
   CodexTurnInactiveError,
   type CodexTransportError,
   type TurnContinuation,
 } from "../errors/index.js";
+import type { ItemCompletedNotification } from "../protocol/generated/v2/ItemCompletedNotification.js";
 import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
+import type { ThreadTokenUsageUpdatedNotification } from "../protocol/generated/v2/ThreadTokenUsageUpdatedNotification.js";
 import type { ThreadTokenUsage } from "../protocol/generated/v2/ThreadTokenUsage.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { ApprovalRequestedEvent } from "../approvals/requests.js";
+import type { TurnCompletedNotification } from "../protocol/generated/v2/TurnCompletedNotification.js";
 import type { ServerNotification } from "../protocol/index.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
-import { toStep, type ConversationStep } from "./steps.js";
+
+import { keepsTurn, turnFailedError } from "./turn-errors.js";
 
 // The turn layer's types live with the state; turn-stream.ts re-exports the public ones.
 
@@ -82,6 +85,7 @@ export class TurnState {
   private lastEventAt = Date.now();
   /** Approval requests of this turn still waiting for an answer: the turn waits on them, it is not idle. */
   private waitingApprovals = 0;
+  private stamped = false;
   /** A disconnect to report to the next reader (nobody was waiting when it happened). */
   private pendingDisconnect: CodexTurnDisconnectedError | undefined;
   private readonly disconnectRejecters = new Set<(error: CodexTurnDisconnectedError) => void>();
@@ -122,12 +126,20 @@ export class TurnState {
     return this.completedTurn !== undefined || this.failure !== undefined;
   }
 
-  /** Called by the router for every event of this turn, in wire order. */
+  /** Takes one event of this turn, in wire order. */
   push(event: TurnEvent): void {
-    this.lastEventAt = Date.now();
-    switch (event.method) {
+    this.receive(event.method, event.params);
+  }
+
+  /**
+   * Called by the router for every notification of this turn, in wire order. The event object is
+   * built only when it is queued: `chat()` reads steps, not deltas.
+   */
+  receive(method: string, params: unknown): void {
+    this.stamp();
+    switch (method) {
       case "item/completed": {
-        const item = event.params.item;
+        const item = (params as ItemCompletedNotification).item;
         if (item.type === "agentMessage") {
           this.finalText_ = item.text;
           this.assistantItemId = item.id;
@@ -136,14 +148,15 @@ export class TurnState {
         break;
       }
       case "thread/tokenUsage/updated":
-        this.usage = event.params.tokenUsage;
+        this.usage = (params as ThreadTokenUsageUpdatedNotification).tokenUsage;
         break;
       case "turn/completed":
-        this.completedTurn = event.params.turn;
+        this.completedTurn = (params as TurnCompletedNotification).turn;
         break;
     }
-    if (this.queue && (!this.queueOnly || this.queueOnly.has(event.method))) this.queue.push(event);
-    if (event.method === "turn/completed") {
+    if (this.queue && (!this.queueOnly || this.queueOnly.has(method)))
+      this.queue.push({ method, params } as TurnEvent);
+    if (method === "turn/completed") {
       this.queue?.end();
       this.resolveCompletion(this.result());
     }
@@ -156,6 +169,20 @@ export class TurnState {
   approvalWaiting(delta: 1 | -1): void {
     this.waitingApprovals += delta;
     this.lastEventAt = Date.now();
+  }
+
+  /**
+   * Sets `lastEventAt` once per synchronous run of events (one read from the transport) instead of
+   * once per event: `Date.now()` costs about as much as the rest of a delta's routing. The time is
+   * that of the run's first event, earlier than its last by the run's own processing time.
+   */
+  private stamp(): void {
+    if (this.stamped) return;
+    this.stamped = true;
+    this.lastEventAt = Date.now();
+    queueMicrotask(() => {
+      this.stamped = false;
+    });
   }
 
   /** Ends the stream because the connection failed or closed. */
@@ -317,66 +344,11 @@ export class TurnState {
   }
 
   /** The next buffered event without waiting, or undefined (empty, or a read is already pending). */
-  private takeBuffered(): TurnEvent | undefined {
+  takeBuffered(): TurnEvent | undefined {
     if (this.pendingRead || !this.queue) return undefined;
     const event = this.queue.takeSync();
     if (event !== undefined) this.cursor++;
     return event;
-  }
-
-  /**
-   * Completed steps (one per `item/completed`), for `chat()`. Hand-written like the event iterator:
-   * a buffered step costs one resolved promise. An inactivity timeout keeps the turn running and
-   * registered, so its continuation works; any other early end interrupts and releases it.
-   */
-  steps(inactivityTimeoutMs?: number): AsyncIterableIterator<ConversationStep> {
-    let ended = false;
-    const done = (): IteratorResult<ConversationStep> => {
-      ended = true;
-      return { value: undefined, done: true };
-    };
-    const stepOf = (event: TurnEvent): IteratorResult<ConversationStep> | undefined =>
-      event.method === "item/completed"
-        ? { value: toStep(this.threadId, this.turnId, event.params.item), done: false }
-        : undefined;
-    const finish = (): IteratorResult<ConversationStep> => {
-      done();
-      this.throwIfFailed();
-      return { value: undefined, done: true };
-    };
-    const fail = async (error: unknown): Promise<never> => {
-      done();
-      if (!keepsTurn(error)) await this.abandon();
-      throw error;
-    };
-    const slowNext = async (): Promise<IteratorResult<ConversationStep>> => {
-      for (;;) {
-        const event = this.takeBuffered() ?? (await this.nextEvent(inactivityTimeoutMs));
-        if (event === undefined) return finish();
-        const step = stepOf(event);
-        if (step) return step;
-      }
-    };
-    const iterator: AsyncIterableIterator<ConversationStep> = {
-      next: () => {
-        if (ended) return Promise.resolve({ value: undefined, done: true });
-        // Fast path: take buffered events synchronously until one is a step.
-        for (let event = this.takeBuffered(); event !== undefined; event = this.takeBuffered()) {
-          const step = stepOf(event);
-          if (step) return Promise.resolve(step);
-        }
-        return slowNext().catch(fail);
-      },
-      return: async () => {
-        if (!ended) {
-          done();
-          await this.abandon();
-        }
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
   }
 
   /** Throws `CodexTurnFailedError` for a failed turn. */
@@ -470,20 +442,4 @@ export class TurnState {
       );
     });
   }
-}
-
-/** Errors after which the turn goes on and stays registered, so its continuation works. */
-export function keepsTurn(error: unknown): boolean {
-  return error instanceof CodexTurnInactiveError || error instanceof CodexTurnDisconnectedError;
-}
-
-/** Builds the error for a failed turn from the server's `turn.error`. */
-export function turnFailedError(threadId: string, turn: Turn): CodexTurnFailedError {
-  const message = turn.error?.message ?? "the turn failed without an error message";
-  return new CodexTurnFailedError(`Turn ${turn.id} failed: ${message}`, {
-    threadId,
-    turnId: turn.id,
-    codexErrorInfo: turn.error?.codexErrorInfo ?? null,
-    additionalDetails: turn.error?.additionalDetails ?? null,
-  });
 }

@@ -224,6 +224,20 @@ describe("RpcConnection", () => {
     assert.equal(errors.length, 2);
   });
 
+  it("a handler context whose signal is first read after the connection closed gives an aborted signal", async () => {
+    const { connection, server } = await setup();
+    let context: { signal: AbortSignal } | undefined;
+    connection.onRequest("wait", (_p, ctx) => {
+      context = ctx;
+      return new Promise(() => {});
+    });
+    await server.send({ id: 6, method: "wait", params: {} });
+    await tick();
+    await connection.close();
+    assert.equal(context?.signal.aborted, true);
+    assert.ok(context?.signal.reason instanceof Error);
+  });
+
   it("aborts in-flight server request handlers when the connection closes", async () => {
     const { connection, server } = await setup();
     let signal: AbortSignal | undefined;

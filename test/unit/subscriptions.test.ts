@@ -41,6 +41,21 @@ describe("subscriptions", () => {
     await client.close();
   });
 
+  it("a listener unsubscribed by an earlier one during the same notification is not called", async () => {
+    const { client, server } = await startedClient();
+    const seen: string[] = [];
+    client.on("thread/started", () => {
+      seen.push("first");
+      second();
+    });
+    const second = client.on("thread/started", () => seen.push("second"));
+    client.on("thread/started", () => seen.push("third"));
+    await server.send({ method: "thread/started", params: { thread: { id: "T" } } });
+    await server.send({ method: "thread/started", params: { thread: { id: "T" } } });
+    assert.deepEqual(seen, ["first", "third", "first", "third"]);
+    await client.close();
+  });
+
   it("a broken approval handler with no onError listener emits one process warning with a code", async () => {
     const { clientTransport, server } = createFakeServer();
     const client = new CodexClient(clientTransport);

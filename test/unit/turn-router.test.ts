@@ -182,4 +182,53 @@ describe("turn routing (in-memory server)", () => {
     await assert.rejects(client.chatOnce(undefined, {}), /needs input/);
     await client.close();
   });
+  it("chat() sends turn/start only on the first next(), and next() calls made at once get the steps in order", async () => {
+    const { client, server } = await connected();
+    const steps = client.chat("hi", { threadId: "T" });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(server.received.filter((m) => m.method === "turn/start").length, 0);
+    const first = steps.next();
+    await answerTurnStart(server, "U");
+    await server.send(agentItem("T", "U", "m0", "zero"));
+    assert.equal((await first).value?.text, "zero");
+    const reads = [steps.next(), steps.next(), steps.next()]; // all waiting on an empty buffer
+    await server.send(agentItem("T", "U", "m1", "one"));
+    await server.send(agentItem("T", "U", "m2", "two"));
+    await server.send(turnCompleted("T", "U"));
+    const results = await Promise.all(reads);
+    assert.deepEqual(
+      results.map((r) => (r.done ? "done" : r.value.text)),
+      ["one", "two", "done"],
+    );
+    await client.close();
+  });
+
+  it("interleaved events of two running turns each reach their own stream", async () => {
+    const { client, server } = await connected();
+    const delta = (threadId: string, turnId: string, text: string) => ({
+      method: "item/agentMessage/delta",
+      params: { threadId, turnId, itemId: "a", delta: text },
+    });
+    const first = client.streamTurn("T1", "one");
+    await answerTurnStart(server, "U1");
+    const second = client.streamTurn("T2", "two");
+    await answerTurnStart(server, "U2");
+    const [s1, s2] = await Promise.all([first, second]);
+    for (let i = 0; i < 3; i++) {
+      await server.send(delta("T1", "U1", `a${i}`));
+      await server.send(delta("T2", "U2", `b${i}`));
+      await server.send(delta("T2", "U1", "wrong thread"));
+    }
+    await server.send(turnCompleted("T1", "U1"));
+    await server.send(turnCompleted("T2", "U2"));
+    const read = async (stream: AsyncIterable<{ method: string; params: unknown }>) => {
+      const out: string[] = [];
+      for await (const e of stream)
+        if (e.method === "item/agentMessage/delta") out.push((e.params as { delta: string }).delta);
+      return out;
+    };
+    assert.deepEqual(await read(s1), ["a0", "a1", "a2"]);
+    assert.deepEqual(await read(s2), ["b0", "b1", "b2"]);
+    await client.close();
+  });
 });
