@@ -6,9 +6,7 @@ import { abortError } from "../internal/timers.js";
 import { noSubscription, type Subscription } from "../events/emitter.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import type { ThreadGoalSetParams } from "../protocol/generated/v2/ThreadGoalSetParams.js";
-import type { ClientCore } from "../client/core.js";
-import type { ClientOptions } from "../client/options.js";
-import type { TurnService } from "../conversation/turns.js";
+import type { TurnRouter } from "../turn/router.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import type { ServerRequestGuard } from "../server-requests/guard.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
@@ -32,7 +30,12 @@ export interface GoalThread {
 }
 
 /** Defaults of the goal service, from the client's options. */
-export type GoalServiceOptions = Pick<ClientOptions, "inactivityTimeoutMs" | "turnBufferSize">;
+export interface GoalServiceOptions {
+  /** The client's default inactivity timeout, in ms. */
+  inactivityTimeoutMs?: number | undefined;
+  /** The client's default buffer of a stream's events. */
+  turnBufferSize?: number | undefined;
+}
 
 /** How long a read-back waits before it believes an active goal on an idle thread has stopped. */
 const BETWEEN_TURNS_MS = 250;
@@ -49,10 +52,13 @@ export class GoalService {
   #offAny: Subscription = noSubscription;
 
   constructor(
-    private readonly rpc: TypedRequester & Pick<ClientCore, "onReconnected">,
+    private readonly rpc: TypedRequester & {
+      onReconnected(listener: () => void): unknown;
+    },
     private readonly connection: RpcConnection,
     private readonly approvals: ApprovalBroker,
-    private readonly turns: TurnService,
+    /** The turn service: goals only ask which turns run now. */
+    private readonly turns: { readonly existingRouter: Pick<TurnRouter, "activeTurns"> | undefined },
     private readonly guard: ServerRequestGuard,
     private readonly options: GoalServiceOptions,
   ) {
