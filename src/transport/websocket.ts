@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { CodexAuthenticationError, CodexTransportError } from "../errors/index.js";
 import { parseJsonLine } from "./line-decoder.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, type Transport } from "./transport.js";
@@ -83,7 +83,13 @@ export class WebSocketTransport implements Transport {
   }
 
   async start(): Promise<void> {
+    // Loaded here, not at module load: `ws` (with http, https and crypto) costs more than the whole
+    // SDK to import, and only a WebSocket connection needs it.
+    const { default: WebSocket } = await import("ws");
     if (this.socket) throw new CodexTransportError("WebSocketTransport.start() was called twice.");
+    // close() during the import found no socket to close; opening one now would leak it.
+    if (this.closing)
+      throw new CodexTransportError("The WebSocket transport was closed before it connected.");
     const { url } = this.options;
     const token = this.#token;
     const allHeaders: Record<string, string> = { ...this.#headers };
@@ -129,7 +135,7 @@ export class WebSocketTransport implements Transport {
         }
       });
       socket.once("error", (err) => {
-        if (socket.readyState !== WebSocket.OPEN) {
+        if (socket.readyState !== socket.OPEN) {
           fail(
             new CodexTransportError(`Could not connect to the app-server at ${where}: ${err.message}`, {
               cause: err,
@@ -159,7 +165,7 @@ export class WebSocketTransport implements Transport {
 
   send(message: unknown): Promise<void> {
     const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) {
+    if (!socket || socket.readyState !== socket.OPEN) {
       return Promise.reject(new CodexTransportError("Cannot send: the WebSocket is not open."));
     }
     const text = JSON.stringify(message);
@@ -175,7 +181,7 @@ export class WebSocketTransport implements Transport {
     this.closing = true;
     const socket = this.socket;
     if (!socket) return;
-    if (socket.readyState === WebSocket.CLOSED) return;
+    if (socket.readyState === socket.CLOSED) return;
     socket.close(1000);
     const timer = setTimeout(() => socket.terminate(), 1000);
     await this.closed;
