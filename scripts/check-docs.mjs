@@ -1,7 +1,12 @@
 // Checks the Markdown the project ships: every relative link points at a file or folder that
 // exists, every #anchor at a heading of its target, and every `<!-- snippet: path -->` code block is
 // identical to the file it names. External links are listed, not fetched (CI has no network).
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+// Code blocks must run on Node 20, our minimum: a ```js block must parse as plain JavaScript there
+// (`node --check`, as an ES module, so no types and no `await using`), and a ```ts block that uses
+// `await using` must be followed by a ```js block with the try/finally form.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -71,10 +76,49 @@ for (const file of files) {
       );
   }
 }
+const scratch = mkdtempSync(path.join(os.tmpdir(), "check-docs-"));
+let jsBlocks = 0;
+try {
+  for (const file of files) {
+    const text = readFileSync(path.join(root, file), "utf8");
+    const blocks = [...text.matchAll(/^```([a-z]*)\n([\s\S]*?)^```/gm)].map((m) => ({
+      lang: m[1],
+      code: m[2],
+      line: text.slice(0, m.index).split("\n").length,
+    }));
+    blocks.forEach((block, i) => {
+      const where = `${file}:${block.line}`;
+      if (["js", "javascript", "mjs"].includes(block.lang)) {
+        jsBlocks++;
+        if (/\bawait using\b/.test(block.code))
+          problems.push(`${where}: \`await using\` is a SyntaxError on Node 20; use try/finally`);
+        const snippet = path.join(scratch, `snippet-${jsBlocks}.mjs`);
+        writeFileSync(snippet, block.code);
+        try {
+          execFileSync(process.execPath, ["--check", snippet], { stdio: ["ignore", "ignore", "pipe"] });
+        } catch (error) {
+          const message =
+            String(error.stderr)
+              .split("\n")
+              .find((l) => /Error/.test(l)) ?? "does not parse";
+          problems.push(`${where}: the js block is not plain JavaScript for Node 20: ${message.trim()}`);
+        }
+      } else if (["ts", "typescript"].includes(block.lang) && /\bawait using\b/.test(block.code)) {
+        const next = blocks[i + 1];
+        if (!next || next.lang !== "js" || !/\bfinally\b/.test(next.code))
+          problems.push(
+            `${where}: a ts block with \`await using\` needs a js block with try/finally right after it`,
+          );
+      }
+    });
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
 if (problems.length > 0) {
   console.error(`check-docs: ${problems.length} problem(s):\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
 console.log(
-  `check-docs: ${files.length} Markdown files, ${checked} relative links and snippets ok (${external} external links not fetched).`,
+  `check-docs: ${files.length} Markdown files, ${checked} relative links and snippets ok, ${jsBlocks} js blocks parse on Node 20 (${external} external links not fetched).`,
 );

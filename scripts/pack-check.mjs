@@ -3,11 +3,14 @@
 // each format against the shipped declarations under NodeNext resolution. It also holds the build
 // to its shape: a few bundled .js modules (not one per source file), and `ws` not loaded at import.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 
 const root = path.resolve(import.meta.dirname, "..");
+// The build this check packs (test:pack builds first) finds the repository's pinned codex binary.
+const { findPinnedCodexBinary } = await import(pathToFileURL(path.join(root, "dist/index.js")).href);
 const scratch = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-pack-"));
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
@@ -60,6 +63,22 @@ await m.close();
 const failed = await startTestClient({ command: [process.execPath, "-e", "process.exit(3)"] }).catch((e) => e);
 if (!(failed instanceof CodexTransportError)) throw new Error("esm: testing entry threw a foreign error: " + failed);
 console.log("esm ok");
+`,
+  );
+  // The dual-package hazard: one process that loads both builds has two copies of every class.
+  // Errors must still be recognised across them, by isCodexError and by instanceof.
+  writeFileSync(
+    path.join(scratch, "dual.mjs"),
+    `import { createRequire } from "node:module";
+import * as esm from "codex-app-server-sdk";
+const cjs = createRequire(import.meta.url)("codex-app-server-sdk");
+if (esm.CodexError === cjs.CodexError) throw new Error("dual: expected two copies of the classes");
+const fromCjs = new cjs.CodexTurnInactiveError("quiet", { threadId: "T", turnId: "U", cursor: 0, mode: "once" }, 20, 10);
+if (!esm.isCodexError(fromCjs) || !cjs.isCodexError(new esm.CodexTransportError("x"))) throw new Error("dual: isCodexError");
+if (!(fromCjs instanceof esm.CodexTimeoutError) || !(fromCjs instanceof esm.CodexError)) throw new Error("dual: instanceof");
+if (fromCjs instanceof esm.CodexTransportError) throw new Error("dual: instanceof too loose");
+if (esm.isCodexError(new Error("plain"))) throw new Error("dual: plain Error accepted");
+console.log("dual ok: ESM and CommonJS copies recognise each other's errors");
 `,
   );
   writeFileSync(
@@ -120,6 +139,7 @@ export function g(): boolean {
   );
   process.stdout.write(run(process.execPath, ["esm.mjs"], scratch));
   process.stdout.write(run(process.execPath, ["cjs.cjs"], scratch));
+  process.stdout.write(run(process.execPath, ["dual.mjs"], scratch));
   // Node16 resolution too: it refuses a CommonJS file's import of ESM-format declarations (Node 20
   // cannot require ESM), which NodeNext in TypeScript 5.9 allows.
   const tsc = path.join(root, "node_modules/typescript/bin/tsc");
@@ -130,7 +150,55 @@ export function g(): boolean {
     scratch,
   );
   console.log("types ok (NodeNext and Node16, ESM and CommonJS consumers)");
+  runPlainExamples(scratch);
   console.log("pack-check: the packed package imports as ESM and CommonJS and type-checks.");
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+}
+
+/**
+ * The plain-JavaScript examples (examples/*.mjs), run with plain `node` (no tsx, no TypeScript)
+ * from the consumer project, so "codex-app-server-sdk" resolves to the installed tarball exactly
+ * as a user's import would. That is why they run here and not in test:e2e: plain node can only
+ * load the built package. The consumer install has no codex binary (optional dependencies are
+ * omitted), so CODEX_APP_SERVER_CMD points at this repository's pinned one; with --mock each
+ * example drives it offline against a scripted model.
+ */
+function runPlainExamples(dir) {
+  const expected = {
+    "approvals-from-python.mjs": [
+      /callback: command .*echo a/,
+      /callback: file change notes\.txt/,
+      // The execpolicy amendment covered the second echo: two ran, one was asked about.
+      /commands run: 2, asked about: 1/,
+      /written: notes\.txt true/,
+      /stream: approve for session .*touch streamed\.txt/,
+      /written: streamed\.txt true/,
+    ],
+    "quickstart.mjs": [
+      /asked to run: .*echo hello > hello\.txt/,
+      /approval: commandExecution -> "acceptForSession"/,
+      /codex: I wrote hello\.txt\./,
+      /hello\.txt written: true/,
+      /\[codex\] It says hello\./,
+    ],
+  };
+  const examples = readdirSync(path.join(root, "examples")).filter((f) => f.endsWith(".mjs"));
+  if (examples.sort().join() !== Object.keys(expected).sort().join())
+    throw new Error(`examples/*.mjs and the expectations in pack-check.mjs differ: ${examples.join(", ")}`);
+  const pinned = findPinnedCodexBinary();
+  if (!pinned) throw new Error("the pinned codex binary is not installed: run npm install");
+  for (const name of examples) {
+    copyFileSync(path.join(root, "examples", name), path.join(dir, name));
+    const out = execFileSync(process.execPath, [name, "--mock"], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 90_000,
+      env: { ...process.env, CODEX_APP_SERVER_CMD: `'${pinned}' app-server` },
+    });
+    for (const pattern of expected[name]) {
+      if (!pattern.test(out)) throw new Error(`${name}: expected ${pattern} in its output:\n${out}`);
+    }
+    console.log(`${name} ok: ran with plain node against the installed package`);
+  }
 }

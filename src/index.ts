@@ -1,6 +1,7 @@
-// Public entry point of codex-app-server-sdk. The folders mirror the layers:
-// transport/ (bytes ↔ messages) → rpc/ (ids, timeouts, dispatch) → client/ (handshake, typed methods)
-// → conversation/ + turn/ (threads, turns, steps) and approvals/ + server-requests/ (what the agent may do).
+// Public entry point of codex-app-server-sdk. The folders mirror the layers (docs/architecture.md):
+// transport/ (bytes ↔ messages) → rpc/ (ids, timeouts, dispatch, reconnect) → client/ (connect,
+// handshake, typed requests, events, services) → conversation/ + turn/ (threads, turns, steps) and
+// approvals/ + server-requests/ (what the agent may do, on one guarded path).
 export { CodexClient, defaultControlSocketPath, parseServerVersion } from "./client/client.js";
 export type { RequestArgs, ServerRequestHandlerFor, ReconnectInfo } from "./client/client.js";
 export type {
@@ -11,6 +12,8 @@ export type {
   WebSocketConnectOptions,
 } from "./client/options.js";
 export { resolveAppServerCommand, shellSplit, findPinnedCodexBinary } from "./client/command.js";
+export type { ClientCore } from "./client/core.js";
+export type { Subscription } from "./events/emitter.js";
 export type { ResolvedCommand, AppServerCommandSource } from "./client/command.js";
 
 export {
@@ -28,8 +31,20 @@ export {
   CodexTurnFailedError,
   CodexOverflowError,
   SERVER_OVERLOADED_CODE,
+  isCodexError,
 } from "./errors/index.js";
 export type { ProcessExitInfo, TurnContinuation } from "./errors/index.js";
+
+export { AccountService } from "./account/service.js";
+export type {
+  PendingSignIn,
+  ChatGptSignIn,
+  DeviceCodeSignIn,
+  SignInOptions,
+  Account,
+} from "./account/service.js";
+export type { AccountConnection, AccountMethod } from "./account/connection.js";
+export type { LoginCompletion, LoginWaitOptions } from "./account/pending-login.js";
 
 export { ThreadHandle } from "./conversation/thread-handle.js";
 export type { ThreadChatOptions } from "./conversation/thread-handle.js";
@@ -40,7 +55,8 @@ export type {
   CancelResult,
   ThreadSettings,
 } from "./conversation/chat-types.js";
-export { toUserInput } from "./conversation/config.js";
+export { toUserInput, input } from "./conversation/input.js";
+export type { TurnInput, ImageOptions, FileReference } from "./conversation/input.js";
 export type {
   ApprovalPolicy,
   SandboxMode,
@@ -49,7 +65,6 @@ export type {
   RawSandboxPolicy,
   ThreadConfig,
   TurnOverrides,
-  TurnInput,
 } from "./conversation/config.js";
 export { TurnStream } from "./turn/turn-stream.js";
 export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn/turn-stream.js";

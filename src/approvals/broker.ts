@@ -1,10 +1,12 @@
 import type { CodexTransportError } from "../errors/index.js";
 import { CodexError, CodexProtocolError } from "../errors/index.js";
+import { Emitter, type Subscription } from "../events/emitter.js";
 import type { CommandExecutionRequestApprovalParams } from "../protocol/generated/v2/CommandExecutionRequestApprovalParams.js";
 import type { FileChangeRequestApprovalParams } from "../protocol/generated/v2/FileChangeRequestApprovalParams.js";
 import type { FileUpdateChange } from "../protocol/generated/v2/FileUpdateChange.js";
-import { NO_REPLY, type RpcConnection, type ServerRequestContext } from "../rpc/connection.js";
+import type { RpcConnection } from "../rpc/connection.js";
 import type { RequestId } from "../rpc/messages.js";
+import type { GuardedRequest, GuardSpec, ServerRequestGuard } from "../server-requests/guard.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 import {
   CommandApprovalWithExecpolicyAmendment,
@@ -21,7 +23,6 @@ import {
   type ApprovalRequest,
 } from "./requests.js";
 import { isRulesHandler } from "./rules.js";
-import { assertServerRequestParams } from "../server-requests/validate.js";
 
 export const COMMAND_APPROVAL_METHOD = "item/commandExecution/requestApproval";
 export const FILE_CHANGE_APPROVAL_METHOD = "item/fileChange/requestApproval";
@@ -50,12 +51,10 @@ export interface ApproveOptions {
 
 interface Entry {
   readonly request: ApprovalRequest;
-  readonly controller: AbortController;
-  readonly arrivedAt: number;
-  readonly reply: (value: unknown) => void;
+  /** Its life on the guarded path: the one reply, the timeout, resolved and closed. */
+  readonly guarded: GuardedRequest;
   /** Set when the approval handler owns the answer (the stream only observes). */
   readonly byHandler: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 const key = (threadId: string, id: string) => `${threadId}\u0000${id}`;
@@ -71,7 +70,7 @@ export class ApprovalBroker {
   private readonly pending = new Map<RequestId, Entry>();
   private readonly consumers = new Set<BoundedQueue<ApprovalRequest>>();
   private readonly fileChanges = new Map<string, { turnId: string; changes: FileUpdateChange[] }>();
-  private readonly decidedListeners = new Set<(record: ApprovalDecisionRecord) => void>();
+  private readonly decided: Emitter<ApprovalDecisionRecord>;
   private readonly timeoutMs: number | undefined;
   private readonly bufferSize: number;
   /** Per-consumer clean-up (the AbortSignal listener), run when it detaches. */
@@ -79,6 +78,7 @@ export class ApprovalBroker {
 
   constructor(
     private readonly connection: RpcConnection,
+    private readonly guard: ServerRequestGuard,
     options: ApprovalBrokerOptions = {},
   ) {
     const t = options.approvalTimeoutMs;
@@ -87,32 +87,47 @@ export class ApprovalBroker {
     }
     this.timeoutMs = t;
     this.bufferSize = options.approvalBufferSize ?? 1000;
-    connection.setFallbackHandler(COMMAND_APPROVAL_METHOD, (params, ctx) => {
-      assertServerRequestParams(connection, COMMAND_APPROVAL_METHOD, params);
-      const p = params as CommandExecutionRequestApprovalParams;
-      return this.receive(ctx, (signal) => new CommandApprovalRequest(ctx.id, p, signal));
-    });
-    connection.setFallbackHandler(FILE_CHANGE_APPROVAL_METHOD, (params, ctx) => {
-      assertServerRequestParams(connection, FILE_CHANGE_APPROVAL_METHOD, params);
-      const p = params as FileChangeRequestApprovalParams;
-      const changes = this.fileChanges.get(key(p.threadId, p.itemId))?.changes ?? [];
-      return this.receive(ctx, (signal) => new FileChangeApprovalRequest(ctx.id, p, changes, signal));
-    });
+    this.decided = new Emitter((error) =>
+      guard.report(
+        new CodexError("An onApprovalDecided listener threw; the client goes on.", { cause: error }),
+        "CODEX_SDK_LISTENER_FAILED",
+      ),
+    );
+    const decline = () => ({ decision: "decline" });
+    this.commandSpec = {
+      fallback: decline,
+      timeoutMs: () => this.timeoutMs,
+      onTimeout: (guarded) => this.timedOut(guarded),
+      handle: (params, guarded) =>
+        this.receive(
+          guarded,
+          new CommandApprovalRequest(
+            guarded.id,
+            params as CommandExecutionRequestApprovalParams,
+            guarded.signal,
+          ),
+        ),
+    };
+    this.fileChangeSpec = {
+      ...this.commandSpec,
+      handle: (params, guarded) => {
+        const p = params as FileChangeRequestApprovalParams;
+        const changes = this.fileChanges.get(key(p.threadId, p.itemId))?.changes ?? [];
+        this.receive(guarded, new FileChangeApprovalRequest(guarded.id, p, changes, guarded.signal));
+      },
+    };
+    guard.define(COMMAND_APPROVAL_METHOD, this.commandSpec);
+    guard.define(FILE_CHANGE_APPROVAL_METHOD, this.fileChangeSpec);
     connection.onNotification("item/started", (params) => this.trackFileChange(params));
     connection.onNotification("item/completed", (params) => this.forgetFileChange(params));
-    connection.onNotification("serverRequest/resolved", (params) => {
-      const id = (params as { requestId?: RequestId } | null)?.requestId;
-      const entry = id === undefined ? undefined : this.pending.get(id);
-      if (entry) this.expire(entry, "the server resolved it");
-    });
     connection.onNotification("turn/completed", (params) => this.turnEnded(params));
     connection.onClose((error) => this.shutDown(error));
-    // A dropped connection voids what the old server asked: nobody is left to answer.
-    connection.onDisconnect(() => {
-      for (const entry of [...this.pending.values()]) this.expire(entry, "the connection dropped");
-      this.fileChanges.clear();
-    });
+    // A dropped connection voids what the old server asked (the guarded path ends those requests).
+    connection.onDisconnect(() => this.fileChanges.clear());
   }
+
+  private readonly commandSpec: GuardSpec;
+  private readonly fileChangeSpec: GuardSpec;
 
   /** Sets (or with `null` removes) the handler that answers every approval request. */
   setHandler(handler: ApprovalHandler | null): void {
@@ -170,7 +185,7 @@ export class ApprovalBroker {
       );
     }
     const entry = this.pending.get(request.requestId);
-    if (!entry || entry.request !== request) {
+    if (!entry || entry.request !== request || !entry.guarded.pending) {
       throw new CodexProtocolError(
         `approval request is no longer pending (server request ${JSON.stringify(request.requestId)}, ${request.type} on item ${request.itemId})`,
         { method: request.type === "fileChange" ? FILE_CHANGE_APPROVAL_METHOD : COMMAND_APPROVAL_METHOD },
@@ -201,58 +216,37 @@ export class ApprovalBroker {
   }
 
   /** Subscribes to every answered request. Returns an unsubscribe function. */
-  onDecided(listener: (record: ApprovalDecisionRecord) => void): () => void {
-    this.decidedListeners.add(listener);
-    return () => this.decidedListeners.delete(listener);
+  onDecided(listener: (record: ApprovalDecisionRecord) => void): Subscription {
+    return this.decided.on(listener);
   }
 
   // ---------------------------------------------------------------- internals
 
-  private receive(
-    ctx: ServerRequestContext,
-    build: (signal: AbortSignal) => ApprovalRequest,
-  ): Promise<unknown> {
-    const controller = new AbortController();
-    const request = build(controller.signal);
-    const stale = this.pending.get(ctx.id);
-    if (stale) this.expire(stale, "the server reused its id");
-    return new Promise<unknown>((reply) => {
-      const handler = this.handler;
-      const entry: Entry = {
-        request,
-        controller,
-        arrivedAt: performance.now(),
-        reply,
-        byHandler: handler !== null,
-        timer: undefined,
-      };
-      this.pending.set(ctx.id, entry);
-      for (const queue of [...this.consumers]) {
-        if (!queue.push(request)) this.detach(queue);
-      }
-      if (this.pending.get(ctx.id) !== entry) return; // a detaching consumer already declined it
-      if (handler) {
-        this.armTimeout(entry);
-        this.runHandler(entry, handler);
-      } else if (this.consumers.size > 0) {
-        this.armTimeout(entry);
-      } else {
-        this.settle(entry, "decline", "auto");
-      }
+  private receive(guarded: GuardedRequest, request: ApprovalRequest): void {
+    const handler = this.handler;
+    const entry: Entry = { request, guarded, byHandler: handler !== null };
+    this.pending.set(guarded.id, entry);
+    guarded.signal.addEventListener("abort", () => {
+      if (this.pending.get(guarded.id) === entry) this.pending.delete(guarded.id);
     });
+    for (const queue of [...this.consumers]) {
+      if (!queue.push(request)) this.detach(queue);
+    }
+    if (!guarded.pending) return; // a detaching consumer already declined it
+    if (handler) this.runHandler(entry, handler);
+    else if (this.consumers.size === 0) this.settle(entry, "decline", "auto");
   }
 
-  private armTimeout(entry: Entry): void {
-    if (this.timeoutMs === undefined) return;
-    entry.timer = setTimeout(() => this.settle(entry, "decline", "timeout"), this.timeoutMs);
+  private timedOut(guarded: GuardedRequest): void {
+    const entry = this.pending.get(guarded.id);
+    if (entry?.guarded === guarded) this.settle(entry, "decline", "timeout");
   }
 
   private runHandler(entry: Entry, handler: ApprovalHandler): void {
     const decider: ApprovalDecider = isRulesHandler(handler) ? "rules" : "handler";
     const fail = (error: Error) => {
-      if (this.pending.get(entry.request.requestId) !== entry) return;
-      this.connection.reportError(error);
-      this.settle(entry, "decline", decider, error);
+      if (this.settle(entry, "decline", decider, error))
+        this.guard.report(error, "CODEX_SDK_APPROVAL_HANDLER_FAILED");
     };
     let result: ApprovalDecision | Promise<ApprovalDecision>;
     try {
@@ -262,7 +256,7 @@ export class ApprovalBroker {
       return;
     }
     const decide = (decision: ApprovalDecision) => {
-      if (this.pending.get(entry.request.requestId) !== entry) return;
+      if (!entry.guarded.pending) return;
       const why = entry.request.invalidReason(decision);
       if (why !== undefined) {
         fail(
@@ -283,46 +277,31 @@ export class ApprovalBroker {
     }
   }
 
-  /** Sends the decision, ends the request's pending state and tells the listeners. */
-  private settle(entry: Entry, decision: ApprovalDecision, decidedBy: ApprovalDecider, error?: Error): void {
-    const { request } = entry;
-    if (this.pending.get(request.requestId) !== entry) return;
-    this.pending.delete(request.requestId);
-    clearTimeout(entry.timer);
+  /**
+   * Sends the decision, ends the request's pending state and tells the listeners. Returns false
+   * when the request was no longer pending.
+   */
+  private settle(
+    entry: Entry,
+    decision: ApprovalDecision,
+    decidedBy: ApprovalDecider,
+    error?: Error,
+  ): boolean {
+    const { request, guarded } = entry;
     const wire =
       request.type === "commandExecution"
         ? commandDecisionToWire(decision)
         : fileChangeDecisionToWire(decision);
-    entry.reply({ decision: wire });
-    entry.controller.abort(new CodexError(`Answered "${decidedBy}".`));
-    if (this.decidedListeners.size === 0) return;
-    const record: ApprovalDecisionRecord = {
+    if (!guarded.answer({ decision: wire }, decidedBy === "timeout" ? "timeout" : "answered")) return false;
+    if (this.decided.size === 0) return true;
+    this.decided.fire({
       request,
       decision,
       decidedBy,
-      latencyMs: performance.now() - entry.arrivedAt,
+      latencyMs: performance.now() - guarded.receivedAt,
       ...(error ? { error } : {}),
-    };
-    for (const listener of this.decidedListeners) {
-      try {
-        listener(record);
-      } catch (listenerError) {
-        this.connection.reportError(
-          new CodexError("An onApprovalDecided listener threw; the client goes on.", {
-            cause: listenerError,
-          }),
-        );
-      }
-    }
-  }
-
-  /** The request stopped being pending without an answer from us: no reply is sent. */
-  private expire(entry: Entry, why: string): void {
-    if (this.pending.get(entry.request.requestId) !== entry) return;
-    this.pending.delete(entry.request.requestId);
-    clearTimeout(entry.timer);
-    entry.reply(NO_REPLY);
-    entry.controller.abort(new CodexError(`No longer pending: ${why}.`));
+    });
+    return true;
   }
 
   private detach(queue: BoundedQueue<ApprovalRequest>): void {
@@ -365,7 +344,7 @@ export class ApprovalBroker {
     if (typeof threadId !== "string" || typeof turnId !== "string") return;
     for (const entry of [...this.pending.values()]) {
       if (entry.request.threadId === threadId && entry.request.turnId === turnId)
-        this.expire(entry, "its turn ended");
+        entry.guarded.expire("turnEnded", "its turn ended");
     }
     for (const [k, v] of this.fileChanges) {
       if (v.turnId === turnId && k.startsWith(`${threadId}\u0000`)) this.fileChanges.delete(k);
@@ -373,7 +352,7 @@ export class ApprovalBroker {
   }
 
   private shutDown(error?: CodexTransportError): void {
-    for (const entry of [...this.pending.values()]) this.expire(entry, "the connection closed");
+    for (const entry of [...this.pending.values()]) entry.guarded.expire("closed", "the connection closed");
     for (const queue of this.consumers) {
       this.detachHooks.get(queue)?.();
       queue.end(error);

@@ -1,4 +1,4 @@
-import { CodexProtocolError } from "../errors/index.js";
+import type { ClientRequestParams } from "../protocol/index.js";
 import type { ThreadStartParams } from "../protocol/generated/v2/ThreadStartParams.js";
 import type { TurnStartParams } from "../protocol/generated/v2/TurnStartParams.js";
 import type { AskForApproval } from "../protocol/generated/v2/AskForApproval.js";
@@ -62,46 +62,29 @@ export type TurnOverrides = Optional<
  */
 type Optional<T> = { [K in keyof T]?: T[K] | undefined };
 
-/** What a turn takes as input: plain text, or the protocol's `UserInput` items. */
-export type TurnInput = string | UserInput[];
+// Turn input lives in input.ts; re-exported here for the modules that import it from config.
+export { toUserInput } from "./input.js";
+export type { TurnInput } from "./input.js";
 
-/** Normalises input for `turn/start`. */
-export function toUserInput(input: TurnInput): UserInput[] {
-  if (typeof input === "string") return [{ type: "text", text: input, text_elements: [] }];
-  if (!Array.isArray(input)) {
-    throw new TypeError(`Turn input must be a string or an array of UserInput items, got ${typeof input}.`);
-  }
-  return input;
-}
+/** The requests that carry thread or turn settings. */
+export type SettingsMethod =
+  | "thread/start"
+  | "thread/resume"
+  | "thread/fork"
+  | "thread/settings/update"
+  | "turn/start";
 
 /**
- * Rewrites a server refusal of `thread/start` / `turn/start` params so that it names the field and
- * the value the server refused, e.g. `approvalPolicy "on-failure" was refused: …`.
+ * The params of a settings-carrying request: `settings` plus the ids. `ThreadConfig`,
+ * `TurnOverrides` and `ThreadSettings` are wider than the schema on purpose (`undefined` fields, the
+ * deprecated `"on-failure"`, raw sandbox policies); this is the one place they become the
+ * request's params type. The server refuses what it does not accept, and that error names the
+ * field and value (`errors/from-rpc.ts`).
  */
-export function explainRefusal(error: unknown, params: Record<string, unknown>, method: string): unknown {
-  if (!(error instanceof CodexProtocolError)) return error;
-  const culprits: string[] = [];
-  for (const [field, value] of Object.entries(params)) {
-    if (value === undefined || value === null || field === "input" || field === "threadId") continue;
-    const text = typeof value === "string" ? value : JSON.stringify(value);
-    if (
-      text.length > 0 &&
-      text.length < 200 &&
-      (error.message.includes(text) || mentionsField(error.message, field))
-    ) {
-      culprits.push(`${field} ${JSON.stringify(value)}`);
-    }
-  }
-  if (culprits.length === 0) return error;
-  return new CodexProtocolError(`${method}: the server refused ${culprits.join(", ")}: ${error.message}`, {
-    code: error.code,
-    data: error.data,
-    method,
-    cause: error,
-  });
-}
-
-function mentionsField(message: string, field: string): boolean {
-  const snake = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  return new RegExp(`\\b(${field}|${snake})\\b`).test(message);
+export function settingsParams<M extends SettingsMethod>(
+  _method: M,
+  settings: object | undefined,
+  ids: { threadId?: string; input?: UserInput[] } = {},
+): ClientRequestParams<M> {
+  return { ...settings, ...ids } as ClientRequestParams<M>;
 }

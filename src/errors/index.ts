@@ -3,11 +3,70 @@
  * `CodexError`, so `catch (e) { if (e instanceof CodexError) … }` sees them all.
  */
 
-/** Root of every error raised by this SDK. */
+/**
+ * Marks every `CodexError`, whichever copy of the package created it. An application can load the
+ * SDK twice (its ESM build through `import` and its CommonJS build through `require`, or two
+ * versions in node_modules); each copy has its own classes, so a plain prototype check fails
+ * across them. `Symbol.for` gives every copy the same key.
+ */
+const ERROR_BRAND = Symbol.for("codex-app-server-sdk.error");
+/** The class an error was created as, by name, on each SDK error class (own property only). */
+const ERROR_CLASS = Symbol.for("codex-app-server-sdk.errorClass");
+
+/**
+ * True for any error this SDK raised, from any copy of the package (ESM or CommonJS build, or
+ * another installed version). Prefer it to `instanceof CodexError` in code that may see errors of
+ * a library that bundles its own copy.
+ *
+ * @example
+ * ```js
+ * try {
+ *   await client.chatOnce("hi");
+ * } catch (error) {
+ *   if (isCodexError(error)) console.error(`${error.name}: ${error.message}`);
+ *   else throw error;
+ * }
+ * ```
+ */
+export function isCodexError(value: unknown): value is CodexError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { [ERROR_BRAND]?: unknown })[ERROR_BRAND] === true &&
+    typeof (value as { message?: unknown }).message === "string"
+  );
+}
+
+/**
+ * Root of every error raised by this SDK.
+ *
+ * `instanceof` works across copies of the package: `error instanceof CodexError` is true for an
+ * SDK error of another copy, and `error instanceof CodexTimeoutError` for another copy's timeout
+ * (or inactivity) error. A class you derive yourself keeps the ordinary prototype check.
+ */
 export class CodexError extends Error {
   override name = "CodexError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // Not enumerable: it stays out of util.inspect, JSON and deep-equality checks.
+    Object.defineProperty(this, ERROR_BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // Another copy's error: compare class names along its prototype chain, but only for the SDK's
+    // own classes (a user subclass has no own ERROR_CLASS, so it keeps the ordinary check).
+    const id = Object.hasOwn(this, ERROR_CLASS)
+      ? (this as { [ERROR_CLASS]?: unknown })[ERROR_CLASS]
+      : undefined;
+    if (id === undefined || !isCodexError(value)) return false;
+    for (let proto: unknown = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
+      const ctor = (proto as { constructor?: unknown }).constructor;
+      if (typeof ctor === "function" && Object.hasOwn(ctor, ERROR_CLASS)) {
+        if ((ctor as { [ERROR_CLASS]?: unknown })[ERROR_CLASS] === id) return true;
+      }
+    }
+    return false;
   }
 }
 
@@ -165,14 +224,21 @@ export interface TurnContinuation {
 
 /**
  * A turn produced no event for `idleMs`. The turn is still running on the server:
- * pass `continuation` back to resume reading it, or to cancel it.
+ * pass `continuation` back to resume reading it, or to cancel it. It is a `CodexTimeoutError`
+ * (as in the Python SDK), whose `timeoutMs` is the `inactivityTimeoutMs` that ran out.
  */
-export class CodexTurnInactiveError extends CodexError {
+export class CodexTurnInactiveError extends CodexTimeoutError {
   override name = "CodexTurnInactiveError";
   readonly continuation: TurnContinuation;
+  /** How long the turn had been silent when the SDK gave up, in milliseconds. */
   readonly idleMs: number;
-  constructor(message: string, continuation: TurnContinuation, idleMs: number) {
-    super(message);
+  /**
+   * @param idleMs how long the turn was silent.
+   * @param timeoutMs the inactivity timeout that ran out (`timeoutMs` of `CodexTimeoutError`);
+   *   defaults to `idleMs`.
+   */
+  constructor(message: string, continuation: TurnContinuation, idleMs: number, timeoutMs: number = idleMs) {
+    super(message, timeoutMs);
     this.continuation = continuation;
     this.idleMs = idleMs;
   }
@@ -211,4 +277,24 @@ export class CodexOverflowError extends CodexError {
     super(message);
     this.capacity = capacity;
   }
+}
+
+// Names every SDK error class for the cross-copy `instanceof` above. Kept as literal strings, not
+// `cls.name`, so that a minifier renaming classes cannot break the match between copies.
+for (const [cls, id] of [
+  [CodexError, "CodexError"],
+  [CodexTransportError, "CodexTransportError"],
+  [CodexAuthenticationError, "CodexAuthenticationError"],
+  [CodexTimeoutError, "CodexTimeoutError"],
+  [CodexAbortError, "CodexAbortError"],
+  [CodexProtocolError, "CodexProtocolError"],
+  [CodexMethodNotFoundError, "CodexMethodNotFoundError"],
+  [CodexExperimentalApiError, "CodexExperimentalApiError"],
+  [CodexTurnDisconnectedError, "CodexTurnDisconnectedError"],
+  [CodexOverloadedError, "CodexOverloadedError"],
+  [CodexTurnInactiveError, "CodexTurnInactiveError"],
+  [CodexTurnFailedError, "CodexTurnFailedError"],
+  [CodexOverflowError, "CodexOverflowError"],
+] as const) {
+  Object.defineProperty(cls, ERROR_CLASS, { value: id });
 }

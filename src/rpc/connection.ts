@@ -1,23 +1,25 @@
 import {
-  CodexAbortError,
-  CodexError,
   CodexOverloadedError,
   CodexProtocolError,
   CodexTimeoutError,
   CodexTransportError,
   SERVER_OVERLOADED_CODE,
 } from "../errors/index.js";
+import { errorFromRpc, type RpcErrorContext } from "../errors/from-rpc.js";
+import { Emitter, noSubscription, subscription, type Subscription } from "../events/emitter.js";
+import { abortError, sleep } from "../internal/timers.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
+import { NotificationHub, type NotificationListener, type NotificationMessage } from "./notifications.js";
 import type { Transport } from "../transport/transport.js";
-import {
-  classifyMessage,
-  RpcErrorCode,
-  type RequestId,
-  type RpcNotification,
-  type RpcRequest,
-  type RpcResponse,
-} from "./messages.js";
+import { classifyMessage, type RequestId, type RpcNotification, type RpcResponse } from "./messages.js";
+import { ServerRequestDispatcher, type ServerRequestHandler } from "./server-requests.js";
+import { reconnectLoop, type ReconnectHost, type ReconnectOptions } from "./reconnect.js";
 import { backoffDelay, DEFAULT_OVERLOAD_RETRY, type OverloadRetryOptions } from "./retry.js";
+
+export type { NotificationListener, NotificationMessage } from "./notifications.js";
+export type { ReconnectOptions } from "./reconnect.js";
+export { NO_REPLY } from "./server-requests.js";
+export type { ServerRequestContext, ServerRequestHandler } from "./server-requests.js";
 
 /** Per-request options. */
 export interface RequestOptions {
@@ -26,24 +28,6 @@ export interface RequestOptions {
   /** Abort the wait. The server is not told (JSON-RPC has no cancel); the promise rejects. */
   signal?: AbortSignal | undefined;
 }
-
-/** Passed to server-request handlers. */
-export interface ServerRequestContext {
-  /** The server's request id (its own id space, starting at 0 on the real server). */
-  id: RequestId;
-  method: string;
-  /** Aborted when the connection closes before the handler answered. */
-  signal: AbortSignal;
-}
-
-export type ServerRequestHandler = (params: unknown, context: ServerRequestContext) => unknown;
-
-/**
- * A server-request handler that resolves to this sends no reply: the request stopped being pending
- * on the server's side (it said so, or the turn ended), so there is nobody left to answer.
- */
-export const NO_REPLY: unique symbol = Symbol("codex.noReply");
-export type NotificationListener = (params: unknown, method: string) => void;
 
 /** Options of {@link RpcConnection}. */
 export interface RpcConnectionOptions {
@@ -58,28 +42,25 @@ export interface RpcConnectionOptions {
    * tried up to `maxAttempts` times, `backoffMs` apart (doubling, at most 30 s).
    */
   reconnect?: ReconnectOptions | undefined;
-}
-
-/** How to reconnect a dropped connection. */
-export interface ReconnectOptions {
-  /** Attempts before giving up and closing. Default 10. */
-  maxAttempts?: number | undefined;
-  /** Delay before the first attempt, doubled after each failure (at most 30 s). Default 500 ms. */
-  backoffMs?: number | undefined;
-  /** Makes the transport of the next attempt. */
-  transport: () => Transport;
-}
-
-/** A notification as delivered by `notifications()`. */
-export interface NotificationMessage {
-  method: string;
-  params: unknown;
+  /**
+   * The error channel this connection reports to (malformed messages, listener exceptions, failed
+   * replies). The client passes its own, shared with the layers above. Default: a new one.
+   */
+  errors?: Emitter<Error> | undefined;
+  /**
+   * The handler of a server request method that has no handler registered with `onRequest`: the
+   * layers above answer with their safe defaults here, and a user's own handler overrides them.
+   */
+  fallbackHandler?: ((method: string) => ServerRequestHandler | undefined) | undefined;
+  /** What the connection may say about the server in errors (e.g. its version). */
+  errorContext?: (() => Omit<RpcErrorContext, "method" | "params">) | undefined;
 }
 
 export type ConnectionState = "new" | "open" | "reconnecting" | "closed";
 
 interface Pending {
   method: string;
+  params: unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   cleanup: () => void;
@@ -96,13 +77,13 @@ export class RpcConnection {
   private state_: ConnectionState = "new";
   private nextId = 1;
   private readonly pending = new Map<RequestId, Pending>();
-  private readonly requestHandlers = new Map<string, ServerRequestHandler>();
-  private readonly fallbackHandlers = new Map<string, ServerRequestHandler>();
-  private readonly notificationListeners = new Map<string, Set<NotificationListener>>();
-  private readonly anyNotificationListeners = new Set<NotificationListener>();
-  private readonly errorListeners = new Set<(error: Error) => void>();
-  private readonly closeListeners = new Set<(error?: CodexTransportError) => void>();
-  private readonly inflightServerRequests = new Map<RequestId, AbortController>();
+  readonly #serverRequests: ServerRequestDispatcher;
+  readonly #errorContext: RpcConnectionOptions["errorContext"];
+  readonly #errors: Emitter<Error>;
+  readonly #notifications: NotificationHub;
+  readonly #closed: Emitter<CodexTransportError | undefined>;
+  readonly #disconnected: Emitter<CodexTransportError>;
+  readonly #reconnectListeners = new Set<() => void | Promise<void>>();
   private readonly lifetime = new AbortController();
   private closeError: CodexTransportError | undefined;
   private closing: Promise<void> | undefined;
@@ -112,12 +93,22 @@ export class RpcConnection {
 
   private transport: Transport;
   private readonly reconnect: ReconnectOptions | undefined;
-  private readonly disconnectListeners = new Set<(error: CodexTransportError) => void>();
-  private readonly reconnectListeners = new Set<() => void | Promise<void>>();
 
   constructor(transport: Transport, options: RpcConnectionOptions = {}) {
     this.transport = transport;
     this.reconnect = options.reconnect;
+    this.#errors = options.errors ?? new Emitter<Error>();
+    const report = (error: unknown) => this.#reportError(asError(error));
+    this.#notifications = new NotificationHub(report);
+    this.#closed = new Emitter(report);
+    this.#disconnected = new Emitter(report);
+    this.#serverRequests = new ServerRequestDispatcher({
+      isOpen: () => this.state_ === "open",
+      send: (message) => this.transport.send(message),
+      report,
+      fallbackHandler: options.fallbackHandler,
+    });
+    this.#errorContext = options.errorContext;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
     this.retry =
       options.overloadRetry === false ? undefined : { ...DEFAULT_OVERLOAD_RETRY, ...options.overloadRetry };
@@ -130,7 +121,7 @@ export class RpcConnection {
       if (this.transport === transport) this.dispatch(message);
     };
     transport.onerror = (error) => {
-      if (this.transport === transport) this.reportError(error);
+      if (this.transport === transport) this.#reportError(error);
     };
     transport.onclose = (error) => {
       if (this.transport === transport) this.handleTransportClosed(error);
@@ -138,18 +129,17 @@ export class RpcConnection {
   }
 
   /** Called when the transport drops and a reconnect begins (pending requests are already rejected). */
-  onDisconnect(listener: (error: CodexTransportError) => void): () => void {
-    this.disconnectListeners.add(listener);
-    return () => this.disconnectListeners.delete(listener);
+  onDisconnect(listener: (error: CodexTransportError) => void): Subscription {
+    return this.#disconnected.on(listener);
   }
 
   /**
    * Called once a new transport is open, before requests flow again; an async listener is awaited
    * (the client re-initializes there). Requests sent meanwhile are refused as still reconnecting.
    */
-  onReconnect(listener: () => void | Promise<void>): () => void {
-    this.reconnectListeners.add(listener);
-    return () => this.reconnectListeners.delete(listener);
+  onReconnect(listener: () => void | Promise<void>): Subscription {
+    this.#reconnectListeners.add(listener);
+    return subscription(() => this.#reconnectListeners.delete(listener));
   }
 
   get state(): ConnectionState {
@@ -208,7 +198,9 @@ export class RpcConnection {
             { cause: error },
           );
         }
-        await this.sleep(delay, options.signal);
+        await sleep(delay, [options.signal, this.lifetime.signal], (signal) =>
+          signal === options.signal ? abortError("retry back-off", signal) : this.closedError(),
+        );
       }
     }
   }
@@ -225,46 +217,18 @@ export class RpcConnection {
    * error, anything else becomes -32603. Methods with no handler are answered -32601.
    * Returns a function that unregisters it.
    */
-  onRequest(method: string, handler: ServerRequestHandler): () => void {
-    if (this.requestHandlers.has(method)) {
-      throw new CodexError(
-        `A handler for server request "${method}" is already registered; dispose it first.`,
-      );
-    }
-    this.requestHandlers.set(method, handler);
-    return () => {
-      if (this.requestHandlers.get(method) === handler) this.requestHandlers.delete(method);
-    };
-  }
-
-  /**
-   * Installs the handler used for `method` while no handler is registered with `onRequest`: the
-   * layers above put their safe defaults here, and a user's own handler overrides them.
-   */
-  setFallbackHandler(method: string, handler: ServerRequestHandler | undefined): void {
-    if (handler) this.fallbackHandlers.set(method, handler);
-    else this.fallbackHandlers.delete(method);
+  onRequest(method: string, handler: ServerRequestHandler): Subscription {
+    return this.#serverRequests.register(method, handler);
   }
 
   /** Subscribes to one notification method. Returns an unsubscribe function. */
-  onNotification(method: string, listener: NotificationListener): () => void {
-    let set = this.notificationListeners.get(method);
-    if (!set) {
-      set = new Set();
-      this.notificationListeners.set(method, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.notificationListeners.get(method) === set)
-        this.notificationListeners.delete(method);
-    };
+  onNotification(method: string, listener: NotificationListener): Subscription {
+    return this.#notifications.on(method, listener);
   }
 
   /** Subscribes to every notification. Returns an unsubscribe function. */
-  onAnyNotification(listener: NotificationListener): () => void {
-    this.anyNotificationListeners.add(listener);
-    return () => this.anyNotificationListeners.delete(listener);
+  onAnyNotification(listener: NotificationListener): Subscription {
+    return this.#notifications.onAny(listener);
   }
 
   /**
@@ -273,43 +237,30 @@ export class RpcConnection {
    * The iterable ends when the connection closes (with the transport error, if it failed).
    */
   notifications(options: { bufferSize?: number } = {}): AsyncIterableIterator<NotificationMessage> {
-    let unsubscribe: () => void = () => {};
-    const queue = new BoundedQueue<NotificationMessage>({
-      capacity: options.bufferSize ?? this.notificationBufferSize,
-      onReturn: () => unsubscribe(),
-    });
+    const capacity = options.bufferSize ?? this.notificationBufferSize;
     if (this.state_ === "closed") {
-      queue.end(this.closeError);
-      return queue;
+      const ended = new BoundedQueue<NotificationMessage>({ capacity });
+      ended.end(this.closeError);
+      return ended;
     }
-    const offAny = this.onAnyNotification((params, method) => {
-      if (!queue.push({ method, params })) unsubscribe();
-    });
-    const offClose = this.onClose((error) => queue.end(error));
-    unsubscribe = () => {
-      offAny();
-      offClose();
-    };
-    return queue;
+    return this.#notifications.iterate(capacity, (listener) => this.onClose(listener));
   }
 
   /**
    * The client's own error channel: malformed messages, responses to unknown ids, listener
    * exceptions, failed replies. The connection goes on after each. Returns an unsubscribe function.
    */
-  onError(listener: (error: Error) => void): () => void {
-    this.errorListeners.add(listener);
-    return () => this.errorListeners.delete(listener);
+  onError(listener: (error: Error) => void): Subscription {
+    return this.#errors.on(listener);
   }
 
   /** Called once when the connection closes; `error` is set if it failed. Returns an unsubscribe function. */
-  onClose(listener: (error?: CodexTransportError) => void): () => void {
+  onClose(listener: (error?: CodexTransportError) => void): Subscription {
     if (this.state_ === "closed") {
       queueMicrotask(() => listener(this.closeError));
-      return () => {};
+      return noSubscription;
     }
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.#closed.on(listener);
   }
 
   /** Aborted when the connection closes; lets long waits elsewhere end with it. */
@@ -331,7 +282,7 @@ export class RpcConnection {
         try {
           await this.transport.close();
         } catch (error) {
-          this.reportError(error instanceof Error ? error : new Error(String(error)));
+          this.#reportError(asError(error));
         }
       }
     })();
@@ -358,6 +309,7 @@ export class RpcConnection {
       signal?.addEventListener("abort", onAbort, { once: true });
       this.pending.set(id, {
         method,
+        params,
         resolve,
         reject,
         cleanup: () => {
@@ -385,26 +337,6 @@ export class RpcConnection {
     return entry;
   }
 
-  private sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const lifetime = this.lifetime.signal;
-      const done = (error?: unknown) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        lifetime.removeEventListener("abort", onClose);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onAbort = () => done(abortError("retry back-off", signal as AbortSignal));
-      const onClose = () => done(this.closedError());
-      const timer = setTimeout(() => done(), ms);
-      if (signal?.aborted) return onAbort();
-      if (lifetime.aborted) return onClose();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      lifetime.addEventListener("abort", onClose, { once: true });
-    });
-  }
-
   private dispatch(raw: unknown): void {
     const incoming = classifyMessage(raw);
     switch (incoming.kind) {
@@ -415,48 +347,33 @@ export class RpcConnection {
         this.deliverResponse(incoming.message);
         return;
       case "request":
-        this.handleServerRequest(incoming.message);
+        this.#serverRequests.handle(incoming.message);
         return;
       case "invalid":
-        this.reportError(
+        this.#reportError(
           new CodexProtocolError(`Ignored an invalid message from the server: ${incoming.reason}.`),
         );
     }
   }
 
   private deliverNotification(message: RpcNotification): void {
-    const listeners = this.notificationListeners.get(message.method);
-    if (listeners) {
-      for (const listener of listeners) this.callListener(listener, message);
-    }
-    for (const listener of this.anyNotificationListeners) this.callListener(listener, message);
-  }
-
-  private callListener(listener: NotificationListener, message: RpcNotification): void {
-    try {
-      listener(message.params, message.method);
-    } catch (error) {
-      this.reportError(
-        new CodexError(`A listener for "${message.method}" threw; the connection goes on.`, { cause: error }),
-      );
-    }
+    this.#notifications.deliver(message.method, message.params);
   }
 
   private deliverResponse(message: RpcResponse): void {
     const entry = this.settle(message.id);
     if (!entry) {
-      this.reportError(
+      this.#reportError(
         new CodexProtocolError(`Ignored a response to unknown request id ${JSON.stringify(message.id)}.`),
       );
       return;
     }
     if (message.error) {
-      const { code, message: text, data } = message.error;
       entry.reject(
-        new CodexProtocolError(`"${entry.method}" failed: ${text || "(no message)"} (JSON-RPC ${code})`, {
-          code,
-          data,
+        errorFromRpc(message.error, {
+          ...this.#errorContext?.(),
           method: entry.method,
+          params: entry.params,
         }),
       );
     } else {
@@ -464,168 +381,56 @@ export class RpcConnection {
     }
   }
 
-  private handleServerRequest(request: RpcRequest): void {
-    const handler = this.requestHandlers.get(request.method) ?? this.fallbackHandlers.get(request.method);
-    if (!handler) {
-      this.reply(request.id, undefined, {
-        code: RpcErrorCode.MethodNotFound,
-        message: `Method not found: this client has no handler for "${request.method}"`,
-      });
-      return;
-    }
-    if (this.inflightServerRequests.has(request.id)) {
-      this.reportError(
-        new CodexProtocolError(
-          `The server reused request id ${JSON.stringify(request.id)} while it was pending.`,
-        ),
-      );
-    }
-    const controller = new AbortController();
-    this.inflightServerRequests.set(request.id, controller);
-    const context: ServerRequestContext = {
-      id: request.id,
-      method: request.method,
-      signal: controller.signal,
-    };
-    let result: unknown;
-    try {
-      result = handler(request.params, context);
-    } catch (error) {
-      this.finishServerRequest(request, controller, undefined, error);
-      return;
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (value: unknown) => this.finishServerRequest(request, controller, value, undefined),
-        (error: unknown) =>
-          this.finishServerRequest(request, controller, undefined, error ?? new Error("rejected")),
-      );
-    } else {
-      this.finishServerRequest(request, controller, result, undefined);
-    }
-  }
-
-  private finishServerRequest(
-    request: RpcRequest,
-    controller: AbortController,
-    value: unknown,
-    error: unknown,
-  ): void {
-    if (this.inflightServerRequests.get(request.id) === controller)
-      this.inflightServerRequests.delete(request.id);
-    if (this.state_ !== "open") return;
-    if (error === undefined && value === NO_REPLY) return;
-    if (error === undefined) {
-      this.reply(request.id, value === undefined ? null : value, undefined);
-      return;
-    }
-    if (error instanceof CodexProtocolError && error.code !== undefined) {
-      this.reply(request.id, undefined, {
-        code: error.code,
-        message: error.message,
-        ...(error.data === undefined ? {} : { data: error.data }),
-      });
-      return;
-    }
-    this.reportError(
-      new CodexError(`The handler for server request "${request.method}" failed; replied -32603.`, {
-        cause: error,
-      }),
-    );
-    this.reply(request.id, undefined, {
-      code: RpcErrorCode.InternalError,
-      message: `Client handler for "${request.method}" failed`,
-    });
-  }
-
-  private reply(
-    id: RequestId,
-    result: unknown,
-    error: { code: number; message: string; data?: unknown } | undefined,
-  ): void {
-    if (this.state_ !== "open") return;
-    const message = error ? { id, error } : { id, result };
-    this.transport.send(message).catch((cause: unknown) => {
-      this.reportError(
-        new CodexTransportError(`Could not send the reply to server request ${id}.`, { cause }),
-      );
-    });
-  }
-
-  /** Delivers an error to the `onError` listeners (used by the layers above for what they absorb). */
-  reportError(error: Error): void {
-    for (const listener of this.errorListeners) {
-      try {
-        listener(error);
-      } catch {
-        // an error listener that throws has nowhere left to report to
-      }
-    }
+  /** Delivers an error to the `onError` listeners; an error listener that throws is dropped there. */
+  #reportError(error: Error): void {
+    this.#errors.fire(error);
   }
 
   private handleTransportClosed(error?: CodexTransportError): void {
     if (this.state_ === "closed" || this.state_ === "reconnecting") return;
     const failure = error ?? new CodexTransportError("The app-server closed the connection.");
     if (this.reconnect && this.state_ === "open" && !this.closing) {
-      void this.reconnectLoop(failure, this.reconnect);
+      void this.startReconnect(failure, this.reconnect);
       return;
     }
     this.finish(failure);
   }
 
-  /** Rejects what was in flight, then tries new transports until one opens or attempts run out. */
-  private async reconnectLoop(failure: CodexTransportError, options: ReconnectOptions): Promise<void> {
+  /** Rejects what was in flight, then hands the connection to the reconnect loop. */
+  private async startReconnect(failure: CodexTransportError, options: ReconnectOptions): Promise<void> {
     this.state_ = "reconnecting";
     this.rejectInFlight(
       (method) =>
         new CodexTransportError(
-          `"${method}" failed: the connection dropped; the client is reconnecting (${failure.message}).`,
+          `"${method}" failed: the connection dropped and is reconnecting (${failure.message}).`,
           { cause: failure, exit: failure.exit },
         ),
       failure,
     );
-    for (const listener of [...this.disconnectListeners]) this.callSafely(() => listener(failure));
-    const maxAttempts = options.maxAttempts ?? 10;
-    let delay = options.backoffMs ?? 500;
-    let lastError: unknown = failure;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      // Ends early (rejecting) when the connection closes meanwhile.
-      await this.sleep(delay, undefined).catch(() => {});
-      if (this.state_ !== "reconnecting") return; // closed meanwhile
-      delay = Math.min(delay * 2, 30_000);
-      const transport = options.transport();
-      this.transport = transport;
-      this.attach(transport);
-      try {
-        await transport.start();
-      } catch (error) {
-        lastError = error;
-        continue;
-      }
-      if ((this.state_ as ConnectionState) !== "reconnecting") {
-        await transport.close().catch(() => {});
-        return;
-      }
-      this.state_ = "open";
-      try {
-        for (const listener of [...this.reconnectListeners]) await listener();
-      } catch (error) {
-        this.reportError(
-          new CodexTransportError("Re-initializing after a reconnect failed; closing.", { cause: error }),
-        );
-        this.finish(new CodexTransportError("Re-initializing after a reconnect failed.", { cause: error }));
-        await transport.close().catch(() => {});
-      }
-      return;
-    }
-    this.finish(
-      new CodexTransportError(
-        `Could not reconnect after ${maxAttempts} attempts: ${String((lastError as Error)?.message ?? lastError)}`,
-        {
-          cause: lastError,
-        },
-      ),
-    );
+    this.#disconnected.fire(failure);
+    const host: ReconnectHost = {
+      closedSignal: this.lifetime.signal,
+      stillReconnecting: () => this.state_ === "reconnecting",
+      adopt: (transport) => {
+        this.transport = transport;
+        this.attach(transport);
+      },
+      reopened: async () => {
+        this.state_ = "open";
+        try {
+          for (const listener of [...this.#reconnectListeners]) await listener();
+        } catch (error) {
+          this.#reportError(
+            new CodexTransportError("A reconnect listener failed after the connection reopened; closing.", {
+              cause: error,
+            }),
+          );
+          throw error;
+        }
+      },
+      fail: (error) => this.finish(error),
+    };
+    await reconnectLoop(host, failure, options);
   }
 
   /** Rejects every pending request (with the error `rejection` makes) and aborts in-flight server requests. */
@@ -634,16 +439,7 @@ export class RpcConnection {
       const entry = this.settle(id);
       entry?.reject(rejection(entry.method));
     }
-    for (const controller of this.inflightServerRequests.values()) controller.abort(abortReason);
-    this.inflightServerRequests.clear();
-  }
-
-  private callSafely(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.reportError(error instanceof Error ? error : new Error(String(error)));
-    }
+    this.#serverRequests.abortAll(abortReason);
   }
 
   /** Moves to `closed` and releases everything; `error` set when the transport failed. */
@@ -663,16 +459,13 @@ export class RpcConnection {
           : rejection,
       rejection,
     );
-    const listeners = [...this.closeListeners];
-    this.closeListeners.clear();
-    for (const listener of listeners) this.callSafely(() => listener(error));
-    this.disconnectListeners.clear();
-    this.reconnectListeners.clear();
-    this.requestHandlers.clear();
-    this.fallbackHandlers.clear();
-    this.notificationListeners.clear();
-    this.anyNotificationListeners.clear();
-    this.errorListeners.clear();
+    this.#closed.fire(error);
+    this.#closed.clear();
+    this.#disconnected.clear();
+    this.#reconnectListeners.clear();
+    this.#serverRequests.clear();
+    this.#notifications.clear();
+    this.#errors.clear();
   }
 
   private assertOpen(): void {
@@ -684,7 +477,7 @@ export class RpcConnection {
       return new CodexTransportError("The connection is not started; call start() first.");
     if (this.state_ === "reconnecting")
       return new CodexTransportError(
-        "The connection dropped and the client is reconnecting; retry once it has reconnected (client.onReconnected).",
+        "The connection dropped and is reconnecting; retry once it has reconnected (onReconnect).",
       );
     return this.closeError
       ? new CodexTransportError(this.closeError.message, {
@@ -695,6 +488,6 @@ export class RpcConnection {
   }
 }
 
-function abortError(what: string, signal: AbortSignal): CodexAbortError {
-  return new CodexAbortError(`"${what}" was aborted.`, { cause: signal.reason });
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

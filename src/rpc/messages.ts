@@ -16,11 +16,8 @@ export interface RpcNotification {
   params?: unknown;
 }
 
-export interface RpcErrorObject {
-  code: number;
-  message: string;
-  data?: unknown;
-}
+export type { RpcErrorObject } from "../errors/from-rpc.js";
+import type { RpcErrorObject } from "../errors/from-rpc.js";
 
 export interface RpcResponse {
   id: RequestId;

@@ -5,9 +5,9 @@ import type { DynamicToolCallParams } from "../protocol/generated/v2/DynamicTool
 import type { DynamicToolCallResponse } from "../protocol/generated/v2/DynamicToolCallResponse.js";
 import type { GrantedPermissionProfile } from "../protocol/generated/v2/GrantedPermissionProfile.js";
 import type { RequestPermissionProfile } from "../protocol/generated/v2/RequestPermissionProfile.js";
-import { NO_REPLY, type RpcConnection, type ServerRequestContext } from "../rpc/connection.js";
+import { subscription, type Subscription } from "../events/emitter.js";
 import type { RequestId } from "../rpc/messages.js";
-import { assertServerRequestParams } from "./validate.js";
+import type { GuardedRequest, GuardSpec, ServerRequestGuard } from "./guard.js";
 
 /** Passed to every typed server-request hook. */
 export interface HookContext {
@@ -139,33 +139,30 @@ const toolName = (p: { namespace: string | null; tool: string }) =>
  * The typed hooks of the server requests other than command and file-change approvals, each with
  * a default that grants nothing: no permissions, no answers, `decline`, "tool not available", and
  * "denied" for the legacy approvals. A hook that throws, times out or answers something the schema
- * does not allow gets the default sent instead, and the error goes to `onError`.
+ * does not allow gets the default sent instead, and the error goes to `onError`. Every request
+ * runs on the guarded path ({@link ServerRequestGuard}).
  */
 export class ServerRequestHooks {
   private readonly hooks = new Map<GuardedMethod, (params: never, context: HookContext) => unknown>();
   private readonly tools = new Map<string, DynamicToolHandler>();
-  private readonly inflight = new Map<RequestId, () => void>();
 
   constructor(
-    private readonly connection: RpcConnection,
-    private readonly options: { timeoutMs?: number | undefined } = {},
+    private readonly guard: ServerRequestGuard,
+    options: { timeoutMs?: number | undefined } = {},
   ) {
     for (const method of Object.keys(SPECS) as GuardedMethod[]) {
-      connection.setFallbackHandler(method, (params, ctx) => {
-        assertServerRequestParams(connection, method, params);
-        return this.run(method, params as never, ctx);
-      });
+      const spec = SPECS[method] as unknown as Spec<GuardedMethod>;
+      const guardSpec: GuardSpec = {
+        fallback: (params) => spec.fallback(params as never),
+        timeoutMs: () => options.timeoutMs,
+        handle: (params, request) => this.run(method, spec, guardSpec, params as never, request),
+      };
+      guard.define(method, guardSpec);
     }
+    const denial = () => ({ decision: { denied: { rejection: LEGACY_DENIAL } } });
     for (const legacy of ["execCommandApproval", "applyPatchApproval"]) {
-      connection.setFallbackHandler(legacy, (params) => {
-        assertServerRequestParams(connection, legacy, params);
-        return { decision: { denied: { rejection: LEGACY_DENIAL } } };
-      });
+      guard.define(legacy, { fallback: denial, handle: (_params, request) => request.answer(denial()) });
     }
-    connection.onNotification("serverRequest/resolved", (params) => {
-      const id = (params as { requestId?: RequestId } | null)?.requestId;
-      if (id !== undefined) this.inflight.get(id)?.();
-    });
   }
 
   /** Sets or (with `null`) removes the hook of one guarded method. */
@@ -178,7 +175,11 @@ export class ServerRequestHooks {
   }
 
   /** Registers a dynamic tool by name (and namespace). Returns a function that unregisters it. */
-  registerTool(name: string, handler: DynamicToolHandler, options: { namespace?: string } = {}): () => void {
+  registerTool(
+    name: string,
+    handler: DynamicToolHandler,
+    options: { namespace?: string } = {},
+  ): Subscription {
     if (typeof name !== "string" || name === "") throw new TypeError("registerTool needs a tool name.");
     if (typeof handler !== "function")
       throw new TypeError(`registerTool("${name}") needs a handler function.`);
@@ -186,9 +187,9 @@ export class ServerRequestHooks {
     if (this.tools.has(k))
       throw new CodexError(`A handler for the tool "${k}" is already registered; dispose it first.`);
     this.tools.set(k, handler);
-    return () => {
+    return subscription(() => {
       if (this.tools.get(k) === handler) this.tools.delete(k);
-    };
+    });
   }
 
   private hookFor(
@@ -201,66 +202,43 @@ export class ServerRequestHooks {
     return tool && ((_p: never, ctx: HookContext) => tool(call.arguments, { ...call, ...ctx }));
   }
 
-  private run<M extends GuardedMethod>(
-    method: M,
-    params: ServerRequestParams<M>,
-    ctx: ServerRequestContext,
-  ): unknown {
-    const spec = SPECS[method] as unknown as Spec<M>;
+  private run(
+    method: GuardedMethod,
+    spec: Spec<GuardedMethod>,
+    guardSpec: GuardSpec,
+    params: never,
+    request: GuardedRequest,
+  ): void {
     const hook = this.hookFor(method, params);
-    if (!hook) return spec.fallback(params);
-    return new Promise<unknown>((reply) => {
-      const controller = new AbortController();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onClose = () => finish(NO_REPLY);
-      const finish = (value: unknown, error?: Error) => {
-        if (controller.signal.aborted) return;
-        clearTimeout(timer);
-        ctx.signal.removeEventListener("abort", onClose);
-        if (this.inflight.get(ctx.id) === resolved) this.inflight.delete(ctx.id);
-        controller.abort();
-        if (error) this.connection.reportError(error);
-        reply(value);
-      };
-      const resolved = () => finish(NO_REPLY);
-      this.inflight.set(ctx.id, resolved);
-      ctx.signal.addEventListener("abort", onClose, { once: true });
-      const timeoutMs = this.options.timeoutMs;
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(
-          () =>
-            finish(
-              spec.fallback(params),
-              new CodexError(
-                `The hook for "${method}" did not answer within ${timeoutMs} ms; sent the safe default.`,
+    if (!hook) {
+      request.answer(spec.fallback(params));
+      return;
+    }
+    Promise.resolve()
+      .then(() => hook(params, { requestId: request.id, signal: request.signal }))
+      .then(
+        (value) => {
+          if (!request.pending) return;
+          const normalized = spec.normalize(params, value);
+          if (typeof normalized === "object" && normalized !== null && "invalid" in normalized) {
+            this.guard.fail(
+              request,
+              guardSpec,
+              new TypeError(
+                `The hook for "${method}" answered wrongly (${normalized.invalid}); sent the safe default.`,
               ),
-            ),
-          timeoutMs,
-        );
-      }
-      Promise.resolve()
-        .then(() => hook(params as never, { requestId: ctx.id, signal: controller.signal }))
-        .then(
-          (value) => {
-            const normalized = spec.normalize(params, value);
-            if (typeof normalized === "object" && normalized !== null && "invalid" in normalized) {
-              finish(
-                spec.fallback(params),
-                new TypeError(
-                  `The hook for "${method}" answered wrongly (${normalized.invalid}); sent the safe default.`,
-                ),
-              );
-            } else {
-              finish(normalized);
-            }
-          },
-          (error: unknown) =>
-            finish(
-              spec.fallback(params),
-              new CodexError(`The hook for "${method}" failed; sent the safe default.`, { cause: error }),
-            ),
-        );
-    });
+            );
+          } else {
+            request.answer(normalized);
+          }
+        },
+        (error: unknown) =>
+          this.guard.fail(
+            request,
+            guardSpec,
+            new CodexError(`The hook for "${method}" failed; sent the safe default.`, { cause: error }),
+          ),
+      );
   }
 }
 

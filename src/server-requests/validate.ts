@@ -1,7 +1,4 @@
-import { CodexProtocolError } from "../errors/index.js";
 import { SERVER_REQUEST_SHAPES } from "../protocol/generated/server-request-shapes.js";
-import type { RpcConnection } from "../rpc/connection.js";
-import { RpcErrorCode } from "../rpc/messages.js";
 
 function jsonType(value: unknown): string {
   if (value === null) return "null";
@@ -31,19 +28,4 @@ export function invalidServerRequestParams(method: string, params: unknown): str
       return `"${field}" must be ${types.join(" or ")}, got ${actual}`;
   }
   return undefined;
-}
-
-/**
- * Throws the -32602 reply for params that do not fit the schema (the connection sends it), after
- * reporting it to `onError`: a server that sends such requests is worth knowing about.
- */
-export function assertServerRequestParams(connection: RpcConnection, method: string, params: unknown): void {
-  const why = invalidServerRequestParams(method, params);
-  if (why === undefined) return;
-  const error = new CodexProtocolError(`Invalid params for server request "${method}": ${why}.`, {
-    code: RpcErrorCode.InvalidParams,
-    method,
-  });
-  connection.reportError(error);
-  throw error;
 }

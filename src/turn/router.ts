@@ -1,7 +1,7 @@
 import { CodexError, CodexOverflowError, CodexTransportError } from "../errors/index.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { RpcConnection } from "../rpc/connection.js";
-import { TurnStream, type TurnEvent, type TurnStreamOptions } from "./turn-stream.js";
+import { TurnState, type TurnEvent, type TurnStateOptions } from "./turn-state.js";
 
 /** Most events that may arrive for one thread before its `turn/start` response. */
 const PENDING_START_BUFFER = 10_000;
@@ -26,13 +26,13 @@ function turnOf(params: unknown): { threadId: string; turnId: string } | undefin
 }
 
 /**
- * Routes per-turn notifications to their {@link TurnStream} by thread id and turn id, so turns on
+ * Routes per-turn notifications to their turn's state by thread id and turn id, so turns on
  * many threads over one connection never see each other's events. Events that arrive between
  * sending `turn/start` and reading its response (when the turn id is not known yet) are held per
  * thread and replayed into the stream once the id is known.
  */
 export class TurnRouter {
-  private readonly streams = new Map<string, TurnStream>();
+  private readonly streams = new Map<string, TurnState>();
   private readonly pending = new Map<string, Set<PendingStart>>();
   private readonly off: () => void;
   private readonly offClose: () => void;
@@ -66,7 +66,7 @@ export class TurnRouter {
   }
 
   /** Creates the stream of a started turn and replays the events held for it. */
-  bind(entry: PendingStart, options: Omit<TurnStreamOptions, "release">): TurnStream {
+  bind(entry: PendingStart, options: Omit<TurnStateOptions, "release">): TurnState {
     this.cancelPending(entry);
     const stream = this.register(options, entry.events);
     if (entry.overflowed) {
@@ -81,12 +81,12 @@ export class TurnRouter {
   }
 
   /** Registers a stream for a turn whose id is already known (e.g. a resumed turn). */
-  register(options: Omit<TurnStreamOptions, "release">, replay: TurnEvent[] = []): TurnStream {
+  register(options: Omit<TurnStateOptions, "release">, replay: TurnEvent[] = []): TurnState {
     const k = key(options.threadId, options.turnId);
     if (this.streams.has(k)) {
       throw new CodexError(`Turn ${options.turnId} on thread ${options.threadId} already has a reader.`);
     }
-    const stream = new TurnStream({
+    const stream = new TurnState({
       ...options,
       release: () => {
         if (this.streams.get(k) === stream) this.streams.delete(k);
@@ -101,7 +101,7 @@ export class TurnRouter {
   }
 
   /** The registered stream of a turn, if any. */
-  get(threadId: string, turnId: string): TurnStream | undefined {
+  get(threadId: string, turnId: string): TurnState | undefined {
     return this.streams.get(key(threadId, turnId));
   }
 

@@ -1,56 +1,8 @@
-import {
-  CodexError,
-  CodexTurnFailedError,
-  CodexTurnDisconnectedError,
-  CodexTurnInactiveError,
-  type CodexTransportError,
-  type TurnContinuation,
-} from "../errors/index.js";
-import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
-import type { ThreadTokenUsage } from "../protocol/generated/v2/ThreadTokenUsage.js";
+import type { TurnContinuation } from "../errors/index.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
-import type { ServerNotification } from "../protocol/index.js";
-import { BoundedQueue } from "../streams/bounded-queue.js";
-import { toStep, type ConversationStep } from "./steps.js";
+import type { TurnEvent, TurnResult, TurnState } from "./turn-state.js";
 
-/** A notification that belongs to one turn (deltas, items, turn/started, turn/completed, …). */
-export type TurnEvent = ServerNotification;
-
-/** The outcome of a turn. */
-export interface TurnResult {
-  threadId: string;
-  turnId: string;
-  status: Turn["status"];
-  /** Text of the last completed assistant message ("" if none). */
-  finalText: string;
-  /** Id of that assistant message item, or null. */
-  assistantItemId: string | null;
-  /** The last token usage reported for this turn, or null. */
-  usage: ThreadTokenUsage | null;
-  /** The server's `turn.error` for failed or interrupted turns. */
-  error: Turn["error"];
-  /** The completed items, when the stream was asked to collect them (chatOnce), else []. */
-  items: ThreadItem[];
-}
-
-/** How the consumer reads a turn. */
-export type TurnStreamMode = "once" | "stream";
-
-export interface TurnStreamOptions {
-  threadId: string;
-  turnId: string;
-  mode: TurnStreamMode;
-  /** Keep completed items for the result (chatOnce). Default false: nothing per-turn is retained. */
-  collectItems?: boolean;
-  /** Queue events for an iterating consumer; capacity of that queue. 0 = no queue. */
-  bufferSize: number;
-  /** Queue only these methods (others are still tracked for the result). Default: all. */
-  queueOnly?: ReadonlySet<string> | undefined;
-  /** Sends `turn/interrupt`. */
-  interrupt: () => Promise<void>;
-  /** Called once the stream is finished with (completed and drained, or cancelled). */
-  release: () => void;
-}
+export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn-state.js";
 
 /**
  * The live view of one running turn: typed events (deltas included) as an async iterable, plus
@@ -70,409 +22,51 @@ export interface TurnStreamOptions {
  * ```
  */
 export class TurnStream implements AsyncIterable<TurnEvent> {
-  readonly threadId: string;
-  readonly turnId: string;
-  readonly mode: TurnStreamMode;
-  /** Events delivered to the consumer so far (the continuation cursor). */
-  cursor = 0;
-  private readonly queue: BoundedQueue<TurnEvent> | undefined;
-  private readonly queueOnly: ReadonlySet<string> | undefined;
-  private pendingRead: Promise<IteratorResult<TurnEvent>> | undefined;
-  private readonly collected: ThreadItem[] | undefined;
-  private finalText_ = "";
-  private assistantItemId: string | null = null;
-  private usage: ThreadTokenUsage | null = null;
-  private completedTurn: Turn | undefined;
-  private failure: Error | undefined;
-  private lastEventAt = Date.now();
-  /** A disconnect to report to the next reader (nobody was waiting when it happened). */
-  private pendingDisconnect: CodexTurnDisconnectedError | undefined;
-  private readonly disconnectRejecters = new Set<(error: CodexTurnDisconnectedError) => void>();
-  private readonly completion: Promise<TurnResult>;
-  private resolveCompletion!: (r: TurnResult) => void;
-  private rejectCompletion!: (e: unknown) => void;
-  private released = false;
-  private readonly interruptFn: () => Promise<void>;
-  private readonly releaseFn: () => void;
+  readonly #state: TurnState;
 
-  constructor(options: TurnStreamOptions) {
-    this.threadId = options.threadId;
-    this.turnId = options.turnId;
-    this.mode = options.mode;
-    this.interruptFn = options.interrupt;
-    this.releaseFn = options.release;
-    this.collected = options.collectItems ? [] : undefined;
-    this.queueOnly = options.queueOnly;
-    this.queue =
-      options.bufferSize > 0
-        ? new BoundedQueue<TurnEvent>({
-            capacity: options.bufferSize,
-            overflowMessage:
-              `Turn ${options.turnId}: the consumer fell more than ${options.bufferSize} events behind; ` +
-              "read the stream faster or raise `bufferSize`.",
-          })
-        : undefined;
-    this.completion = new Promise((resolve, reject) => {
-      this.resolveCompletion = resolve;
-      this.rejectCompletion = reject;
-    });
-    // done() may never be awaited (e.g. a chat() loop); its rejection is reported through the iterator.
-    this.completion.catch(() => {});
+  /** @internal Created by the SDK (`streamTurn`); not constructed by users. */
+  constructor(state: TurnState) {
+    this.#state = state;
   }
 
-  /** True once `turn/completed` arrived (or the connection failed). */
-  get finished(): boolean {
-    return this.completedTurn !== undefined || this.failure !== undefined;
+  get threadId(): string {
+    return this.#state.threadId;
   }
 
-  /** Called by the router for every event of this turn, in wire order. */
-  push(event: TurnEvent): void {
-    this.lastEventAt = Date.now();
-    switch (event.method) {
-      case "item/completed": {
-        const item = event.params.item;
-        if (item.type === "agentMessage") {
-          this.finalText_ = item.text;
-          this.assistantItemId = item.id;
-        }
-        this.collected?.push(item);
-        break;
-      }
-      case "thread/tokenUsage/updated":
-        this.usage = event.params.tokenUsage;
-        break;
-      case "turn/completed":
-        this.completedTurn = event.params.turn;
-        break;
-    }
-    if (this.queue && (!this.queueOnly || this.queueOnly.has(event.method))) this.queue.push(event);
-    if (event.method === "turn/completed") {
-      this.queue?.end();
-      this.resolveCompletion(this.result());
-    }
+  get turnId(): string {
+    return this.#state.turnId;
   }
 
-  /** Ends the stream because the connection failed or closed. */
-  fail(error: CodexTransportError | CodexError): void {
-    if (this.finished) return;
-    this.failure = error;
-    this.queue?.end(error);
-    this.rejectCompletion(error);
-  }
-
-  /**
-   * The connection dropped and came back with the turn still running: the reader waiting now (or
-   * the next one) gets `CodexTurnDisconnectedError`; the stream stays registered for its continuation.
-   */
-  disconnected(cause: Error): void {
-    if (this.finished) return;
-    const error = new CodexTurnDisconnectedError(
-      `Turn ${this.turnId}: the connection to the app-server dropped while it ran; events in the gap are lost. ` +
-        "It is still running: pass error.continuation to read on, or to cancel() it.",
-      this.continuation(),
-      { cause },
-    );
-    if (this.disconnectRejecters.size === 0) {
-      this.pendingDisconnect = error;
-      return;
-    }
-    for (const reject of [...this.disconnectRejecters]) reject(error);
+  /** `inProgress` until `turn/completed` arrives, then the turn's final status. */
+  get status(): Turn["status"] {
+    return this.#state.result().status;
   }
 
   /** Resolves when the turn completes (any status); rejects if the connection fails first. */
   done(): Promise<TurnResult> {
-    return this.completion;
+    return this.#state.done();
   }
 
   /** The final assistant text, once the turn completed. */
-  async finalText(): Promise<string> {
-    return (await this.completion).finalText;
+  finalText(): Promise<string> {
+    return this.#state.finalText();
   }
 
   /** Sends `turn/interrupt` (if still running) and waits for the turn to end. */
-  async interrupt(): Promise<TurnResult> {
-    if (!this.finished) await this.interruptFn();
-    return this.completion;
+  interrupt(): Promise<TurnResult> {
+    return this.#state.interrupt();
   }
 
-  /** The result so far (final once finished). */
-  result(): TurnResult {
-    const turn = this.completedTurn;
-    return {
-      threadId: this.threadId,
-      turnId: this.turnId,
-      status: turn?.status ?? "inProgress",
-      finalText: this.finalText_,
-      assistantItemId: this.assistantItemId,
-      usage: this.usage,
-      error: turn?.error ?? null,
-      items: this.collected ? [...this.collected] : [],
-    };
-  }
-
-  /** The continuation a caller can resume from. */
+  /** Where this turn can be picked up again: pass it to `chatOnce`/`chat` or `cancel()`. */
   continuation(): TurnContinuation {
-    return { threadId: this.threadId, turnId: this.turnId, cursor: this.cursor, mode: this.mode };
-  }
-
-  /**
-   * Waits for the turn to complete, raising `CodexTurnInactiveError` when no event arrives for
-   * `inactivityTimeoutMs` (the stream stays registered so the continuation can resume it), and
-   * ending early when `signal` aborts (interrupts the turn, then waits for it).
-   */
-  async waitForCompletion(
-    inactivityTimeoutMs: number | undefined,
-    signal?: AbortSignal,
-  ): Promise<TurnResult> {
-    const detach = this.interruptOnAbort(signal);
-    try {
-      return await this.waitWithIdleTimeout(inactivityTimeoutMs, () => this.completion);
-    } finally {
-      detach();
-    }
-  }
-
-  /**
-   * Sends `turn/interrupt` when `signal` aborts (at once if it already has). Returns the function
-   * that detaches the listener; it also detaches itself when the turn ends.
-   */
-  interruptOnAbort(signal: AbortSignal | undefined): () => void {
-    if (!signal || this.finished) return () => {};
-    const onAbort = () => void this.interruptFn().catch(() => {});
-    if (signal.aborted) {
-      onAbort();
-      return () => {};
-    }
-    signal.addEventListener("abort", onAbort, { once: true });
-    const detach = () => signal.removeEventListener("abort", onAbort);
-    this.completion.then(detach, detach);
-    return detach;
-  }
-
-  /** Reads the next queued event, with the same inactivity rule. `undefined` at the end. */
-  async nextEvent(inactivityTimeoutMs?: number): Promise<TurnEvent | undefined> {
-    const queue = this.requireQueue();
-    // A read abandoned by an inactivity timeout is still waiting on the queue: the resumed reader
-    // takes over that same read, so its event is neither lost nor read twice.
-    const read = (this.pendingRead ??= queue.next());
-    const r = await this.waitWithIdleTimeout(inactivityTimeoutMs, () => read);
-    this.pendingRead = undefined;
-    if (r.done) {
-      this.releaseOnce();
-      return undefined;
-    }
-    this.cursor++;
-    return r.value;
-  }
-
-  /** Takes every buffered event without waiting (used by cancel). */
-  drainBuffered(): TurnEvent[] {
-    const out: TurnEvent[] = [];
-    for (let event = this.takeBuffered(); event !== undefined; event = this.takeBuffered()) out.push(event);
-    return out;
+    return this.#state.continuation();
   }
 
   /**
    * Events as they arrive. `break` interrupts a still-running turn and releases the stream.
-   * A hand-written iterator rather than an async generator: a buffered event costs one resolved
-   * promise, which matters at a million deltas per turn. It stays separate from `steps()`: one
-   * generic iterator with a selector measured 5–20% slower on the delta path.
+   * Iterate it once: a second loop shares the same events.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<TurnEvent> {
-    let ended = false;
-    const end = (): IteratorResult<TurnEvent> => {
-      ended = true;
-      return { value: undefined, done: true };
-    };
-    const iterator: AsyncIterableIterator<TurnEvent> = {
-      next: () => {
-        if (ended) return Promise.resolve(end());
-        const buffered = this.takeBuffered();
-        if (buffered !== undefined) return Promise.resolve({ value: buffered, done: false });
-        return this.nextEvent().then(
-          (event) => (event === undefined ? end() : { value: event, done: false }),
-          async (error: unknown) => {
-            end();
-            if (!keepsTurn(error)) await this.abandon();
-            throw error;
-          },
-        );
-      },
-      return: async () => {
-        if (!ended) {
-          end();
-          await this.abandon();
-        }
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return this.#state.events();
   }
-
-  /** The next buffered event without waiting, or undefined (empty, or a read is already pending). */
-  private takeBuffered(): TurnEvent | undefined {
-    if (this.pendingRead || !this.queue) return undefined;
-    const event = this.queue.takeSync();
-    if (event !== undefined) this.cursor++;
-    return event;
-  }
-
-  /**
-   * Completed steps (one per `item/completed`), for `chat()`. Hand-written like the event iterator:
-   * a buffered step costs one resolved promise. An inactivity timeout keeps the turn running and
-   * registered, so its continuation works; any other early end interrupts and releases it.
-   */
-  steps(inactivityTimeoutMs?: number): AsyncIterableIterator<ConversationStep> {
-    let ended = false;
-    const done = (): IteratorResult<ConversationStep> => {
-      ended = true;
-      return { value: undefined, done: true };
-    };
-    const stepOf = (event: TurnEvent): IteratorResult<ConversationStep> | undefined =>
-      event.method === "item/completed"
-        ? { value: toStep(this.threadId, this.turnId, event.params.item), done: false }
-        : undefined;
-    const finish = (): IteratorResult<ConversationStep> => {
-      done();
-      this.throwIfFailed();
-      return { value: undefined, done: true };
-    };
-    const fail = async (error: unknown): Promise<never> => {
-      done();
-      if (!keepsTurn(error)) await this.abandon();
-      throw error;
-    };
-    const slowNext = async (): Promise<IteratorResult<ConversationStep>> => {
-      for (;;) {
-        const event = this.takeBuffered() ?? (await this.nextEvent(inactivityTimeoutMs));
-        if (event === undefined) return finish();
-        const step = stepOf(event);
-        if (step) return step;
-      }
-    };
-    const iterator: AsyncIterableIterator<ConversationStep> = {
-      next: () => {
-        if (ended) return Promise.resolve({ value: undefined, done: true });
-        // Fast path: take buffered events synchronously until one is a step.
-        for (let event = this.takeBuffered(); event !== undefined; event = this.takeBuffered()) {
-          const step = stepOf(event);
-          if (step) return Promise.resolve(step);
-        }
-        return slowNext().catch(fail);
-      },
-      return: async () => {
-        if (!ended) {
-          done();
-          await this.abandon();
-        }
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
-  }
-
-  /** Throws `CodexTurnFailedError` for a failed turn. */
-  throwIfFailed(): void {
-    const turn = this.completedTurn;
-    if (turn?.status === "failed") throw turnFailedError(this.threadId, turn);
-  }
-
-  /**
-   * Asks the server to interrupt a running turn and releases the stream at once. The interrupt is
-   * not awaited: a consumer that breaks out of a loop must not hang on a server that never answers.
-   */
-  async abandon(): Promise<void> {
-    if (!this.finished) this.interruptFn().catch(() => {});
-    this.releaseOnce();
-  }
-
-  releaseOnce(): void {
-    if (this.released) return;
-    this.released = true;
-    this.releaseFn();
-  }
-
-  private requireQueue(): BoundedQueue<TurnEvent> {
-    if (!this.queue) throw new CodexError("This turn stream was created without an event buffer.");
-    return this.queue;
-  }
-
-  private waitWithIdleTimeout<T>(idleMs: number | undefined, work: () => Promise<T>): Promise<T> {
-    const promise = work();
-    if (this.pendingDisconnect) {
-      const error = this.pendingDisconnect;
-      this.pendingDisconnect = undefined;
-      return Promise.reject(error);
-    }
-    if (this.finished) return promise;
-    const idle = idleMs !== undefined && idleMs > 0;
-    // Each wait (a resumed continuation too) gets a full window: a reader that comes back after a
-    // timeout waits idleMs again instead of failing at once on the silence it already reported.
-    const startedAt = Date.now();
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const onDisconnect = (error: CodexTurnDisconnectedError) => {
-        cleanup();
-        reject(error);
-      };
-      // Activity is read from lastEventAt when the timer fires: no timer churn per event.
-      const check = () => {
-        const quiet = Date.now() - Math.max(this.lastEventAt, startedAt);
-        const silence = Date.now() - this.lastEventAt;
-        if (this.finished) return;
-        if (quiet >= (idleMs as number)) {
-          cleanup();
-          reject(
-            new CodexTurnInactiveError(
-              `Turn ${this.turnId} produced no event for ${silence} ms (inactivityTimeoutMs ${idleMs}). ` +
-                "It is still running: pass error.continuation to resume reading it, or to cancel() it.",
-              this.continuation(),
-              silence,
-            ),
-          );
-        } else {
-          timer = setTimeout(check, (idleMs as number) - quiet);
-        }
-      };
-      const cleanup = () => {
-        if (timer) clearTimeout(timer);
-        this.disconnectRejecters.delete(onDisconnect);
-      };
-      this.disconnectRejecters.add(onDisconnect);
-      if (idle) {
-        timer = setTimeout(
-          check,
-          Math.max(1, (idleMs as number) - (Date.now() - Math.max(this.lastEventAt, startedAt))),
-        );
-      }
-      promise.then(
-        (v) => {
-          cleanup();
-          resolve(v);
-        },
-        (e: unknown) => {
-          cleanup();
-          reject(e);
-        },
-      );
-    });
-  }
-}
-
-/** Errors after which the turn goes on and stays registered, so its continuation works. */
-export function keepsTurn(error: unknown): boolean {
-  return error instanceof CodexTurnInactiveError || error instanceof CodexTurnDisconnectedError;
-}
-
-/** Builds the error for a failed turn from the server's `turn.error`. */
-export function turnFailedError(threadId: string, turn: Turn): CodexTurnFailedError {
-  const message = turn.error?.message ?? "the turn failed without an error message";
-  return new CodexTurnFailedError(`Turn ${turn.id} failed: ${message}`, {
-    threadId,
-    turnId: turn.id,
-    codexErrorInfo: turn.error?.codexErrorInfo ?? null,
-    additionalDetails: turn.error?.additionalDetails ?? null,
-  });
 }

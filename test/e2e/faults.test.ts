@@ -5,7 +5,12 @@ import { describe, it } from "node:test";
 import { useRealServer } from "../support/real-server.js";
 import { CodexClient } from "../../src/client/client.js";
 import type { ApprovalRequest } from "../../src/approvals/requests.js";
-import { CodexTransportError, CodexTurnFailedError, CodexTurnInactiveError } from "../../src/errors/index.js";
+import {
+  CodexTimeoutError,
+  CodexTransportError,
+  CodexTurnFailedError,
+  CodexTurnInactiveError,
+} from "../../src/errors/index.js";
 import { model } from "../../src/testing/index.js";
 
 const slow = (text = "slow") => model.say(text, { delayBeforeCompletedMs: 20_000 });
@@ -148,6 +153,10 @@ describe("faults against the real app-server", () => {
       (e: unknown) => e,
     );
     assert.ok(error instanceof CodexTurnInactiveError);
+    // Code that catches timeouts sees it too, with the timeout that ran out.
+    assert.ok(error instanceof CodexTimeoutError);
+    assert.equal(error.timeoutMs, 500);
+    assert.ok(error.idleMs >= 500);
     const cancelled = await rs.client.cancel(error.continuation);
     assert.equal(cancelled.wasInterrupted, true);
     assert.equal((await thread.chatOnce("go on")).finalText, "next turn");

@@ -1,0 +1,107 @@
+// How each `connect…` factory builds its transport: command resolution, environment, URLs.
+import os from "node:os";
+import path from "node:path";
+import type { ReconnectOptions } from "../rpc/reconnect.js";
+import { StdioTransport } from "../transport/stdio.js";
+import type { Transport } from "../transport/transport.js";
+import { WebSocketTransport } from "../transport/websocket.js";
+import { resolveAppServerCommand } from "./command.js";
+import type {
+  ReconnectSetting,
+  StdioConnectOptions,
+  UnixConnectOptions,
+  WebSocketConnectOptions,
+} from "./options.js";
+
+/** A transport, and how to make the next one when the connection reconnects. */
+export interface ConnectPlan {
+  transport: Transport;
+  reconnect?: ReconnectOptions | undefined;
+}
+
+/** The child-process transport; resolves the command now, so a missing binary fails fast. */
+export function stdioPlan(options: StdioConnectOptions): ConnectPlan {
+  const env = filterEnv(options.env ?? process.env, options.envFilter);
+  const command = resolveAppServerCommand({
+    command: options.command,
+    env,
+    appServerArgs: options.appServerArgs,
+  });
+  const transport = new StdioTransport({
+    file: command.file,
+    args: command.args,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    env,
+    ...(options.onStderr !== undefined ? { onStderr: options.onStderr } : {}),
+    ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+    ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
+  });
+  return { transport };
+}
+
+/** A WebSocket transport; the plaintext-remote check runs here, before any socket exists. */
+export function webSocketPlan(options: WebSocketConnectOptions): ConnectPlan {
+  const url = options.url ?? process.env.CODEX_APP_SERVER_WS_URL ?? "ws://127.0.0.1:8765";
+  const token = options.token ?? process.env.CODEX_APP_SERVER_TOKEN;
+  const make = () =>
+    new WebSocketTransport({
+      url,
+      token,
+      headers: options.headers,
+      maxMessageBytes: options.maxMessageBytes,
+      allowInsecureRemote: options.allowInsecureRemote,
+      connectTimeoutMs: options.connectTimeoutMs,
+    });
+  return { transport: make(), reconnect: reconnectOptions(options.reconnect, make) };
+}
+
+/** WebSocket over a Unix socket (`codex app-server --listen unix://PATH`). */
+export function unixPlan(options: UnixConnectOptions): ConnectPlan {
+  const socketPath = options.socketPath ?? defaultControlSocketPath();
+  const make = () =>
+    new WebSocketTransport({
+      url: `ws+unix://${path.resolve(socketPath)}:/`,
+      token: options.token,
+      headers: options.headers,
+      maxMessageBytes: options.maxMessageBytes,
+      connectTimeoutMs: options.connectTimeoutMs,
+    });
+  return { transport: make(), reconnect: reconnectOptions(options.reconnect, make) };
+}
+
+/** The rpc layer's reconnect options from the connect option (`true` = defaults). */
+function reconnectOptions(
+  option: ReconnectSetting | undefined,
+  transport: () => Transport,
+): ReconnectOptions | undefined {
+  if (!option) return undefined;
+  return {
+    transport,
+    ...(typeof option === "object" && option.maxAttempts !== undefined
+      ? { maxAttempts: option.maxAttempts }
+      : {}),
+    ...(typeof option === "object" && option.backoffMs !== undefined ? { backoffMs: option.backoffMs } : {}),
+  };
+}
+
+/** The child's environment: `env`, minus what `envFilter` rejects. */
+function filterEnv(
+  env: NodeJS.ProcessEnv,
+  envFilter: ((name: string, value: string) => boolean) | undefined,
+): NodeJS.ProcessEnv {
+  if (envFilter === undefined) return env;
+  if (typeof envFilter !== "function")
+    throw new TypeError("envFilter must be a function (name, value) => boolean.");
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && envFilter(name, value)) kept[name] = value;
+  }
+  return kept;
+}
+
+/** `$CODEX_HOME/app-server-control/app-server-control.sock`, CODEX_HOME defaulting to `~/.codex`. */
+export function defaultControlSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  const home =
+    env.CODEX_HOME && env.CODEX_HOME.length > 0 ? env.CODEX_HOME : path.join(os.homedir(), ".codex");
+  return path.join(home, "app-server-control", "app-server-control.sock");
+}

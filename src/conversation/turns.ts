@@ -1,0 +1,285 @@
+// Running turns: chatOnce, chat, streamTurn, continuation and cancel, over the turn router.
+import { CodexError, type TurnContinuation } from "../errors/index.js";
+import { abortError, withTimeout } from "../internal/timers.js";
+import type { ClientRequestResult } from "../protocol/index.js";
+import type { UserInput } from "../protocol/generated/v2/UserInput.js";
+import type { RpcConnection } from "../rpc/connection.js";
+import type { TypedRequester } from "../rpc/typed-request.js";
+import { TurnRouter } from "../turn/router.js";
+import { toStep, type ConversationStep } from "../turn/steps.js";
+import { keepsTurn, type TurnState, type TurnStreamMode } from "../turn/turn-state.js";
+import { TurnStream } from "../turn/turn-stream.js";
+import type { CancelResult, ChatOnceOptions, ChatResult, StreamTurnOptions } from "./chat-types.js";
+import { settingsParams, toUserInput, type TurnInput, type TurnOverrides } from "./config.js";
+import type { ThreadService } from "./threads.js";
+
+/** Options of {@link TurnService}. */
+export interface TurnServiceOptions {
+  /** Default inactivity timeout of chatOnce/chat turns, in ms. */
+  inactivityTimeoutMs?: number | undefined;
+  /** Events a turn stream buffers for a slow consumer. */
+  turnBufferSize: number;
+}
+
+/** The events a `chat()` consumer needs queued: steps and the end of the turn. */
+const STEP_EVENTS: ReadonlySet<string> = new Set(["item/completed", "turn/completed"]);
+
+/** How long `cancel()` waits for an interrupted turn to end, by default. */
+const CANCEL_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs turns on threads: one turn to completion (`chatOnce`), its steps (`chat`), or every event
+ * (`streamTurn`); resumes a turn from its continuation and cancels one.
+ */
+export class TurnService {
+  #router: TurnRouter | undefined;
+
+  constructor(
+    private readonly rpc: TypedRequester,
+    private readonly connection: RpcConnection,
+    private readonly threads: ThreadService<{ threadId: string }>,
+    private readonly options: TurnServiceOptions,
+  ) {}
+
+  /** The router of this connection's turns (created with the first turn). */
+  get router(): TurnRouter {
+    this.#router ??= new TurnRouter(this.connection);
+    return this.#router;
+  }
+
+  /** The router, if a turn was ever started (reconnect recovery needs no new one). */
+  get existingRouter(): TurnRouter | undefined {
+    return this.#router;
+  }
+
+  async chatOnce(input?: TurnInput, options: ChatOnceOptions = {}): Promise<ChatResult> {
+    refuseAborted("chatOnce", options.signal);
+    const state = options.continuation
+      ? this.resumeContinuation(input, options, "once")
+      : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
+          mode: "once",
+          collectItems: true,
+          bufferSize: 0,
+        });
+    let result;
+    try {
+      result = await state.waitForCompletion(
+        options.inactivityTimeoutMs ?? this.options.inactivityTimeoutMs,
+        options.signal,
+      );
+    } catch (error) {
+      if (!keepsTurn(error)) state.releaseOnce();
+      throw error;
+    }
+    state.releaseOnce();
+    state.throwIfFailed();
+    let { finalText, assistantItemId } = result;
+    let completionSource: ChatResult["completionSource"] = "items";
+    if (!assistantItemId && result.status === "completed") {
+      const fromRead = await this.finalTextFromThreadRead(result.threadId, result.turnId);
+      if (fromRead) {
+        ({ finalText, assistantItemId } = fromRead);
+        completionSource = "thread/read";
+      }
+    }
+    return {
+      threadId: result.threadId,
+      turnId: result.turnId,
+      finalText,
+      items: result.items,
+      usage: result.usage,
+      status: result.status,
+      assistantItemId,
+      completionSource,
+    };
+  }
+
+  async *chat(input?: TurnInput, options: ChatOnceOptions = {}): AsyncGenerator<ConversationStep> {
+    refuseAborted("chat", options.signal);
+    const state = options.continuation
+      ? this.resumeContinuation(input, options, "stream")
+      : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
+          mode: "stream",
+          bufferSize: this.options.turnBufferSize,
+          queueOnly: STEP_EVENTS,
+        });
+    const detach = state.interruptOnAbort(options.signal);
+    try {
+      yield* state.steps(options.inactivityTimeoutMs ?? this.options.inactivityTimeoutMs);
+    } finally {
+      detach();
+    }
+  }
+
+  async streamTurn(threadId: string, input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {
+    refuseAborted("streamTurn", options.signal);
+    const state = await this.beginTurn(threadId, requireInput(input), options.turnOverrides, {
+      mode: "stream",
+      bufferSize: options.bufferSize ?? this.options.turnBufferSize,
+    });
+    state.interruptOnAbort(options.signal);
+    return new TurnStream(state);
+  }
+
+  /**
+   * Gives up on a turn that timed out for inactivity: interrupts it if it is still running,
+   * returns what the caller had not read, and forgets it so the thread can take the next turn.
+   */
+  async cancel(continuation: TurnContinuation, options: { timeoutMs?: number } = {}): Promise<CancelResult> {
+    const state = this.router.get(continuation.threadId, continuation.turnId);
+    if (!state) {
+      throw new CodexError(
+        `cancel: turn ${continuation.turnId} is not tracked by this client (already finished, cancelled, or from another client).`,
+      );
+    }
+    const wasCompleted = state.finished;
+    const rawEvents = state.drainBuffered();
+    try {
+      if (!state.finished) {
+        await this.interruptTurn(state.threadId, state.turnId);
+        await withTimeout(
+          state.done(),
+          options.timeoutMs ?? CANCEL_TIMEOUT_MS,
+          "the interrupted turn to end",
+        );
+        rawEvents.push(...state.drainBuffered());
+      }
+    } finally {
+      state.releaseOnce();
+    }
+    const result = state.result();
+    const steps =
+      state.mode === "once"
+        ? result.items.map((item) => toStep(state.threadId, state.turnId, item))
+        : rawEvents.flatMap((e) =>
+            e.method === "item/completed" ? [toStep(state.threadId, state.turnId, e.params.item)] : [],
+          );
+    return { steps, rawEvents, wasCompleted, wasInterrupted: result.status === "interrupted" };
+  }
+
+  /** `turn/interrupt`. The turn then completes with status `interrupted`. */
+  async interruptTurn(threadId: string, turnId: string): Promise<void> {
+    await this.rpc.request("turn/interrupt", { threadId, turnId });
+  }
+
+  /** Adds input to the running turn (`turn/steer`). */
+  steerTurn(params: {
+    threadId: string;
+    expectedTurnId: string;
+    input: TurnInput;
+  }): Promise<ClientRequestResult<"turn/steer">> {
+    return this.rpc.request("turn/steer", {
+      threadId: params.threadId,
+      expectedTurnId: params.expectedTurnId,
+      input: toUserInput(params.input),
+    });
+  }
+
+  /** Validates the input before anything is sent, then picks (or starts) the thread. */
+  private async threadAndInput(
+    input: TurnInput | undefined,
+    options: ChatOnceOptions,
+  ): Promise<[string, UserInput[]]> {
+    const items = requireInput(input);
+    if (options.threadId !== undefined) {
+      if (options.threadConfig !== undefined) {
+        throw new TypeError(
+          "Pass either threadId (an existing thread) or threadConfig (a new thread), not both.",
+        );
+      }
+      return [options.threadId, items];
+    }
+    return [await this.threads.startThreadId(options.threadConfig), items];
+  }
+
+  private async beginTurn(
+    threadId: string,
+    input: UserInput[],
+    overrides: TurnOverrides | undefined,
+    stream: {
+      mode: TurnStreamMode;
+      bufferSize: number;
+      collectItems?: boolean;
+      queueOnly?: ReadonlySet<string>;
+    },
+  ): Promise<TurnState> {
+    await this.threads.ready();
+    const router = this.router;
+    const pending = router.expectTurn(threadId);
+    let turnId: string;
+    try {
+      const params = settingsParams("turn/start", overrides, { threadId, input });
+      ({
+        turn: { id: turnId },
+      } = await this.rpc.request("turn/start", params));
+    } catch (error) {
+      router.cancelPending(pending);
+      throw error;
+    }
+    return router.bind(pending, {
+      threadId,
+      turnId,
+      ...stream,
+      interrupt: () => this.interruptTurn(threadId, turnId),
+    });
+  }
+
+  private resumeContinuation(
+    input: TurnInput | undefined,
+    options: ChatOnceOptions,
+    mode: TurnStreamMode,
+  ): TurnState {
+    const c = options.continuation as TurnContinuation;
+    const extra = [
+      input !== undefined && "input",
+      options.threadId !== undefined && "threadId",
+      options.threadConfig !== undefined && "threadConfig",
+      options.turnOverrides !== undefined && "turnOverrides",
+    ].filter(Boolean);
+    if (extra.length > 0) {
+      throw new TypeError(
+        `A continuation resumes a running turn; it cannot be combined with ${extra.join(", ")}. Pass only { continuation }.`,
+      );
+    }
+    if (c.mode !== mode) {
+      throw new TypeError(
+        `This continuation came from ${c.mode === "once" ? "chatOnce()" : "chat()"} (mode "${c.mode}"); ` +
+          `resume it with ${c.mode === "once" ? "chatOnce" : "chat"}(undefined, { continuation }).`,
+      );
+    }
+    const state = this.router.get(c.threadId, c.turnId);
+    if (!state) {
+      throw new CodexError(
+        `Turn ${c.turnId} is not tracked by this client any more (cancelled, already resumed to the end, or from another client).`,
+      );
+    }
+    return state;
+  }
+
+  private async finalTextFromThreadRead(
+    threadId: string,
+    turnId: string,
+  ): Promise<{ finalText: string; assistantItemId: string } | undefined> {
+    const { thread } = await this.threads.readThread(threadId, { includeTurns: true });
+    const turn = thread.turns.find((t) => t.id === turnId);
+    const messages = (turn?.items ?? []).filter((i) => i.type === "agentMessage");
+    const last = messages.at(-1);
+    return last && last.type === "agentMessage"
+      ? { finalText: last.text, assistantItemId: last.id }
+      : undefined;
+  }
+}
+
+/** An already-aborted signal sends nothing: no thread/start, no turn/start, no interrupt. */
+function refuseAborted(what: string, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(what, signal);
+}
+
+function requireInput(input: TurnInput | undefined): UserInput[] {
+  if (input === undefined) {
+    throw new TypeError(
+      "A turn needs input (a string or UserInput[]); only a continuation may be passed without input.",
+    );
+  }
+  return toUserInput(input);
+}

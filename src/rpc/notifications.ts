@@ -1,0 +1,86 @@
+// Notification fan-out of one connection: per-method listeners, listeners of every method, and
+// bounded async iterators.
+import type { CodexTransportError } from "../errors/index.js";
+import { CodexError } from "../errors/index.js";
+import { Emitter, subscription, type Subscription } from "../events/emitter.js";
+import { BoundedQueue } from "../streams/bounded-queue.js";
+
+export type NotificationListener = (params: unknown, method: string) => void;
+
+/** A notification as delivered by `notifications()`. */
+export interface NotificationMessage {
+  method: string;
+  params: unknown;
+}
+
+/** The listeners of one connection's notifications. A listener that throws is reported, not fatal. */
+export class NotificationHub {
+  readonly #byMethod = new Map<string, Emitter<unknown, string>>();
+  readonly #any: Emitter<unknown, string>;
+  readonly #report: (error: Error) => void;
+  /** The method being delivered, for the report of a listener that throws. */
+  #current = "";
+
+  constructor(report: (error: Error) => void) {
+    this.#report = report;
+    this.#any = new Emitter((error) => this.#listenerFailed(this.#current, error));
+  }
+
+  /** Subscribes to one method. */
+  on(method: string, listener: NotificationListener): Subscription {
+    let emitter = this.#byMethod.get(method);
+    if (!emitter) {
+      emitter = new Emitter<unknown, string>((error) => this.#listenerFailed(method, error));
+      this.#byMethod.set(method, emitter);
+    }
+    const own = emitter;
+    const off = own.on(listener);
+    return subscription(() => {
+      off();
+      if (own.size === 0 && this.#byMethod.get(method) === own) this.#byMethod.delete(method);
+    });
+  }
+
+  /** Subscribes to every method. */
+  onAny(listener: NotificationListener): Subscription {
+    return this.#any.on(listener);
+  }
+
+  deliver(method: string, params: unknown): void {
+    this.#byMethod.get(method)?.fire(params, method);
+    this.#current = method;
+    this.#any.fire(params, method);
+  }
+
+  /**
+   * Every notification as an async iterable with a bounded buffer; `onClose` ends it when the
+   * connection closes. Breaking out of the loop unsubscribes.
+   */
+  iterate(
+    capacity: number,
+    onClose: (listener: (error?: CodexTransportError) => void) => () => void,
+  ): AsyncIterableIterator<NotificationMessage> {
+    let unsubscribe: () => void = () => {};
+    const queue = new BoundedQueue<NotificationMessage>({ capacity, onReturn: () => unsubscribe() });
+    const offAny = this.onAny((params, method) => {
+      if (!queue.push({ method, params })) unsubscribe();
+    });
+    const offClose = onClose((error) => queue.end(error));
+    unsubscribe = () => {
+      offAny();
+      offClose();
+    };
+    return queue;
+  }
+
+  clear(): void {
+    this.#byMethod.clear();
+    this.#any.clear();
+  }
+
+  #listenerFailed(method: string, error: unknown): void {
+    this.#report(
+      new CodexError(`A listener for "${method}" threw; the connection goes on.`, { cause: error }),
+    );
+  }
+}

@@ -1,0 +1,16 @@
+import type { ClientRequestMethod, ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
+import type { RequestOptions } from "./connection.js";
+
+/** Arguments of `request()`: params may be omitted for methods that take none. */
+export type RequestArgs<M extends ClientRequestMethod> =
+  ClientRequestParams<M> extends undefined
+    ? [params?: undefined, options?: RequestOptions]
+    : [params: ClientRequestParams<M>, options?: RequestOptions];
+
+/**
+ * A typed `request` over the pinned schema's method map: what the services above the client
+ * (threads, turns, account) are given instead of the client itself.
+ */
+export interface TypedRequester {
+  request<M extends ClientRequestMethod>(method: M, ...args: RequestArgs<M>): Promise<ClientRequestResult<M>>;
+}

@@ -1,0 +1,218 @@
+// The one guarded path of every server→client request that has a safe default: validate the
+// params, then wait for an answer bounded by a timeout, the server resolving the request and the
+// connection closing; on any failure send the safe default and report why. Approvals and the typed
+// hooks are its users.
+import { CodexError, CodexProtocolError, CodexTimeoutError } from "../errors/index.js";
+import type { Emitter } from "../events/emitter.js";
+import { after } from "../internal/timers.js";
+import { NO_REPLY, type ServerRequestContext, type ServerRequestHandler } from "../rpc/connection.js";
+import { RpcErrorCode, type RequestId } from "../rpc/messages.js";
+import { invalidServerRequestParams } from "./validate.js";
+
+/** How a guarded request stopped being pending. */
+export type GuardOutcome = "answered" | "timeout" | "resolved" | "turnEnded" | "closed";
+
+/** The `signal.reason` of a guarded request once it stopped being pending. */
+export class ServerRequestSettled extends CodexError {
+  override name = "ServerRequestSettled";
+  readonly outcome: GuardOutcome;
+  constructor(outcome: GuardOutcome, message: string) {
+    super(message);
+    this.outcome = outcome;
+  }
+}
+
+/** One server request on the guarded path, from arrival to its single reply (or no reply). */
+export class GuardedRequest {
+  readonly id: RequestId;
+  readonly method: string;
+  readonly params: unknown;
+  /** `performance.now()` at arrival. */
+  readonly receivedAt = performance.now();
+  /** Unix ms when the timeout sends the default, when a timeout applies. */
+  readonly expiresAtMs: number | undefined;
+  readonly #controller = new AbortController();
+  readonly #reply: (value: unknown) => void;
+  readonly #onEnd: (request: GuardedRequest) => void;
+  #cancelTimer: () => void = () => {};
+
+  constructor(
+    ctx: ServerRequestContext,
+    params: unknown,
+    timeoutMs: number | undefined,
+    reply: (value: unknown) => void,
+    onEnd: (request: GuardedRequest) => void,
+  ) {
+    this.id = ctx.id;
+    this.method = ctx.method;
+    this.params = params;
+    this.expiresAtMs = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    this.#reply = reply;
+    this.#onEnd = onEnd;
+  }
+
+  /** Aborted (with a {@link ServerRequestSettled} reason) once the request is no longer pending. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get pending(): boolean {
+    return !this.#controller.signal.aborted;
+  }
+
+  /** How it ended, once it did. */
+  get outcome(): GuardOutcome | undefined {
+    const reason: unknown = this.#controller.signal.reason;
+    return reason instanceof ServerRequestSettled ? reason.outcome : undefined;
+  }
+
+  /** Sends `reply` (once). Returns false when the request was no longer pending. */
+  answer(reply: unknown, outcome: "answered" | "timeout" = "answered"): boolean {
+    return this.#end(reply, outcome, outcome === "timeout" ? "timed out" : "answered");
+  }
+
+  /** Ends the request without a reply: the server no longer waits for one. */
+  expire(outcome: "resolved" | "turnEnded" | "closed", why: string): boolean {
+    return this.#end(NO_REPLY, outcome, `no longer pending: ${why}`);
+  }
+
+  /** @internal */
+  armTimeout(ms: number | undefined, onTimeout: () => void): void {
+    this.#cancelTimer = after(ms, onTimeout);
+  }
+
+  #end(reply: unknown, outcome: GuardOutcome, message: string): boolean {
+    if (!this.pending) return false;
+    this.#cancelTimer();
+    this.#onEnd(this);
+    this.#reply(reply);
+    this.#controller.abort(new ServerRequestSettled(outcome, `Server request ${this.method}: ${message}.`));
+    return true;
+  }
+}
+
+/** How one method is handled on the guarded path. */
+export interface GuardSpec {
+  /** The safe default reply: no handler, a failure, an invalid answer, a timeout. */
+  fallback(params: unknown): unknown;
+  /** The timeout for this request, if any. */
+  timeoutMs?(params: unknown): number | undefined;
+  /**
+   * Starts handling: answer `request` now or later. A throw sends the safe default and is reported.
+   */
+  handle(params: unknown, request: GuardedRequest): void;
+  /** What a timeout does. Default: send the safe default and report a `CodexTimeoutError`. */
+  onTimeout?(request: GuardedRequest): void;
+}
+
+/** Warning codes emitted once each when a handler problem is absorbed and nobody listens on `onError`. */
+const warned = new Set<string>();
+
+/**
+ * The server requests in flight on the guarded path. It listens for `serverRequest/resolved` and
+ * ends the matching request without a reply; the connection's per-request signal (connection
+ * closed or dropped) does the same.
+ */
+export class ServerRequestGuard {
+  readonly #specs = new Map<string, GuardSpec>();
+  readonly #inflight = new Map<RequestId, GuardedRequest>();
+  readonly #errors: Emitter<Error>;
+
+  constructor(
+    events: { onNotification(method: string, listener: (params: unknown) => void): unknown },
+    errors: Emitter<Error>,
+  ) {
+    this.#errors = errors;
+    events.onNotification("serverRequest/resolved", (params) =>
+      this.resolved((params as { requestId?: RequestId } | null)?.requestId),
+    );
+  }
+
+  /** Puts `method` on the guarded path. */
+  define(method: string, spec: GuardSpec): void {
+    this.#specs.set(method, spec);
+  }
+
+  /** The connection's fallback handler for `method`, or undefined when it is not guarded. */
+  handlerFor(method: string): ServerRequestHandler | undefined {
+    const spec = this.#specs.get(method);
+    return spec && ((params, ctx) => this.#run(spec, params, ctx));
+  }
+
+  /** The requests still pending. */
+  inflight(): IterableIterator<GuardedRequest> {
+    return this.#inflight.values();
+  }
+
+  /** `serverRequest/resolved`: the server stopped waiting for `requestId`. */
+  private resolved(requestId: RequestId | undefined): void {
+    if (requestId === undefined) return;
+    this.#inflight.get(requestId)?.expire("resolved", "the server resolved it");
+  }
+
+  /**
+   * Reports an absorbed problem (a handler that threw, answered wrongly or timed out) to `onError`;
+   * with no `onError` listener, emits a process warning once per `code`, so it is never silent.
+   */
+  report(error: Error, code: string): void {
+    if (this.#errors.size > 0) {
+      this.#errors.fire(error);
+      return;
+    }
+    if (warned.has(code)) return;
+    warned.add(code);
+    process.emitWarning(`${error.message} (Listen with client.onError() to see every occurrence.)`, {
+      type: "CodexSdkWarning",
+      code,
+    });
+  }
+
+  #run(spec: GuardSpec, params: unknown, ctx: ServerRequestContext): unknown {
+    const why = invalidServerRequestParams(ctx.method, params);
+    if (why !== undefined) {
+      const error = new CodexProtocolError(`Invalid params for server request "${ctx.method}": ${why}.`, {
+        code: RpcErrorCode.InvalidParams,
+        method: ctx.method,
+      });
+      this.#errors.fire(error);
+      throw error; // the connection replies -32602
+    }
+    this.#inflight.get(ctx.id)?.expire("resolved", "the server reused its id");
+    return new Promise<unknown>((reply) => {
+      const timeoutMs = spec.timeoutMs?.(params);
+      const request = new GuardedRequest(ctx, params, timeoutMs, reply, (ended) => {
+        if (this.#inflight.get(ended.id) === ended) this.#inflight.delete(ended.id);
+        ctx.signal.removeEventListener("abort", onConnectionEnd);
+      });
+      const onConnectionEnd = () => request.expire("closed", "the connection closed");
+      this.#inflight.set(ctx.id, request);
+      ctx.signal.addEventListener("abort", onConnectionEnd, { once: true });
+      request.armTimeout(timeoutMs, () => {
+        if (spec.onTimeout) {
+          spec.onTimeout(request);
+          return;
+        }
+        const error = new CodexTimeoutError(
+          `The hook for "${ctx.method}" did not answer within ${timeoutMs} ms; sent the safe default.`,
+          timeoutMs as number,
+        );
+        if (request.answer(spec.fallback(params), "timeout")) this.report(error, "CODEX_SDK_HANDLER_TIMEOUT");
+      });
+      try {
+        spec.handle(params, request);
+      } catch (error) {
+        const failure = new CodexError(`The handler for "${ctx.method}" failed; sent the safe default.`, {
+          cause: error,
+        });
+        this.fail(request, spec, failure);
+      }
+    });
+  }
+
+  /** Sends the safe default because of a handler problem (`error` says which) and reports it. */
+  fail(request: GuardedRequest, spec: GuardSpec, error: Error): boolean {
+    if (!request.answer(spec.fallback(request.params))) return false;
+    this.report(error, "CODEX_SDK_HANDLER_FAILED");
+    return true;
+  }
+}
