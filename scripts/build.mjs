@@ -48,7 +48,11 @@ const mainEntryAsExternal = (mainFile) => ({
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       const target = path.resolve(args.resolveDir, args.path);
-      if (args.importer && args.importer.startsWith(testingDir) && !target.startsWith(testingDir))
+      if (
+        args.importer &&
+        args.importer.startsWith(testingDir + path.sep) &&
+        !target.startsWith(testingDir + path.sep)
+      )
         return { path: mainFile, external: true };
       return undefined;
     });
