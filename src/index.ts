@@ -30,10 +30,14 @@ export {
   CodexTurnDisconnectedError,
   CodexTurnFailedError,
   CodexOverflowError,
+  CodexGoalRunningError,
+  CodexGoalInactiveError,
   SERVER_OVERLOADED_CODE,
   isCodexError,
 } from "./errors/index.js";
 export type { ProcessExitInfo, TurnContinuation } from "./errors/index.js";
+export { CodexThreadNotFoundError, CodexOutputValidationError } from "./errors/conversation.js";
+export type { OutputIssue } from "./errors/conversation.js";
 
 export { AccountService } from "./account/service.js";
 export type {
@@ -54,9 +58,20 @@ export type {
   StreamTurnOptions,
   CancelResult,
   ThreadSettings,
+  ChatOptions,
+  ChatResultFor,
+  StructuredChatResult,
 } from "./conversation/chat-types.js";
 export { toUserInput, input } from "./conversation/input.js";
 export type { TurnInput, ImageOptions, FileReference } from "./conversation/input.js";
+export type { ThreadSettingsPath } from "./conversation/threads.js";
+export type {
+  OutputSchema,
+  OutputOf,
+  JsonSchema,
+  StandardSchemaV1,
+  StandardSchemaResult,
+} from "./conversation/structured-output.js";
 export type {
   ApprovalPolicy,
   SandboxMode,
@@ -66,6 +81,15 @@ export type {
   ThreadConfig,
   TurnOverrides,
 } from "./conversation/config.js";
+export { GoalHandle } from "./goals/goal-handle.js";
+export type {
+  GoalOptions,
+  ResumeGoalOptions,
+  AttachGoalOptions,
+  GoalResult,
+  GoalEndReason,
+  GoalEvent,
+} from "./goals/goal-types.js";
 export { TurnStream } from "./turn/turn-stream.js";
 export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn/turn-stream.js";
 export type { ConversationStep, StepType } from "./turn/steps.js";

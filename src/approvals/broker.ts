@@ -1,6 +1,6 @@
 import type { CodexTransportError } from "../errors/index.js";
 import { CodexError, CodexProtocolError } from "../errors/index.js";
-import { Emitter, type Subscription } from "../events/emitter.js";
+import { Emitter, subscription, type Subscription } from "../events/emitter.js";
 import type { CommandExecutionRequestApprovalParams } from "../protocol/generated/v2/CommandExecutionRequestApprovalParams.js";
 import type { FileChangeRequestApprovalParams } from "../protocol/generated/v2/FileChangeRequestApprovalParams.js";
 import type { FileUpdateChange } from "../protocol/generated/v2/FileUpdateChange.js";
@@ -67,6 +67,8 @@ const key = (threadId: string, id: string) => `${threadId}\u0000${id}`;
  */
 export class ApprovalBroker {
   private handler: ApprovalHandler | null = null;
+  /** Handlers that answer one thread's approvals ahead of `handler` (a running goal's). */
+  private readonly threadHandlers = new Map<string, ApprovalHandler>();
   private readonly pending = new Map<RequestId, Entry>();
   private readonly consumers = new Set<BoundedQueue<ApprovalRequest>>();
   private readonly fileChanges = new Map<string, { turnId: string; changes: FileUpdateChange[] }>();
@@ -135,6 +137,22 @@ export class ApprovalBroker {
       throw new TypeError("setApprovalHandler expects a function (request) => decision, or null.");
     }
     this.handler = handler;
+  }
+
+  /**
+   * Routes the approvals of `threadId` to `handler`, ahead of the client-wide handler and the
+   * stream, until the returned subscription is called. One route per thread: a second one is
+   * refused. (Goals use it for their per-goal handler.)
+   */
+  routeThread(threadId: string, handler: ApprovalHandler): Subscription {
+    if (typeof handler !== "function") throw new TypeError("An approval handler must be a function.");
+    if (this.threadHandlers.has(threadId)) {
+      throw new CodexError(`Thread ${threadId} already has an approval handler of its own.`);
+    }
+    this.threadHandlers.set(threadId, handler);
+    return subscription(() => {
+      if (this.threadHandlers.get(threadId) === handler) this.threadHandlers.delete(threadId);
+    });
   }
 
   /**
@@ -223,7 +241,7 @@ export class ApprovalBroker {
   // ---------------------------------------------------------------- internals
 
   private receive(guarded: GuardedRequest, request: ApprovalRequest): void {
-    const handler = this.handler;
+    const handler = this.threadHandlers.get(request.threadId) ?? this.handler;
     const entry: Entry = { request, guarded, byHandler: handler !== null };
     this.pending.set(guarded.id, entry);
     guarded.signal.addEventListener("abort", () => {

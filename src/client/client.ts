@@ -9,30 +9,32 @@ import { AccountService } from "../account/service.js";
 import type {
   CancelResult,
   ChatOnceOptions,
-  ChatResult,
+  ChatOptions,
+  ChatResultFor,
   StreamTurnOptions,
   ThreadSettings,
 } from "../conversation/chat-types.js";
 import type { ThreadConfig, TurnInput } from "../conversation/config.js";
-import { recoverThreads, type ReconnectInfo } from "../conversation/recovery.js";
-import { ThreadHandle } from "../conversation/thread-handle.js";
-import { ThreadService } from "../conversation/threads.js";
-import { TurnService } from "../conversation/turns.js";
+import type { ReconnectInfo } from "../conversation/recovery.js";
+import type { ThreadHandle } from "../conversation/thread-handle.js";
+import type { ThreadService, ThreadSettingsPath } from "../conversation/threads.js";
+import type { TurnService } from "../conversation/turns.js";
 import type { ConversationStep } from "../turn/steps.js";
 import type { TurnStream } from "../turn/turn-stream.js";
-import { ApprovalBroker, type ApproveOptions } from "../approvals/broker.js";
+import type { ApprovalBroker, ApproveOptions } from "../approvals/broker.js";
 import type { ApprovalDecision } from "../approvals/decisions.js";
 import type { ApprovalDecisionRecord, ApprovalHandler, ApprovalRequest } from "../approvals/requests.js";
-import { ServerRequestGuard } from "../server-requests/guard.js";
-import {
+import type { ServerRequestGuard } from "../server-requests/guard.js";
+import type {
+  DynamicToolHandler,
+  ElicitationHandler,
+  PermissionsHandler,
   ServerRequestHooks,
-  type DynamicToolHandler,
-  type ElicitationHandler,
-  type PermissionsHandler,
-  type UserInputHandler,
+  UserInputHandler,
 } from "../server-requests/hooks.js";
 import { stdioPlan, unixPlan, webSocketPlan } from "./connect.js";
 import { ClientCore } from "./core.js";
+import { createServices } from "./services.js";
 import type {
   ClientOptions,
   StdioConnectOptions,
@@ -74,21 +76,12 @@ export class CodexClient extends ClientCore {
   /** Wraps a transport (e.g. an in-memory pair in tests); `reconnect` makes fresh ones. */
   constructor(transport: Transport, options: ClientOptions = {}, reconnect?: ReconnectOptions) {
     super(transport, options, reconnect);
-    this.#guard = new ServerRequestGuard(this.connection, this.errors);
-    this.#approvals = new ApprovalBroker(this.connection, this.#guard, {
-      approvalTimeoutMs: options.approvalTimeoutMs,
-      approvalBufferSize: options.approvalBufferSize,
-    });
-    this.#hooks = new ServerRequestHooks(this.#guard, { timeoutMs: options.approvalTimeoutMs });
-    this.#threads = new ThreadService<ThreadHandle>(this, {
-      makeHandle: (threadId, defaults) => new ThreadHandle(this.#threads, this.#turns, threadId, defaults),
-      holdHandles: reconnect !== undefined,
-      ready: () => this.initialize(),
-    });
-    this.#turns = new TurnService(this, this.connection, this.#threads, {
-      inactivityTimeoutMs: options.inactivityTimeoutMs,
-      turnBufferSize: options.turnBufferSize ?? 10_000,
-    });
+    const services = createServices(this, this.connection, this.errors, options, reconnect !== undefined);
+    this.#guard = services.guard;
+    this.#approvals = services.approvals;
+    this.#hooks = services.hooks;
+    this.#threads = services.threads;
+    this.#turns = services.turns;
   }
 
   /**
@@ -129,7 +122,7 @@ export class CodexClient extends ClientCore {
   }
 
   protected override recover(): Promise<ReconnectInfo> {
-    return recoverThreads(this, this.#threads.heldThreadIds(), this.#turns.existingRouter);
+    return this.#threads.recover(this.#turns.existingRouter);
   }
 
   // ---------------------------------------------------------------- approvals and server requests
@@ -252,8 +245,8 @@ export class CodexClient extends ClientCore {
     return this.#threads.forkThread(threadId, overrides);
   }
 
-  /** Changes a thread's settings for its later turns (`thread/settings/update`). */
-  setThreadDefaults(threadId: string, settings: ThreadSettings): Promise<void> {
+  /** A thread's settings for later turns; see {@link ThreadHandle.updateDefaults}. Resolves to the method used. */
+  setThreadDefaults(threadId: string, settings: ThreadSettings): Promise<ThreadSettingsPath> {
     return this.#threads.setThreadDefaults(threadId, settings);
   }
 
@@ -304,8 +297,10 @@ export class CodexClient extends ClientCore {
 
   /**
    * Runs one turn to completion and returns its result. Without `threadId`, starts a thread with
-   * `threadConfig` first. A `failed` turn rejects with `CodexTurnFailedError`; no event for
-   * `inactivityTimeoutMs` rejects with `CodexTurnInactiveError`, whose `continuation` resumes it.
+   * `threadConfig` first; a `threadId` this connection has not loaded is resumed first. A `failed`
+   * turn rejects with `CodexTurnFailedError`; no event for `inactivityTimeoutMs` rejects with
+   * `CodexTurnInactiveError`, whose `continuation` resumes it. With `outputSchema`, the final
+   * message is parsed and validated into `result.output`.
    *
    * @example
    * ```ts
@@ -313,7 +308,7 @@ export class CodexClient extends ClientCore {
    * console.log(r.finalText, r.usage?.total.totalTokens);
    * ```
    */
-  chatOnce(input?: TurnInput, options: ChatOnceOptions = {}): Promise<ChatResult> {
+  chatOnce<O extends ChatOnceOptions>(input?: TurnInput, options?: O): Promise<ChatResultFor<O>> {
     return this.#turns.chatOnce(input, options);
   }
 
@@ -328,7 +323,7 @@ export class CodexClient extends ClientCore {
    * }
    * ```
    */
-  chat(input?: TurnInput, options: ChatOnceOptions = {}): AsyncGenerator<ConversationStep> {
+  chat(input?: TurnInput, options: ChatOptions = {}): AsyncGenerator<ConversationStep> {
     return this.#turns.chat(input, options);
   }
 
@@ -341,8 +336,9 @@ export class CodexClient extends ClientCore {
   }
 
   /**
-   * Gives up on a turn that timed out for inactivity: interrupts it if it is still running,
-   * returns what the caller had not read, and forgets it so the thread can take the next turn.
+   * Gives up on a turn: interrupts it if it is still running, waits for its end (`timeoutMs`,
+   * default 10 s), returns what the caller had not read and forgets it. Works for any continuation,
+   * also one from another client: the turn's items then come from `thread/read`.
    */
   cancel(continuation: TurnContinuation, options: { timeoutMs?: number } = {}): Promise<CancelResult> {
     return this.#turns.cancel(continuation, options);

@@ -35,6 +35,8 @@ export function stdioPlan(options: StdioConnectOptions): ConnectPlan {
     ...(options.onStderr !== undefined ? { onStderr: options.onStderr } : {}),
     ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
     ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
+    ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
+    ...(options.stderrTailBytes !== undefined ? { stderrTailBytes: options.stderrTailBytes } : {}),
   });
   return { transport };
 }
@@ -49,6 +51,7 @@ export function webSocketPlan(options: WebSocketConnectOptions): ConnectPlan {
       token,
       headers: options.headers,
       maxMessageBytes: options.maxMessageBytes,
+      maxBufferedBytes: options.maxBufferedBytes,
       allowInsecureRemote: options.allowInsecureRemote,
       connectTimeoutMs: options.connectTimeoutMs,
     });
@@ -64,6 +67,7 @@ export function unixPlan(options: UnixConnectOptions): ConnectPlan {
       token: options.token,
       headers: options.headers,
       maxMessageBytes: options.maxMessageBytes,
+      maxBufferedBytes: options.maxBufferedBytes,
       connectTimeoutMs: options.connectTimeoutMs,
     });
   return { transport: make(), reconnect: reconnectOptions(options.reconnect, make) };

@@ -65,6 +65,10 @@ export interface StdioConnectOptions extends ClientOptions {
   killGraceMs?: number | undefined;
   /** Largest accepted incoming message, in bytes. Default 64 MiB. */
   maxMessageBytes?: number | undefined;
+  /** Cap on outgoing bytes the server has not read yet. Default 16 MiB; past it a send fails. */
+  maxBufferedBytes?: number | undefined;
+  /** Bytes of the server's stderr kept for `exit.stderrTail`. Default 16 KiB. */
+  stderrTailBytes?: number | undefined;
 }
 
 /** Options of {@link CodexClient.connectWebSocket}. */
@@ -77,6 +81,8 @@ export interface WebSocketConnectOptions extends ClientOptions {
   headers?: Record<string, string> | undefined;
   /** Largest accepted incoming message, in bytes. Default 64 MiB. */
   maxMessageBytes?: number | undefined;
+  /** Cap on outgoing bytes the server has not read yet. Default 16 MiB; past it a send fails. */
+  maxBufferedBytes?: number | undefined;
   /** Allow plaintext `ws://` to a non-loopback host. Default false. */
   allowInsecureRemote?: boolean | undefined;
   /** How long to wait for the socket to open. Default 10 000 ms. */
@@ -100,6 +106,8 @@ export interface UnixConnectOptions extends ClientOptions {
   token?: string | undefined;
   headers?: Record<string, string> | undefined;
   maxMessageBytes?: number | undefined;
+  /** Cap on outgoing bytes the server has not read yet. Default 16 MiB; past it a send fails. */
+  maxBufferedBytes?: number | undefined;
   connectTimeoutMs?: number | undefined;
   /** As for WebSocket: reconnect when the server goes away (e.g. it restarts on the same socket). */
   reconnect?: ReconnectSetting | undefined;

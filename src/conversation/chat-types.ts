@@ -6,12 +6,21 @@ import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { TurnEvent } from "../turn/turn-stream.js";
 import type { ConversationStep } from "../turn/steps.js";
 import type { ApprovalPolicy, SandboxPolicy, ThreadConfig, TurnOverrides } from "./config.js";
+import type { JsonSchema, OutputOf, OutputSchema } from "./structured-output.js";
 
 /** Options of `chatOnce` and `chat`. */
 export interface ChatOnceOptions {
-  /** Run the turn on this existing thread. Without it, a new thread is started with `threadConfig`. */
+  /**
+   * Run the turn on this existing thread. A thread this connection has not loaded (e.g. one
+   * another process started) is resumed first (`thread/resume`). Without it, a new thread is
+   * started with `threadConfig`.
+   */
   threadId?: string | undefined;
-  /** Settings of the new thread (only without `threadId`). */
+  /**
+   * Without `threadId`: the new thread's settings. With `threadId`: "resume with these settings"
+   * (the `thread/resume` settings); for a thread this connection has already loaded, the fields
+   * `turn/start` also takes are applied from this turn on, and the others are refused.
+   */
   threadConfig?: ThreadConfig | undefined;
   /** Settings of this turn. */
   turnOverrides?: TurnOverrides | undefined;
@@ -21,7 +30,31 @@ export interface ChatOnceOptions {
   continuation?: TurnContinuation | undefined;
   /** Aborting interrupts the turn; the call then ends with status `interrupted`. */
   signal?: AbortSignal | undefined;
+  /**
+   * `chatOnce` only: structured output. A JSON Schema object, or a Standard Schema validator (zod,
+   * valibot, arktype, or your own `{ "~standard": { version: 1, vendor, validate } }`). Its JSON
+   * Schema is sent as `turn/start`'s `outputSchema`; the final message is parsed as JSON,
+   * validated, and returned as `result.output`, or rejected with `CodexOutputValidationError`.
+   */
+  outputSchema?: OutputSchema | undefined;
+  /** The JSON Schema to send with a Standard Schema `outputSchema` that cannot give its own. */
+  jsonSchema?: JsonSchema | undefined;
 }
+
+/** Options of `chat`: those of `chatOnce` but structured output. */
+export type ChatOptions = Omit<ChatOnceOptions, "outputSchema" | "jsonSchema">;
+
+/** The outcome of `chatOnce` with `outputSchema`: the parsed, validated final message in `output`. */
+export interface StructuredChatResult<T> extends ChatResult {
+  output: T;
+}
+
+/** What `chatOnce(input, options)` resolves to: with `outputSchema`, a {@link StructuredChatResult}. */
+export type ChatResultFor<O> = O extends { outputSchema: infer S }
+  ? [S] extends [undefined]
+    ? ChatResult
+    : StructuredChatResult<OutputOf<S>>
+  : ChatResult;
 
 /** The outcome of `chatOnce`. */
 export interface ChatResult {
@@ -42,6 +75,8 @@ export interface ChatResult {
 
 /** Options of `streamTurn`. */
 export interface StreamTurnOptions {
+  /** Settings to resume the thread with when this connection has not loaded it (see `ChatOnceOptions.threadConfig`). */
+  threadConfig?: ThreadConfig | undefined;
   turnOverrides?: TurnOverrides | undefined;
   /** Aborting sends `turn/interrupt`; the stream then ends with status `interrupted`. */
   signal?: AbortSignal | undefined;
@@ -51,6 +86,12 @@ export interface StreamTurnOptions {
 
 /** What `cancel(continuation)` returns. */
 export interface CancelResult {
+  threadId: string;
+  turnId: string;
+  /** How the turn ended: `interrupted`, or `completed` / `failed` when it ended before the cancel. */
+  status: Turn["status"];
+  /** `false` for a turn this client did not track: then every item of the turn is in `steps` (read with `thread/read`). */
+  tracked: boolean;
   /** Completed steps the caller had not read. */
   steps: ConversationStep[];
   /** Every event the caller had not read. */

@@ -3,10 +3,20 @@ import type { ThreadReadResponse } from "../protocol/generated/v2/ThreadReadResp
 import type { ReviewStartResponse } from "../protocol/generated/v2/ReviewStartResponse.js";
 import type { ConversationStep } from "../turn/steps.js";
 import type { TurnStream } from "../turn/turn-stream.js";
-import type { ChatOnceOptions, ChatResult, StreamTurnOptions, ThreadSettings } from "./chat-types.js";
+import type {
+  ChatOnceOptions,
+  ChatOptions,
+  ChatResultFor,
+  StreamTurnOptions,
+  ThreadSettings,
+} from "./chat-types.js";
 import type { ThreadConfig, TurnInput } from "./config.js";
-import type { ThreadService } from "./threads.js";
+import type { ThreadService, ThreadSettingsPath } from "./threads.js";
 import type { TurnService } from "./turns.js";
+import type { GoalHandle } from "../goals/goal-handle.js";
+import type { GoalService } from "../goals/goals.js";
+import type { AttachGoalOptions, GoalOptions, GoalResult, ResumeGoalOptions } from "../goals/goal-types.js";
+import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 
 /** Options of thread-bound chat calls: the thread is already chosen. */
 export type ThreadChatOptions = Omit<ChatOnceOptions, "threadId" | "threadConfig">;
@@ -28,16 +38,19 @@ export class ThreadHandle {
   #defaults: ThreadConfig;
   readonly #threads: ThreadService<ThreadHandle>;
   readonly #turns: TurnService;
+  readonly #goals: GoalService;
 
   /** @internal Handles come from `startThread`, `resumeThread` and `forkThread`. */
   constructor(
     threads: ThreadService<ThreadHandle>,
     turns: TurnService,
+    goals: GoalService,
     threadId: string,
     defaults: ThreadConfig,
   ) {
     this.#threads = threads;
     this.#turns = turns;
+    this.#goals = goals;
     this.threadId = threadId;
     this.#defaults = { ...defaults };
   }
@@ -48,28 +61,44 @@ export class ThreadHandle {
   }
 
   /** Runs one turn to completion. See {@link CodexClient.chatOnce}. */
-  chatOnce(input?: TurnInput, options: ThreadChatOptions = {}): Promise<ChatResult> {
+  chatOnce<O extends ThreadChatOptions>(input?: TurnInput, options?: O): Promise<ChatResultFor<O>> {
+    const opts: ThreadChatOptions = options ?? {};
     return this.#turns.chatOnce(
       input,
-      options.continuation ? options : { ...options, threadId: this.threadId },
-    );
+      opts.continuation ? opts : { ...opts, threadId: this.threadId },
+    ) as Promise<ChatResultFor<O>>;
   }
 
   /** Runs one turn and yields its completed steps. See {@link CodexClient.chat}. */
-  chat(input?: TurnInput, options: ThreadChatOptions = {}): AsyncGenerator<ConversationStep> {
+  chat(
+    input?: TurnInput,
+    options: Omit<ChatOptions, "threadId" | "threadConfig"> = {},
+  ): AsyncGenerator<ConversationStep> {
     return this.#turns.chat(input, options.continuation ? options : { ...options, threadId: this.threadId });
   }
 
   /** Starts a turn and returns its live event stream (deltas included). */
-  streamTurn(input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {
+  streamTurn(input: TurnInput, options: Omit<StreamTurnOptions, "threadConfig"> = {}): Promise<TurnStream> {
     return this.#turns.streamTurn(this.threadId, input, options);
   }
 
-  /** Changes the thread's settings for later turns (`thread/settings/update`). Call between turns. */
-  async updateDefaults(settings: ThreadSettings): Promise<void> {
-    await this.#threads.setThreadDefaults(this.threadId, settings);
+  /**
+   * Changes the thread's settings for its later turns and merges them into {@link defaults}. On
+   * a default client the settings go with the thread's next `turn/start` from this client (stable
+   * API; `turn/start` settings hold for later turns too); with `experimentalApi` they are applied
+   * at once with `thread/settings/update`. Resolves to the method used. Call between turns.
+   *
+   * @example
+   * ```ts
+   * await thread.updateDefaults({ model: "gpt-5.4", approvalPolicy: "never" });
+   * console.log(thread.defaults.model); // "gpt-5.4"
+   * ```
+   */
+  async updateDefaults(settings: ThreadSettings): Promise<ThreadSettingsPath> {
+    const path = await this.#threads.setThreadDefaults(this.threadId, settings);
     const { sandboxPolicy: _ignored, ...rest } = settings;
     this.#defaults = { ...this.#defaults, ...(rest as ThreadConfig) };
+    return path;
   }
 
   /** Forks this thread into a new one (`thread/fork`). */
@@ -104,5 +133,63 @@ export class ThreadHandle {
 
   startReview(target: ReviewTarget): Promise<ReviewStartResponse> {
     return this.#threads.startReview({ threadId: this.threadId, target });
+  }
+
+  // ---------------------------------------------------------------- goals (docs/goals.md)
+
+  /**
+   * Sets a goal on this idle thread (`thread/goal/set`) and returns its live handle: the runtime
+   * then starts and chains turns by itself until the goal is complete, paused, blocked, out of
+   * budget or cleared, or `maxTurns` (default 50) is reached. See {@link GoalHandle}.
+   *
+   * @example
+   * ```ts
+   * const goal = await thread.startGoal("Make the tests pass", { tokenBudget: 100_000, approvalHandler: onApproval });
+   * for await (const step of goal.steps()) console.log(step.stepType, step.text);
+   * console.log((await goal.done()).status);
+   * ```
+   */
+  startGoal(objective: string, options: GoalOptions = {}): Promise<GoalHandle> {
+    return this.#goals.start(this, objective, options);
+  }
+
+  /**
+   * Runs a goal to its end and returns the result. Any final status (complete, paused, blocked,
+   * budgetLimited, ...) resolves; a failed turn rejects with `CodexTurnFailedError`.
+   *
+   * @example
+   * ```ts
+   * const result = await thread.runGoal("Fix the lint errors", { tokenBudget: 50_000, maxTurns: 10 });
+   * console.log(result.status, result.finalText, result.turnIds.length, result.tokensUsed);
+   * ```
+   */
+  runGoal(objective: string, options: GoalOptions = {}): Promise<GoalResult> {
+    return this.#goals.run(this, objective, options);
+  }
+
+  /**
+   * Makes this thread's goal active again and follows the new chain. `tokenBudget` is sent in the
+   * same call, as a `budgetLimited` goal needs.
+   */
+  resumeGoal(options: ResumeGoalOptions = {}): Promise<GoalHandle> {
+    return this.#goals.resume(this, options);
+  }
+
+  /**
+   * Picks up this thread's goal by reading it back (`thread/goal/get`), e.g. after `resumeThread`,
+   * which restarts an active goal by itself. Null when the thread has no goal.
+   */
+  attachGoal(options: AttachGoalOptions = {}): Promise<GoalHandle | null> {
+    return this.#goals.attach(this, options);
+  }
+
+  /** The thread's goal as the server has it now (`thread/goal/get`), or null. */
+  getGoal(): Promise<ThreadGoal | null> {
+    return this.#goals.get(this.threadId);
+  }
+
+  /** Removes the thread's goal (`thread/goal/clear`); true if there was one. */
+  clearGoal(): Promise<boolean> {
+    return this.#goals.clear(this.threadId);
   }
 }

@@ -2,9 +2,14 @@
 import { CodexError } from "../errors/index.js";
 import type { ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
 import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartParams.js";
+import type { RpcConnection } from "../rpc/connection.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
 import type { ThreadSettings } from "./chat-types.js";
 import { settingsParams, type ThreadConfig } from "./config.js";
+import { LoadedThreads } from "./loaded-threads.js";
+import { recoverThreads, type ReconnectInfo } from "./recovery.js";
+import { settingsFromConfig } from "./thread-settings.js";
+import type { TurnRouter } from "../turn/router.js";
 
 /** Options of {@link ThreadService}. */
 export interface ThreadServiceOptions<H> {
@@ -14,7 +19,14 @@ export interface ThreadServiceOptions<H> {
   holdHandles: boolean;
   /** Resolves once the connection is initialized. */
   ready: () => Promise<unknown>;
+  /** The connection whose loaded threads are tracked (`thread/closed`, close, reconnect). */
+  connection: RpcConnection;
+  /** The client opted into the experimental API: thread settings then use `thread/settings/update`. */
+  experimentalApi: boolean;
 }
+
+/** How `updateDefaults` / `setThreadDefaults` applied the settings. */
+export type ThreadSettingsPath = "thread/settings/update" | "turn/start";
 
 /**
  * The thread operations of one client. Handles it returns are held weakly when reconnecting is on,
@@ -25,11 +37,17 @@ export class ThreadService<H extends { threadId: string }> {
   readonly #forget = new FinalizationRegistry<string>((threadId) => {
     if (this.#held.get(threadId)?.deref() === undefined) this.#held.delete(threadId);
   });
+  readonly #loaded: LoadedThreads;
+  readonly #resuming = new Map<string, Promise<void>>();
+  /** Settings waiting for the thread's next `turn/start` (stable path of `setThreadDefaults`). */
+  readonly #pending = new Map<string, ThreadSettings>();
 
   constructor(
     private readonly rpc: TypedRequester,
     private readonly options: ThreadServiceOptions<H>,
-  ) {}
+  ) {
+    this.#loaded = new LoadedThreads(options.connection);
+  }
 
   /** Resolves once the connection is initialized. */
   ready(): Promise<unknown> {
@@ -39,6 +57,7 @@ export class ThreadService<H extends { threadId: string }> {
   /** Starts a thread (`thread/start`) and returns its handle. */
   async startThread(config: ThreadConfig = {}): Promise<H> {
     const { thread } = await this.rpc.request("thread/start", settingsParams("thread/start", config));
+    this.#loaded.add(thread.id, config);
     return this.hold(thread.id, config);
   }
 
@@ -49,22 +68,83 @@ export class ThreadService<H extends { threadId: string }> {
 
   /** Resumes a stored thread by id (`thread/resume`). */
   async resumeThread(threadId: string, overrides: ThreadConfig = {}): Promise<H> {
+    await this.#resume(threadId, overrides);
+    return this.hold(threadId, overrides);
+  }
+
+  /**
+   * Before a turn on `threadId`: a thread this connection has not loaded is resumed first, with
+   * `config` as the resume's settings; for a loaded one (no request) `config`'s settings are
+   * queued for the turn (see {@link settingsFromConfig}).
+   */
+  async ensureLoaded(threadId: string, config: ThreadConfig | undefined): Promise<void> {
+    const loadedWith = this.#loaded.get(threadId);
+    if (loadedWith === undefined) {
+      await this.#resume(threadId, config ?? {});
+      return;
+    }
+    if (config !== undefined) this.#queue(threadId, settingsFromConfig(threadId, config, loadedWith));
+  }
+
+  async #resume(threadId: string, overrides: ThreadConfig): Promise<void> {
     const params = settingsParams("thread/resume", overrides, { threadId });
-    const { thread } = await this.rpc.request("thread/resume", params);
-    return this.hold(thread.id, overrides);
+    // Concurrent turns on one unloaded thread share one resume when they ask for the same settings.
+    const key = `${threadId}\u0000${JSON.stringify(overrides)}`;
+    let resuming = this.#resuming.get(key);
+    if (!resuming) {
+      resuming = this.rpc
+        .request("thread/resume", params)
+        .then(({ thread }) => this.#loaded.add(thread.id, overrides));
+      this.#resuming.set(key, resuming);
+      void resuming.then(
+        () => this.#resuming.delete(key),
+        () => this.#resuming.delete(key),
+      );
+    }
+    await resuming;
   }
 
   /** Forks a thread into a new one (`thread/fork`). */
   async forkThread(threadId: string, overrides: ThreadConfig = {}): Promise<H> {
     const params = settingsParams("thread/fork", overrides, { threadId });
     const { thread } = await this.rpc.request("thread/fork", params);
+    this.#loaded.add(thread.id, overrides);
     return this.hold(thread.id, overrides);
   }
 
-  /** Changes a thread's settings for its later turns (`thread/settings/update`). */
-  async setThreadDefaults(threadId: string, settings: ThreadSettings): Promise<void> {
-    const params = settingsParams("thread/settings/update", settings, { threadId });
-    await this.rpc.request("thread/settings/update", params);
+  /**
+   * Changes a thread's settings for its later turns. With `experimentalApi`: `thread/settings/update`
+   * at once. Otherwise on the stable API: the settings travel with the thread's next `turn/start`
+   * from this client, whose settings codex keeps "for this turn and subsequent turns" (a
+   * `thread/resume` of a loaded thread ignores its settings on 0.169, checked).
+   */
+  async setThreadDefaults(threadId: string, settings: ThreadSettings): Promise<ThreadSettingsPath> {
+    if (this.options.experimentalApi) {
+      const params = settingsParams("thread/settings/update", settings, { threadId });
+      await this.rpc.request("thread/settings/update", params);
+      return "thread/settings/update";
+    }
+    this.#queue(threadId, settings);
+    return "turn/start";
+  }
+
+  #queue(threadId: string, settings: ThreadSettings): void {
+    this.#pending.set(threadId, { ...this.#pending.get(threadId), ...settings });
+  }
+
+  /**
+   * The settings queued for `threadId`'s next turn, removed from the queue; `restore` puts them
+   * back (under any queued since) when that `turn/start` fails.
+   */
+  takePendingSettings(threadId: string): { settings: ThreadSettings | undefined; restore: () => void } {
+    const settings = this.#pending.get(threadId);
+    this.#pending.delete(threadId);
+    return {
+      settings,
+      restore: () => {
+        if (settings) this.#pending.set(threadId, { ...settings, ...this.#pending.get(threadId) });
+      },
+    };
   }
 
   readThread(
@@ -129,6 +209,13 @@ export class ThreadService<H extends { threadId: string }> {
       else this.#held.delete(id);
     }
     return ids;
+  }
+
+  /** After a reconnect: resumes the held threads and the threads of running turns, and marks them loaded. */
+  async recover(router: TurnRouter | undefined): Promise<ReconnectInfo> {
+    const info = await recoverThreads(this.rpc, this.heldThreadIds(), router);
+    for (const threadId of info.resumedThreads) this.#loaded.add(threadId, {});
+    return info;
   }
 
   private hold(threadId: string, defaults: ThreadConfig): H {

@@ -9,8 +9,17 @@ import { TurnRouter } from "../turn/router.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
 import { keepsTurn, type TurnState, type TurnStreamMode } from "../turn/turn-state.js";
 import { TurnStream } from "../turn/turn-stream.js";
-import type { CancelResult, ChatOnceOptions, ChatResult, StreamTurnOptions } from "./chat-types.js";
+import { cancelUntrackedTurn } from "./cancel.js";
+import type {
+  CancelResult,
+  ChatOnceOptions,
+  ChatOptions,
+  ChatResult,
+  ChatResultFor,
+  StreamTurnOptions,
+} from "./chat-types.js";
 import { settingsParams, toUserInput, type TurnInput, type TurnOverrides } from "./config.js";
+import { prepareOutput, readOutput, type PreparedOutput } from "./structured-output.js";
 import type { ThreadService } from "./threads.js";
 
 /** Options of {@link TurnService}. */
@@ -19,6 +28,8 @@ export interface TurnServiceOptions {
   inactivityTimeoutMs?: number | undefined;
   /** Events a turn stream buffers for a slow consumer. */
   turnBufferSize: number;
+  /** Why a turn on this thread must not be sent now (a goal runs there), checked before sending. */
+  refuseTurn?: ((threadId: string) => Error | undefined) | undefined;
 }
 
 /** The events a `chat()` consumer needs queued: steps and the end of the turn. */
@@ -52,11 +63,26 @@ export class TurnService {
     return this.#router;
   }
 
-  async chatOnce(input?: TurnInput, options: ChatOnceOptions = {}): Promise<ChatResult> {
-    refuseAborted("chatOnce", options.signal);
+  async chatOnce<O extends ChatOnceOptions>(input?: TurnInput, options?: O): Promise<ChatResultFor<O>> {
+    const opts: ChatOnceOptions = options ?? {};
+    refuseAborted("chatOnce", opts.signal);
+    const output = structuredOutput(opts);
+    const result = await this.runOnce(input, opts, output);
+    if (!output) return result as ChatResultFor<O>;
+    return { ...result, output: await readOutput(result, output) } as ChatResultFor<O>;
+  }
+
+  private async runOnce(
+    input: TurnInput | undefined,
+    options: ChatOnceOptions,
+    output: PreparedOutput | undefined,
+  ): Promise<ChatResult> {
+    const overrides: TurnOverrides | undefined = output
+      ? { ...options.turnOverrides, outputSchema: output.jsonSchema as TurnOverrides["outputSchema"] }
+      : options.turnOverrides;
     const state = options.continuation
       ? this.resumeContinuation(input, options, "once")
-      : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
+      : await this.beginTurn(...(await this.threadAndInput(input, options)), overrides, {
           mode: "once",
           collectItems: true,
           bufferSize: 0,
@@ -94,8 +120,14 @@ export class TurnService {
     };
   }
 
-  async *chat(input?: TurnInput, options: ChatOnceOptions = {}): AsyncGenerator<ConversationStep> {
+  async *chat(input?: TurnInput, options: ChatOptions = {}): AsyncGenerator<ConversationStep> {
     refuseAborted("chat", options.signal);
+    const structured = options as ChatOnceOptions;
+    if (structured.outputSchema !== undefined || structured.jsonSchema !== undefined) {
+      throw new TypeError(
+        "outputSchema is for chatOnce, which returns the parsed output. With chat, pass the JSON Schema as turnOverrides.outputSchema.",
+      );
+    }
     const state = options.continuation
       ? this.resumeContinuation(input, options, "stream")
       : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
@@ -113,7 +145,10 @@ export class TurnService {
 
   async streamTurn(threadId: string, input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {
     refuseAborted("streamTurn", options.signal);
-    const state = await this.beginTurn(threadId, requireInput(input), options.turnOverrides, {
+    const items = requireInput(input);
+    this.refuseTurn(threadId);
+    await this.threads.ensureLoaded(threadId, options.threadConfig);
+    const state = await this.beginTurn(threadId, items, options.turnOverrides, {
       mode: "stream",
       bufferSize: options.bufferSize ?? this.options.turnBufferSize,
     });
@@ -122,15 +157,18 @@ export class TurnService {
   }
 
   /**
-   * Gives up on a turn that timed out for inactivity: interrupts it if it is still running,
-   * returns what the caller had not read, and forgets it so the thread can take the next turn.
+   * Gives up on a turn: interrupts it if it is still running, returns what the caller had not read,
+   * and forgets it so the thread can take the next turn. A turn this client does not track (another
+   * client's, or one long finished) goes through {@link cancelUntrackedTurn}.
    */
   async cancel(continuation: TurnContinuation, options: { timeoutMs?: number } = {}): Promise<CancelResult> {
     const state = this.router.get(continuation.threadId, continuation.turnId);
     if (!state) {
-      throw new CodexError(
-        `cancel: turn ${continuation.turnId} is not tracked by this client (already finished, cancelled, or from another client).`,
-      );
+      await this.threads.ready();
+      return cancelUntrackedTurn(this.rpc, this.connection, continuation, {
+        timeoutMs: options.timeoutMs ?? CANCEL_TIMEOUT_MS,
+        bufferSize: this.options.turnBufferSize,
+      });
     }
     const wasCompleted = state.finished;
     const rawEvents = state.drainBuffered();
@@ -154,7 +192,16 @@ export class TurnService {
         : rawEvents.flatMap((e) =>
             e.method === "item/completed" ? [toStep(state.threadId, state.turnId, e.params.item)] : [],
           );
-    return { steps, rawEvents, wasCompleted, wasInterrupted: result.status === "interrupted" };
+    return {
+      threadId: state.threadId,
+      turnId: state.turnId,
+      status: result.status,
+      tracked: true,
+      steps,
+      rawEvents,
+      wasCompleted,
+      wasInterrupted: result.status === "interrupted",
+    };
   }
 
   /** `turn/interrupt`. The turn then completes with status `interrupted`. */
@@ -175,21 +222,27 @@ export class TurnService {
     });
   }
 
-  /** Validates the input before anything is sent, then picks (or starts) the thread. */
+  /**
+   * Validates the input before anything is sent, then picks the thread: `threadId` (resumed first
+   * when this connection has not loaded it, with `threadConfig`), or a new one.
+   */
   private async threadAndInput(
     input: TurnInput | undefined,
     options: ChatOnceOptions,
   ): Promise<[string, UserInput[]]> {
     const items = requireInput(input);
     if (options.threadId !== undefined) {
-      if (options.threadConfig !== undefined) {
-        throw new TypeError(
-          "Pass either threadId (an existing thread) or threadConfig (a new thread), not both.",
-        );
-      }
+      this.refuseTurn(options.threadId);
+      await this.threads.ensureLoaded(options.threadId, options.threadConfig);
       return [options.threadId, items];
     }
     return [await this.threads.startThreadId(options.threadConfig), items];
+  }
+
+  /** A thread whose goal is running takes no turn from the caller: refused before anything is sent. */
+  private refuseTurn(threadId: string): void {
+    const refusal = this.options.refuseTurn?.(threadId);
+    if (refusal) throw refusal;
   }
 
   private async beginTurn(
@@ -203,16 +256,20 @@ export class TurnService {
       queueOnly?: ReadonlySet<string>;
     },
   ): Promise<TurnState> {
+    this.refuseTurn(threadId);
     await this.threads.ready();
     const router = this.router;
     const pending = router.expectTurn(threadId);
+    // Settings queued by updateDefaults / threadConfig travel with this turn (the turn's own win).
+    const queued = this.threads.takePendingSettings(threadId);
     let turnId: string;
     try {
-      const params = settingsParams("turn/start", overrides, { threadId, input });
+      const params = settingsParams("turn/start", { ...queued.settings, ...overrides }, { threadId, input });
       ({
         turn: { id: turnId },
       } = await this.rpc.request("turn/start", params));
     } catch (error) {
+      queued.restore();
       router.cancelPending(pending);
       throw error;
     }
@@ -282,4 +339,16 @@ function requireInput(input: TurnInput | undefined): UserInput[] {
     );
   }
   return toUserInput(input);
+}
+
+/** The structured output of chatOnce's options, checked before anything is sent. */
+function structuredOutput(options: ChatOnceOptions): PreparedOutput | undefined {
+  if (options.outputSchema === undefined) {
+    if (options.jsonSchema !== undefined) throw new TypeError("jsonSchema needs an outputSchema validator.");
+    return undefined;
+  }
+  if (options.turnOverrides?.outputSchema != null) {
+    throw new TypeError("Pass the schema once: outputSchema, or turnOverrides.outputSchema, not both.");
+  }
+  return prepareOutput(options.outputSchema, options.jsonSchema);
 }

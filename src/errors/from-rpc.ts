@@ -1,4 +1,5 @@
 // The one place where a JSON-RPC error from the server becomes an SDK error.
+import { CodexThreadNotFoundError } from "./conversation.js";
 import { CodexMethodNotFoundError, CodexProtocolError } from "./index.js";
 
 /** The `error` member of a JSON-RPC response. */
@@ -34,6 +35,8 @@ const EXPERIMENTAL_HINT = "Create the client with { experimentalApi: true } to u
  * Maps a JSON-RPC error to the SDK's error tree:
  * - an unknown method (-32601, or codex's -32600 "unknown variant `method`") → `CodexMethodNotFoundError`;
  * - "requires experimentalApi" → a `CodexProtocolError` that says how to opt in;
+ * - a thread the server does not have (`thread/resume`, `turn/start`, …) → `CodexThreadNotFoundError`
+ *   that says whether the id is unknown or the thread only needs resuming;
  * - a settings refusal of `thread/start`, `turn/start`, … → names the field and value refused;
  * - anything else → `CodexProtocolError` with `code`, `data` and `method`.
  */
@@ -63,6 +66,8 @@ export function errorFromRpc(error: RpcErrorObject, context: RpcErrorContext): C
   if (/requires experimentalApi/i.test(text)) {
     return new CodexProtocolError(`${base}. ${EXPERIMENTAL_HINT}`, { code, data, method });
   }
+  const missing = threadNotFound(base, text, code, data, context);
+  if (missing) return missing;
   const culprits = SETTINGS_METHODS.has(method) ? refusedFields(text, context.params) : [];
   if (culprits.length > 0) {
     return new CodexProtocolError(`${method}: the server refused ${culprits.join(", ")}: ${base}`, {
@@ -91,4 +96,34 @@ function refusedFields(message: string, params: unknown): string[] {
 function mentionsField(message: string, field: string): boolean {
   const snake = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
   return new RegExp(`\\b(${field}|${snake})\\b`).test(message);
+}
+
+/**
+ * What codex 0.169 answers (-32600) for a thread it does not have, checked against the real server:
+ * `thread/resume` "no rollout found for thread id X" (nothing stored); `turn/start`, `turn/steer`,
+ * `turn/interrupt` "thread not found: X" (not loaded in this server); `thread/read` "thread not
+ * loaded: X" (a stored thread is read from disk, so this one does not exist); "invalid thread id" /
+ * "invalid session id" for a malformed id.
+ */
+function threadNotFound(
+  base: string,
+  text: string,
+  code: number,
+  data: unknown,
+  context: RpcErrorContext,
+): CodexThreadNotFoundError | undefined {
+  const { method, params } = context;
+  const threadId = (params as { threadId?: unknown } | undefined)?.threadId;
+  if (code !== -32600 || typeof threadId !== "string") return undefined;
+  let advice: string;
+  if (/^invalid (thread|session) id\b/.test(text)) {
+    advice = `${JSON.stringify(threadId)} is not a thread id. Use an id from startThread() or listThreads()`;
+  } else if (/^no rollout found for thread id\b/.test(text) || /^thread not loaded\b/.test(text)) {
+    advice = `Thread ${threadId} does not exist: the server has no stored thread with this id. Check the id, or start a new thread with startThread()`;
+  } else if (/^thread not found\b/.test(text)) {
+    advice = `Thread ${threadId} is not loaded on the server. Load it with resumeThread(${JSON.stringify(threadId)}) first (chatOnce, chat and streamTurn do this by themselves), or start a new thread with startThread()`;
+  } else {
+    return undefined;
+  }
+  return new CodexThreadNotFoundError(`${advice}. ${base}`, threadId, { code, data, method });
 }

@@ -76,7 +76,7 @@ export interface ProcessExitInfo {
   code: number | null;
   /** Signal that ended the process (e.g. `"SIGKILL"`), or `null`. */
   signal: NodeJS.Signals | null;
-  /** The last lines the process wrote to stderr (bounded). */
+  /** The last bytes the process wrote to stderr: 16 KiB by default (`stderrTailBytes`). */
   stderrTail: string;
 }
 
@@ -279,6 +279,36 @@ export class CodexOverflowError extends CodexError {
   }
 }
 
+/**
+ * A turn was refused before anything was sent because a goal is running on the thread (the
+ * runtime starts that goal's turns itself), or a goal was refused because the thread is busy.
+ * Pause or clear the goal first, or follow it with `thread.attachGoal()`.
+ */
+export class CodexGoalRunningError extends CodexError {
+  override name = "CodexGoalRunningError";
+  readonly threadId: string;
+  constructor(message: string, threadId: string) {
+    super(message);
+    this.threadId = threadId;
+  }
+}
+
+/**
+ * A goal's chain of turns produced no event for `idleMs` (the inactivity timeout spans the whole
+ * chain, not one turn). The SDK asked the server to pause the goal and interrupt its turn.
+ */
+export class CodexGoalInactiveError extends CodexTimeoutError {
+  override name = "CodexGoalInactiveError";
+  readonly threadId: string;
+  /** How long the chain had been silent. */
+  readonly idleMs: number;
+  constructor(message: string, threadId: string, idleMs: number, timeoutMs: number) {
+    super(message, timeoutMs);
+    this.threadId = threadId;
+    this.idleMs = idleMs;
+  }
+}
+
 // Names every SDK error class for the cross-copy `instanceof` above. Kept as literal strings, not
 // `cls.name`, so that a minifier renaming classes cannot break the match between copies.
 for (const [cls, id] of [
@@ -295,6 +325,8 @@ for (const [cls, id] of [
   [CodexTurnInactiveError, "CodexTurnInactiveError"],
   [CodexTurnFailedError, "CodexTurnFailedError"],
   [CodexOverflowError, "CodexOverflowError"],
+  [CodexGoalRunningError, "CodexGoalRunningError"],
+  [CodexGoalInactiveError, "CodexGoalInactiveError"],
 ] as const) {
   Object.defineProperty(cls, ERROR_CLASS, { value: id });
 }

@@ -307,6 +307,7 @@ export class RpcConnection {
       }, remainingMs);
       const onAbort = () => this.settle(id)?.reject(abortError(method, signal as AbortSignal));
       signal?.addEventListener("abort", onAbort, { once: true });
+      const message = params === undefined ? { id, method } : { id, method, params };
       this.pending.set(id, {
         method,
         params,
@@ -315,9 +316,9 @@ export class RpcConnection {
         cleanup: () => {
           clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
+          this.transport.discard?.(message); // not yet written (server not reading): drop it
         },
       });
-      const message = params === undefined ? { id, method } : { id, method, params };
       this.transport.send(message).catch((error: unknown) => {
         this.settle(id)?.reject(
           error instanceof CodexTransportError

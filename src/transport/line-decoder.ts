@@ -1,14 +1,21 @@
-import { StringDecoder } from "node:string_decoder";
 import { parseJsonExact } from "./exact-json.js";
 
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+
 /**
- * Splits a byte stream into newline-terminated lines (JSONL). Chunk boundaries may fall anywhere,
- * including inside a multi-byte UTF-8 character. A line longer than `maxLineBytes` is skipped up
- * to its newline and reported once through `onOversize`, so one bad message cannot exhaust memory.
+ * Splits a byte stream into newline-terminated lines (JSONL). Works on bytes: chunks are kept as
+ * they arrive, the newline is found with `indexOf(10)`, and a line is decoded once, when its
+ * newline arrives. A newline byte never occurs inside a multi-byte UTF-8 character, so chunk
+ * boundaries may fall anywhere. Every byte is looked at once: decoding is linear in the input.
+ *
+ * A line longer than `maxLineBytes` is reported once through `onOversize` as soon as it is known to
+ * be too long, and its bytes are dropped as they arrive up to its newline: memory stays below
+ * `maxLineBytes` plus one chunk, however long the line.
  */
 export class LineDecoder {
-  private readonly decoder = new StringDecoder("utf8");
-  private pending = "";
+  private chunks: Buffer[] = [];
+  private pendingBytes = 0;
   private discarding = false;
 
   constructor(
@@ -18,63 +25,91 @@ export class LineDecoder {
   ) {}
 
   push(chunk: Buffer): void {
-    const text = this.decoder.write(chunk);
-    let start = 0;
-    let nl = text.indexOf("\n");
-    if (nl === -1) {
-      this.accumulate(text);
+    const first = chunk.indexOf(NEWLINE);
+    if (first === -1) {
+      this.accumulate(chunk);
       return;
     }
-    if (this.pending.length > 0 || this.discarding) {
-      this.finishLine(this.pending + text.slice(0, nl));
-      this.pending = "";
-      start = nl + 1;
-      nl = text.indexOf("\n", start);
+    if (this.discarding) {
+      this.discarding = false;
+    } else if (this.pendingBytes > 0) {
+      this.chunks.push(chunk.subarray(0, first));
+      this.pendingBytes += first;
+      const line = this.joinPending();
+      this.chunks = [];
+      this.pendingBytes = 0;
+      this.emit(line, 0, line.length);
+    } else {
+      this.emit(chunk, 0, first);
     }
-    while (nl !== -1) {
-      this.emit(text.slice(start, nl));
-      start = nl + 1;
-      nl = text.indexOf("\n", start);
-    }
-    if (start < text.length) this.accumulate(text.slice(start));
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last > first) this.emitAll(chunk.toString("utf8", first + 1, last));
+    if (last + 1 < chunk.length) this.accumulate(chunk.subarray(last + 1));
   }
 
   /** Flushes a final line that had no trailing newline (stream ended). */
   end(): void {
-    const rest = this.pending + this.decoder.end();
-    this.pending = "";
-    if (rest.trim().length > 0) this.finishLine(rest);
+    if (!this.discarding && this.pendingBytes > 0) {
+      const rest = this.joinPending();
+      if (rest.toString("latin1").trim().length > 0) this.emit(rest, 0, rest.length);
+    }
+    this.chunks = [];
+    this.pendingBytes = 0;
     this.discarding = false;
   }
 
-  private accumulate(text: string): void {
-    if (this.discarding) return;
-    this.pending += text;
-    // A JS string length counts UTF-16 units: never more than the UTF-8 byte count, so this is
-    // a cheap lower bound; check precisely only when close to the limit.
-    if (this.pending.length > this.maxLineBytes / 4 && Buffer.byteLength(this.pending) > this.maxLineBytes) {
-      this.onOversize(Buffer.byteLength(this.pending));
-      this.pending = "";
+  private accumulate(bytes: Buffer): void {
+    if (this.discarding || bytes.length === 0) return;
+    this.chunks.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes > this.maxLineBytes) {
+      this.onOversize(this.pendingBytes);
+      this.chunks = [];
+      this.pendingBytes = 0;
       this.discarding = true;
     }
   }
 
-  private finishLine(line: string): void {
-    if (this.discarding) {
-      this.discarding = false;
-      return;
-    }
-    this.emit(line);
+  private joinPending(): Buffer {
+    return this.chunks.length === 1
+      ? (this.chunks[0] as Buffer)
+      : Buffer.concat(this.chunks, this.pendingBytes);
   }
 
-  private emit(line: string): void {
-    if (line.length > this.maxLineBytes / 4 && Buffer.byteLength(line) > this.maxLineBytes) {
-      this.onOversize(Buffer.byteLength(line));
+  /**
+   * Emits each line of `text`: complete lines between two newlines of one chunk, decoded with one
+   * call (they cannot end inside a character) and split as a string, which is cheaper than one
+   * decode per line.
+   */
+  private emitAll(text: string): void {
+    let start = 0;
+    let nl = text.indexOf("\n");
+    for (;;) {
+      const end = nl === -1 ? text.length : nl;
+      const line = text.charCodeAt(end - 1) === CR ? text.slice(start, end - 1) : text.slice(start, end);
+      if (line.length > 0) {
+        // A string never has more UTF-16 units than UTF-8 bytes: measure only when it could be over.
+        if (line.length * 3 > this.maxLineBytes && Buffer.byteLength(line) > this.maxLineBytes) {
+          this.onOversize(Buffer.byteLength(line));
+        } else {
+          this.onLine(line);
+        }
+      }
+      if (nl === -1) return;
+      start = nl + 1;
+      nl = text.indexOf("\n", start);
+    }
+  }
+
+  /** Emits `bytes[start, end)` as one line: CR of CRLF stripped, empty lines skipped. */
+  private emit(bytes: Buffer, start: number, end: number): void {
+    if (end - start > this.maxLineBytes) {
+      this.onOversize(end - start);
       return;
     }
-    const trimmed = line.endsWith("\r") ? line.slice(0, -1) : line;
-    if (trimmed.length === 0) return;
-    this.onLine(trimmed);
+    if (end > start && bytes[end - 1] === CR) end--;
+    if (end === start) return;
+    this.onLine(bytes.toString("utf8", start, end));
   }
 }
 

@@ -14,9 +14,18 @@ export interface Transport {
   /**
    * Sends one message. Messages are written in call order; the promise settles when the
    * message has been handed to the OS (back-pressure is honoured), or rejects if the transport
-   * is closed.
+   * is closed, or if the bytes already waiting to be written would pass the transport's
+   * write-buffer cap (`maxBufferedBytes`, default 16 MiB).
    */
   send(message: unknown): Promise<void>;
+  /**
+   * Drops `message` (the object given to `send`) if it is still waiting in the transport and none
+   * of it was written; its `send` then rejects with `CodexAbortError`. Returns whether it was
+   * dropped. The rpc layer calls it when a request times out or is aborted, so a server that
+   * stops reading is not sent requests nobody waits for. Optional: a transport without a queue of
+   * its own need not implement it.
+   */
+  discard?(message: unknown): boolean;
   /** Closes the connection and releases every resource. Idempotent. */
   close(): Promise<void>;
 

@@ -1,7 +1,10 @@
+import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
+import { inspect } from "node:util";
 import type WebSocket from "ws";
 import { CodexAuthenticationError, CodexTransportError } from "../errors/index.js";
 import { parseJsonLine } from "./line-decoder.js";
+import { OutgoingQueue } from "./outgoing-queue.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, type Transport } from "./transport.js";
 
 /** Options of {@link WebSocketTransport}. */
@@ -12,8 +15,16 @@ export interface WebSocketTransportOptions {
   token?: string | undefined;
   /** Extra HTTP headers for the upgrade request. No `Origin` header is ever added. */
   headers?: Record<string, string> | undefined;
-  /** Largest accepted message in bytes. Default 64 MiB. */
+  /**
+   * Largest accepted message in bytes. Default 64 MiB. A larger frame kills the connection (the
+   * WebSocket protocol cannot skip it): `onclose` fires with the reason.
+   */
   maxMessageBytes?: number | undefined;
+  /**
+   * Cap on outgoing bytes waiting for the server to read them. Default 16 MiB; past it `send`
+   * rejects with `CodexTransportError`.
+   */
+  maxBufferedBytes?: number | undefined;
   /** Allow plaintext `ws://` to a host that is not loopback. Default false. */
   allowInsecureRemote?: boolean | undefined;
   /** How long to wait for the connection to open. Default 10 000 ms. */
@@ -59,63 +70,99 @@ export function checkWebSocketUrl(url: string, allowInsecureRemote: boolean): UR
   return parsed;
 }
 
-/** Speaks to `codex app-server --listen ws://…` (or `unix://…`): one JSON message per text frame. */
+/**
+ * Speaks to `codex app-server --listen ws://…` (or `unix://…`): one JSON message per text frame.
+ *
+ * Its state lives in `#private` fields, and `util.inspect` shows only the redacted URL and the
+ * state: the token, the headers and the socket (whose upgrade request carries the
+ * `Authorization` header) are never reachable from outside, and the socket is let go once closed.
+ */
 export class WebSocketTransport implements Transport {
   onmessage?: (message: unknown) => void;
   onerror?: (error: Error) => void;
   onclose?: (error?: CodexTransportError) => void;
 
-  private socket: WebSocket | undefined;
-  // A #private field: unlike a TS `private`, util.inspect() and console.log() cannot show it.
+  #socket: WebSocket | undefined;
+  #outgoing: OutgoingQueue | undefined;
   readonly #token: string | undefined;
   readonly #headers: Record<string, string>;
-  private readonly options: Omit<WebSocketTransportOptions, "token" | "headers">;
-  private closing = false;
-  private closedFired = false;
-  private closed: Promise<void> | undefined;
+  readonly #options: Omit<WebSocketTransportOptions, "token" | "headers">;
+  readonly #where: string;
+  #started = false;
+  #closing = false;
+  #closedFired = false;
+  #closed: Promise<void> | undefined;
 
   constructor(options: WebSocketTransportOptions) {
     checkWebSocketUrl(options.url, options.allowInsecureRemote ?? false);
     const { token, headers, ...rest } = options;
     this.#token = token;
     this.#headers = { ...headers };
-    this.options = rest;
+    this.#options = rest;
+    this.#where = redactUrl(options.url);
+  }
+
+  /** Outgoing bytes accepted by `send` and not yet handed to the OS. */
+  get bufferedBytes(): number {
+    return this.#outgoing?.bufferedBytes ?? 0;
+  }
+
+  [inspect.custom](): string {
+    const state = !this.#started
+      ? "new"
+      : this.#closedFired
+        ? "closed"
+        : this.#outgoing
+          ? "open"
+          : "connecting";
+    return `WebSocketTransport { url: ${JSON.stringify(this.#where)}, state: ${state} }`;
   }
 
   async start(): Promise<void> {
+    if (this.#started) throw new CodexTransportError("WebSocketTransport.start() was called twice.");
+    this.#started = true;
     // Loaded here, not at module load: `ws` (with http, https and crypto) costs more than the whole
     // SDK to import, and only a WebSocket connection needs it.
     const { default: WebSocket } = await import("ws");
-    if (this.socket) throw new CodexTransportError("WebSocketTransport.start() was called twice.");
     // close() during the import found no socket to close; opening one now would leak it.
-    if (this.closing)
+    if (this.#closing)
       throw new CodexTransportError("The WebSocket transport was closed before it connected.");
-    const { url } = this.options;
+    const { url } = this.#options;
     const token = this.#token;
     const allHeaders: Record<string, string> = { ...this.#headers };
     if (token !== undefined) allHeaders.Authorization = `Bearer ${token}`;
-    const where = redactUrl(url);
+    const where = this.#where;
     const socket = new WebSocket(url, {
       headers: allHeaders,
-      maxPayload: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      handshakeTimeout: this.options.connectTimeoutMs ?? 10_000,
+      maxPayload: this.#options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      handshakeTimeout: this.#options.connectTimeoutMs ?? 10_000,
       perMessageDeflate: false,
     });
-    this.socket = socket;
-    this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
+    this.#socket = socket;
+    this.#closed = new Promise((resolve) => socket.once("close", () => resolve()));
 
     await new Promise<void>((resolve, reject) => {
+      const removeConnectingListeners = () => {
+        socket.off("open", onOpen);
+        socket.off("unexpected-response", onUnexpectedResponse);
+        socket.off("error", onConnectError);
+      };
       const fail = (error: CodexTransportError) => {
-        this.closedFired = true;
-        socket.removeAllListeners("open");
+        removeConnectingListeners();
+        this.#closedFired = true;
+        this.#socket = undefined; // its upgrade request holds the Authorization header
+        socket.on("error", () => {}); // a late error of the dying socket must not go unhandled
         socket.terminate();
         reject(error);
       };
-      socket.once("open", () => {
-        socket.removeAllListeners("unexpected-response");
+      const onOpen = () => {
+        removeConnectingListeners();
+        // Attached here, not after the await: a frame that came with the upgrade response is
+        // delivered before a promise continuation would run.
+        this.#attachOpenSocket(socket);
         resolve();
-      });
-      socket.once("unexpected-response", (_req, res) => {
+      };
+      const onUnexpectedResponse = (_req: unknown, res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         res.resume();
         if (status === 401 || status === 403) {
@@ -133,59 +180,87 @@ export class WebSocketTransport implements Transport {
             new CodexTransportError(`The app-server at ${where} answered the upgrade with HTTP ${status}.`),
           );
         }
-      });
-      socket.once("error", (err) => {
-        if (socket.readyState !== socket.OPEN) {
-          fail(
-            new CodexTransportError(`Could not connect to the app-server at ${where}: ${err.message}`, {
-              cause: err,
-            }),
-          );
-        }
-      });
+      };
+      const onConnectError = (err: Error) => {
+        fail(
+          new CodexTransportError(`Could not connect to the app-server at ${where}: ${err.message}`, {
+            cause: err,
+          }),
+        );
+      };
+      socket.once("open", onOpen);
+      socket.once("unexpected-response", onUnexpectedResponse);
+      socket.once("error", onConnectError);
     });
+  }
 
+  /** Wires an open socket: the outgoing queue, incoming frames, and its death. */
+  #attachOpenSocket(socket: WebSocket): void {
+    const where = this.#where;
+    this.#outgoing = new OutgoingQueue((text, done) => socket.send(text, done), {
+      maxBufferedBytes: this.#options.maxBufferedBytes,
+      peer: `the app-server at ${where}`,
+    });
     socket.on("message", (data, isBinary) => {
       const text = isBinary ? Buffer.from(data as Buffer).toString("utf8") : String(data);
       parseJsonLine(text, this.onmessage, this.onerror);
     });
-    socket.on("error", (err) => this.onerror?.(err));
+    // After open, an error means the socket is dying (a frame over maxMessageBytes, a text frame
+    // that is not UTF-8, a reset): ws closes it, and the transport reports it now, not after the
+    // closing handshake times out.
+    socket.on("error", (err) => {
+      this.#fireClose(
+        new CodexTransportError(`The WebSocket connection to ${where} failed: ${err.message}`, {
+          cause: err,
+        }),
+      );
+      socket.terminate();
+    });
     socket.once("close", (code, reason) => {
-      if (this.closedFired) return;
-      this.closedFired = true;
-      if (this.closing) this.onclose?.();
-      else
-        this.onclose?.(
-          new CodexTransportError(
-            `The WebSocket connection to ${where} closed (code ${code}${reason.length ? `: ${reason.toString()}` : ""}).`,
-          ),
-        );
+      this.#fireClose(
+        new CodexTransportError(
+          `The WebSocket connection to ${where} closed (code ${code}${reason.length ? `: ${reason.toString()}` : ""}).`,
+        ),
+      );
+      this.#socket = undefined;
     });
   }
 
   send(message: unknown): Promise<void> {
-    const socket = this.socket;
-    if (!socket || socket.readyState !== socket.OPEN) {
+    const socket = this.#socket;
+    const outgoing = this.#outgoing;
+    if (!socket || !outgoing || this.#closedFired || socket.readyState !== socket.OPEN) {
       return Promise.reject(new CodexTransportError("Cannot send: the WebSocket is not open."));
     }
-    const text = JSON.stringify(message);
-    return new Promise((resolve, reject) => {
-      socket.send(text, (err) => {
-        if (err) reject(new CodexTransportError(`WebSocket send failed: ${err.message}`, { cause: err }));
-        else resolve();
-      });
-    });
+    return outgoing.send(message, JSON.stringify(message));
+  }
+
+  discard(message: unknown): boolean {
+    return this.#outgoing?.discard(message) ?? false;
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    const socket = this.socket;
-    if (!socket) return;
-    if (socket.readyState === socket.CLOSED) return;
+    this.#closing = true;
+    const socket = this.#socket;
+    if (!socket || socket.readyState === socket.CLOSED) {
+      this.#fireClose();
+      return;
+    }
     socket.close(1000);
     const timer = setTimeout(() => socket.terminate(), 1000);
-    await this.closed;
+    await this.#closed;
     clearTimeout(timer);
+  }
+
+  /** Fires `onclose` once: without an error after `close()`, else with `error`. */
+  #fireClose(error?: CodexTransportError): void {
+    if (this.#closedFired) return;
+    this.#closedFired = true;
+    const reported = this.#closing ? undefined : error;
+    this.#outgoing?.close(
+      () => reported ?? new CodexTransportError("Cannot send: the WebSocket connection was closed."),
+    );
+    this.onclose?.(reported);
   }
 }
 

@@ -39,6 +39,15 @@ const EXPECTED: Record<string, RegExp[]> = {
     /\(no event for \d+ ms\)\nresuming the same turn…/,
     /┌─ codex\n│ The workspace is empty/,
   ],
+  "goal-run": [
+    /refused: a goal is running on this thread/,
+    /goal approval: commandExecution in turn 2 -> accept/,
+    /turn 2 exec: .*echo green > STATUS\.md/,
+    /turn 3 codex: STATUS\.md exists and says green\./,
+    /result: complete after 3 turns, \d+ tokens/,
+    /STATUS\.md written: true/,
+    /second goal: budgetLimited \(30\/20 tokens\)/,
+  ],
   "thread-config-and-fork": [
     /fork is a new thread/,
     /fork: Fork answer to: Suggest a logo/,

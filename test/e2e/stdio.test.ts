@@ -90,7 +90,12 @@ describe("real app-server over stdio", () => {
         (e: unknown) => e instanceof CodexExperimentalApiError && e.field === field,
       );
     }
-    await assert.rejects(client.setThreadDefaults("any", { model: "x" }), CodexExperimentalApiError);
+    await assert.rejects(
+      client.request("thread/settings/update", { threadId: "any", model: "x" }),
+      CodexExperimentalApiError,
+    );
+    // setThreadDefaults takes the stable path instead (the next turn/start carries the settings).
+    assert.equal(await client.setThreadDefaults("any", { model: "x" }), "turn/start");
   });
 
   it("a SIGKILLed server rejects the pending request with CodexTransportError carrying the signal, in under a second", async () => {

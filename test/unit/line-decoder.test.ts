@@ -70,3 +70,28 @@ describe("LineDecoder", () => {
     assert.equal(oversize.length, 1);
   });
 });
+
+describe("LineDecoder on long lines", () => {
+  it("reports a line with no newline once, as soon as it passes the limit, then holds nothing", () => {
+    const lines: string[] = [];
+    const oversize: number[] = [];
+    const decoder = new LineDecoder(
+      10_000,
+      (l) => lines.push(l),
+      (n) => oversize.push(n),
+    );
+    const chunk = Buffer.alloc(4096, 0x61);
+    for (let i = 0; i < 100; i++) decoder.push(chunk);
+    assert.deepEqual(oversize, [12_288]);
+    decoder.push(Buffer.from('tail"}\n{"ok":1}\n'));
+    decoder.end();
+    assert.deepEqual(lines, ['{"ok":1}']);
+  });
+
+  it("a line of exactly the limit passes; one byte more is dropped", () => {
+    const exact = "é".repeat(500); // 1000 bytes
+    const { lines, oversize } = decodeChunks([Buffer.from(`${exact}\n${exact}x\n`)], 1000);
+    assert.deepEqual(lines, [exact]);
+    assert.deepEqual(oversize, [1001]);
+  });
+});

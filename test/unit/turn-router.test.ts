@@ -7,6 +7,14 @@ import { createFakeServer, type FakeServer } from "../support/fake-server.js";
 async function connected(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
   const { clientTransport, server } = createFakeServer();
   const client = new CodexClient(clientTransport, options);
+  // Turns on a thread id this client has not loaded resume it first: answer those resumes here,
+  // so the tests below see the turn traffic only.
+  const record = server.transport.onmessage;
+  server.transport.onmessage = (message) => {
+    const m = message as { id?: number; method?: string; params?: { threadId?: string } };
+    if (m.method !== "thread/resume") return record?.(message);
+    void server.send({ id: m.id, result: { thread: { id: m.params?.threadId, turns: [] } } });
+  };
   const init = client.initialize();
   const req = await server.next((m) => m.method === "initialize");
   await server.send({

@@ -1,0 +1,82 @@
+// cancel(continuation) for a turn this client does not track: one from another client, another
+// process, or a turn that ended long ago. Best-effort interrupt, then wait (bounded) for its end.
+import { CodexError, CodexProtocolError, CodexTimeoutError, type TurnContinuation } from "../errors/index.js";
+import { sleep } from "../internal/timers.js";
+import type { Turn } from "../protocol/generated/v2/Turn.js";
+import type { RpcConnection } from "../rpc/connection.js";
+import type { TypedRequester } from "../rpc/typed-request.js";
+import { toStep } from "../turn/steps.js";
+import type { TurnEvent } from "../turn/turn-stream.js";
+import type { CancelResult } from "./chat-types.js";
+
+/** Longest pause between two `thread/read`s while waiting for the turn to end. */
+const MAX_POLL_MS = 500;
+
+/**
+ * Sends `turn/interrupt` (its refusal only means the turn is not running in this server), then
+ * waits for the turn to end: a `turn/completed` this connection receives wakes the wait, and
+ * `thread/read` (which also reads threads the server has not loaded) says how it ended, with its
+ * items. Every item of the turn is returned as a step: this client delivered none of them.
+ * Times out with `CodexTimeoutError` after `timeoutMs`.
+ */
+export async function cancelUntrackedTurn(
+  rpc: TypedRequester,
+  connection: RpcConnection,
+  continuation: TurnContinuation,
+  options: { timeoutMs: number; bufferSize: number },
+): Promise<CancelResult> {
+  const { threadId, turnId } = continuation;
+  const rawEvents: TurnEvent[] = [];
+  let wake = new AbortController();
+  const off = connection.onAnyNotification((params, method) => {
+    const p = params as { threadId?: unknown; turnId?: unknown; turn?: { id?: unknown } } | undefined;
+    if (p?.threadId !== threadId || (p.turnId ?? p.turn?.id) !== turnId) return;
+    if (rawEvents.length < options.bufferSize) rawEvents.push({ method, params } as TurnEvent);
+    if (method === "turn/completed") wake.abort();
+  });
+  try {
+    let wasRunning = true;
+    try {
+      await rpc.request("turn/interrupt", { threadId, turnId });
+    } catch (error) {
+      if (!(error instanceof CodexProtocolError)) throw error;
+      wasRunning = false; // "no active turn to interrupt", or the thread is not loaded in this server
+    }
+    const deadline = Date.now() + options.timeoutMs;
+    for (let pause = 25; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
+      const turn = await readTurn(rpc, threadId, turnId);
+      if (turn.status !== "inProgress") {
+        return {
+          threadId,
+          turnId,
+          status: turn.status,
+          steps: turn.items.map((item) => toStep(threadId, turnId, item)),
+          rawEvents,
+          wasCompleted: !wasRunning,
+          wasInterrupted: turn.status === "interrupted",
+          tracked: false,
+        };
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new CodexTimeoutError(
+          `cancel: turn ${turnId} of thread ${threadId} was still running ${options.timeoutMs} ms after turn/interrupt` +
+            (wasRunning ? "." : " (the server answering this client does not run it: another process may)."),
+          options.timeoutMs,
+        );
+      }
+      // A turn/completed for the turn ends the pause early (a pre-aborted signal rejects at once).
+      await sleep(Math.min(pause, left), [wake.signal], () => undefined).catch(() => undefined);
+      if (wake.signal.aborted) wake = new AbortController();
+    }
+  } finally {
+    off();
+  }
+}
+
+async function readTurn(rpc: TypedRequester, threadId: string, turnId: string): Promise<Turn> {
+  const { thread } = await rpc.request("thread/read", { threadId, includeTurns: true });
+  const turn = thread.turns.find((t) => t.id === turnId);
+  if (!turn) throw new CodexError(`cancel: thread ${threadId} has no turn ${turnId}.`);
+  return turn;
+}

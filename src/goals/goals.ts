@@ -1,0 +1,256 @@
+// Goals: start, resume and pick up a thread's goal, route its thread's notifications and approvals
+// to the run, refuse turns while it runs, and read it back after a reconnect.
+import type { ApprovalBroker } from "../approvals/broker.js";
+import { CodexGoalRunningError, CodexTransportError } from "../errors/index.js";
+import { abortError } from "../internal/timers.js";
+import { noSubscription, type Subscription } from "../events/emitter.js";
+import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
+import type { ThreadGoalSetParams } from "../protocol/generated/v2/ThreadGoalSetParams.js";
+import type { ClientCore } from "../client/core.js";
+import type { ClientOptions } from "../client/options.js";
+import type { TurnService } from "../conversation/turns.js";
+import type { RpcConnection } from "../rpc/connection.js";
+import type { ServerRequestGuard } from "../server-requests/guard.js";
+import type { TypedRequester } from "../rpc/typed-request.js";
+import { GoalHandle } from "./goal-handle.js";
+import { GoalRun } from "./goal-run.js";
+import {
+  DEFAULT_GOAL_KEEP_ITEMS,
+  DEFAULT_GOAL_MAX_TURNS,
+  type AttachGoalOptions,
+  type GoalOptions,
+  type GoalResult,
+  type ResumeGoalOptions,
+} from "./goal-types.js";
+
+/**
+ * The thread a goal runs on: its handle. A run keeps it alive, so a client that reconnects (and
+ * resumes the threads whose handles are in use) resumes the goal's thread too.
+ */
+export interface GoalThread {
+  readonly threadId: string;
+}
+
+/** Defaults of the goal service, from the client's options. */
+export type GoalServiceOptions = Pick<ClientOptions, "inactivityTimeoutMs" | "turnBufferSize">;
+
+/** How long a read-back waits before it believes an active goal on an idle thread has stopped. */
+const BETWEEN_TURNS_MS = 250;
+
+/**
+ * The goals of one client. A run is registered for its thread before anything is sent, so every
+ * notification of the thread reaches it in wire order, including those that beat the reply to
+ * `thread/goal/set`. The service listens to all notifications only while a run exists.
+ */
+export class GoalService {
+  readonly #runs = new Map<string, GoalRun>();
+  /** Threads whose latest goal state (from any client) is `active`: turns on them are refused. */
+  readonly #active = new Set<string>();
+  #offAny: Subscription = noSubscription;
+
+  constructor(
+    private readonly rpc: TypedRequester & Pick<ClientCore, "onReconnected">,
+    private readonly connection: RpcConnection,
+    private readonly approvals: ApprovalBroker,
+    private readonly turns: TurnService,
+    private readonly guard: ServerRequestGuard,
+    private readonly options: GoalServiceOptions,
+  ) {
+    connection.onNotification("thread/goal/updated", (params) => {
+      const { threadId, goal } = params as { threadId: string; goal: ThreadGoal };
+      if (goal.status === "active") this.#active.add(threadId);
+      else this.#active.delete(threadId);
+    });
+    connection.onNotification("thread/goal/cleared", (params) =>
+      this.#active.delete((params as { threadId: string }).threadId),
+    );
+    // After a reconnect (threads resumed, see `owner`), each run reads its goal back.
+    rpc.onReconnected(() => void this.afterReconnect());
+    connection.onClose((error) => {
+      for (const run of [...this.#runs.values()])
+        run.fail(error ?? new CodexTransportError("The client was closed while the goal ran."));
+      this.#active.clear();
+    });
+  }
+
+  /** The refusal of a turn on `threadId` while a goal runs there, or undefined. */
+  refuseTurn(threadId: string): CodexGoalRunningError | undefined {
+    if (!this.#runs.has(threadId) && !this.#active.has(threadId)) return undefined;
+    return new CodexGoalRunningError(
+      `Thread ${threadId} has a running goal: the runtime starts its turns itself, so a turn of your own was not sent. ` +
+        "Wait for the goal (goal.done()), or pause or clear it first (goal.pause(), thread.clearGoal()).",
+      threadId,
+    );
+  }
+
+  /** Sets a new goal on an idle thread and follows the turns the runtime starts for it. */
+  async start(thread: GoalThread, objective: string, options: GoalOptions = {}): Promise<GoalHandle> {
+    const threadId = thread.threadId;
+    if (typeof objective !== "string" || objective.trim() === "")
+      throw new TypeError("A goal needs a non-empty objective.");
+    const run = await this.#register(thread, options, async () => {
+      const { goal: existing } = await this.rpc.request("thread/goal/get", { threadId });
+      if (existing?.status === "active") {
+        throw new CodexGoalRunningError(
+          `Thread ${threadId} already has an active goal; thread.attachGoal() follows it.`,
+          threadId,
+        );
+      }
+      // Setting an objective keeps an old goal's usage and status: start from a clean goal.
+      if (existing) await this.rpc.request("thread/goal/clear", { threadId });
+      return { threadId, objective, ...budget(options.tokenBudget) };
+    });
+    return new GoalHandle(run);
+  }
+
+  /** Starts a goal and waits for its result. */
+  async run(thread: GoalThread, objective: string, options: GoalOptions = {}): Promise<GoalResult> {
+    const handle = await this.start(thread, objective, { ...options, bufferSize: 0 });
+    return handle.done();
+  }
+
+  /** Makes the thread's goal active again (with a new budget in the same call) and follows it. */
+  async resume(thread: GoalThread, options: ResumeGoalOptions = {}): Promise<GoalHandle> {
+    const threadId = thread.threadId;
+    const run = await this.#register(thread, options, () =>
+      Promise.resolve({ threadId, status: "active" as const, ...budget(options.tokenBudget) }),
+    );
+    return new GoalHandle(run);
+  }
+
+  /**
+   * Picks up the goal of a thread by reading it back (`thread/goal/get`, and its latest turn):
+   * after `resumeThread` (which restarts an active goal's chain by itself) or from another handle.
+   * Resolves with null when the thread has no goal.
+   */
+  async attach(thread: GoalThread, options: AttachGoalOptions = {}): Promise<GoalHandle | null> {
+    const threadId = thread.threadId;
+    const run = await this.#register(thread, options, undefined);
+    try {
+      const { goal } = await this.rpc.request("thread/goal/get", { threadId });
+      if (goal === null) {
+        run.fail(new CodexGoalRunningError("no goal", threadId));
+        return null;
+      }
+      await this.#readBack(run);
+    } catch (error) {
+      run.fail(error as Error);
+      throw error;
+    }
+    return new GoalHandle(run);
+  }
+
+  async get(threadId: string): Promise<ThreadGoal | null> {
+    return (await this.rpc.request("thread/goal/get", { threadId })).goal;
+  }
+
+  async clear(threadId: string): Promise<boolean> {
+    return (await this.rpc.request("thread/goal/clear", { threadId })).cleared;
+  }
+
+  /** After a reconnect (threads resumed): each run reads its goal back; events in the gap are lost. */
+  async afterReconnect(): Promise<void> {
+    await Promise.all(
+      [...this.#runs.values()].map((run) => this.#readBack(run).catch((error: Error) => run.fail(error))),
+    );
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  async #register(
+    thread: GoalThread,
+    options: GoalOptions,
+    setParams: (() => Promise<ThreadGoalSetParams>) | undefined,
+  ): Promise<GoalRun> {
+    const maxTurns = options.maxTurns ?? DEFAULT_GOAL_MAX_TURNS;
+    if (!Number.isInteger(maxTurns) || maxTurns < 1)
+      throw new RangeError(`maxTurns must be a positive integer, got ${maxTurns}.`);
+    const keepItems = options.keepItems ?? DEFAULT_GOAL_KEEP_ITEMS;
+    if (!(keepItems >= 0)) throw new RangeError(`keepItems must be >= 0, got ${keepItems}.`);
+    if (options.tokenBudget !== undefined && !(options.tokenBudget > 0))
+      throw new RangeError(`tokenBudget must be a positive number of tokens, got ${options.tokenBudget}.`);
+    const threadId = thread.threadId;
+    const signal = options.signal;
+    if (signal?.aborted) throw abortError("thread/goal/set", signal); // an already-aborted signal sends nothing
+    const busy = this.turns.existingRouter?.activeTurns().some((t) => t.threadId === threadId) ?? false;
+    if (this.#runs.has(threadId) || busy) {
+      throw new CodexGoalRunningError(
+        `Thread ${threadId} is busy (${this.#runs.has(threadId) ? "a goal of this client runs on it" : "a turn runs on it"}); start the goal once it is idle.`,
+        threadId,
+      );
+    }
+    let route: Subscription = noSubscription;
+    let offAbort = () => {};
+    const run: GoalRun = new GoalRun({
+      threadId,
+      owner: thread,
+      maxTurns,
+      keepItems,
+      bufferSize: options.bufferSize ?? this.options.turnBufferSize ?? 10_000,
+      inactivityTimeoutMs: options.inactivityTimeoutMs ?? this.options.inactivityTimeoutMs,
+      setStatus: async (status, tokenBudget) =>
+        (await this.rpc.request("thread/goal/set", { threadId, status, ...budget(tokenBudget) })).goal,
+      clear: () => this.rpc.request("thread/goal/clear", { threadId }),
+      interrupt: (turnId) => this.rpc.request("turn/interrupt", { threadId, turnId }),
+      report: (error) => {
+        if (this.connection.state !== "closed") this.guard.report(error, "CODEX_SDK_GOAL_REQUEST_FAILED");
+      },
+      release: () => {
+        route();
+        offAbort();
+        if (this.#runs.get(threadId) === run) this.#runs.delete(threadId);
+        if (this.#runs.size === 0) this.#offAny();
+      },
+    });
+    // Registered before anything is sent: events that beat the reply reach the run.
+    if (this.#runs.size === 0) this.#offAny = this.connection.onAnyNotification((p, m) => this.#route(m, p));
+    this.#runs.set(threadId, run);
+    try {
+      if (options.approvalHandler) route = this.approvals.routeThread(threadId, options.approvalHandler);
+      if (signal) {
+        const onAbort = () => run.abort(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        offAbort = () => signal.removeEventListener("abort", onAbort);
+      }
+      if (setParams) {
+        const { goal } = await this.rpc.request("thread/goal/set", await setParams());
+        run.applySnapshot(goal);
+      }
+      // Aborted (or failed) while the set was in flight: the caller gets that error, not a handle.
+      if (run.ended) await run.done();
+    } catch (error) {
+      run.fail(error as Error);
+      throw error;
+    }
+    return run;
+  }
+
+  #route(method: string, params: unknown): void {
+    const threadId = (params as { threadId?: unknown } | null)?.threadId;
+    if (typeof threadId !== "string") return;
+    this.#runs.get(threadId)?.push(method, params);
+  }
+
+  /** Reads the goal and the latest turn back, and settles the run on what they say. */
+  async #readBack(run: GoalRun, retried = false): Promise<void> {
+    const threadId = run.threadId;
+    const [{ goal }, turns] = await Promise.all([
+      this.rpc.request("thread/goal/get", { threadId }),
+      this.rpc.request("thread/turns/list", { threadId, limit: 1 }),
+    ]);
+    const latest = turns.data[0];
+    const running = latest?.status === "inProgress";
+    if (running) run.adoptRunningTurn(latest.id);
+    else if (goal?.status === "active" && !retried) {
+      // Between two turns of the chain, the thread is idle for a moment: look once more.
+      await new Promise((r) => setTimeout(r, BETWEEN_TURNS_MS));
+      if (!run.ended && run.currentTurnId === undefined) return this.#readBack(run, true);
+      return;
+    }
+    run.settleIdle(goal, running);
+  }
+}
+
+function budget(tokenBudget: number | undefined): { tokenBudget?: number } {
+  return tokenBudget === undefined ? {} : { tokenBudget };
+}
