@@ -32,6 +32,7 @@ export {
   CodexOverflowError,
   CodexGoalRunningError,
   CodexGoalInactiveError,
+  CodexApprovalNotPendingError,
   SERVER_OVERLOADED_CODE,
   isCodexError,
 } from "./errors/index.js";
@@ -97,18 +98,28 @@ export type { ConversationStep, StepType } from "./turn/steps.js";
 export { CommandApprovalRequest, FileChangeApprovalRequest } from "./approvals/requests.js";
 export type {
   ApprovalRequest,
+  ApprovalRequestJSON,
+  ApprovalRequestMeta,
+  ApprovalRequestedEvent,
   ApprovalHandler,
+  ApprovalHandlerSetting,
   ApprovalDecider,
   ApprovalDecisionRecord,
+  ApprovalSettledRecord,
+  ApprovalOutcome,
+  ApprovalSignal,
 } from "./approvals/requests.js";
+export type { FileChange } from "./approvals/diff.js";
+export { ServerRequestSettled } from "./server-requests/guard.js";
 export {
   CommandApprovalWithExecpolicyAmendment,
   CommandApprovalWithNetworkPolicyAmendment,
+  isApprovalDecision,
 } from "./approvals/decisions.js";
-export type { ApprovalDecision, SimpleApprovalDecision } from "./approvals/decisions.js";
+export type { AllowedDecision, ApprovalDecision, SimpleApprovalDecision } from "./approvals/decisions.js";
 export { approvalRules } from "./approvals/rules.js";
 export type { ApprovalRulesOptions } from "./approvals/rules.js";
-export type { ApproveOptions } from "./approvals/broker.js";
+export type { ApproveOptions, RespondOptions, ApprovalRequestsOptions } from "./approvals/broker.js";
 export type {
   HookContext,
   PermissionsHandler,

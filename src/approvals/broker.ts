@@ -1,11 +1,10 @@
+import { randomUUID } from "node:crypto";
 import type { CodexTransportError } from "../errors/index.js";
-import { CodexError, CodexProtocolError } from "../errors/index.js";
+import { CodexApprovalNotPendingError, CodexError } from "../errors/index.js";
 import { Emitter, subscription, type Subscription } from "../events/emitter.js";
 import type { CommandExecutionRequestApprovalParams } from "../protocol/generated/v2/CommandExecutionRequestApprovalParams.js";
 import type { FileChangeRequestApprovalParams } from "../protocol/generated/v2/FileChangeRequestApprovalParams.js";
-import type { FileUpdateChange } from "../protocol/generated/v2/FileUpdateChange.js";
 import type { RpcConnection } from "../rpc/connection.js";
-import type { RequestId } from "../rpc/messages.js";
 import type { GuardedRequest, GuardSpec, ServerRequestGuard } from "../server-requests/guard.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 import {
@@ -17,24 +16,28 @@ import {
 import {
   CommandApprovalRequest,
   FileChangeApprovalRequest,
+  HOLD,
   type ApprovalDecider,
   type ApprovalDecisionRecord,
   type ApprovalHandler,
+  type ApprovalHandlerSetting,
+  type ApprovalOutcome,
   type ApprovalRequest,
+  type ApprovalSettledRecord,
 } from "./requests.js";
+import { FileChangeTracker } from "./file-changes.js";
+import { ApprovalRoutes } from "./routes.js";
 import { isRulesHandler } from "./rules.js";
 
 export const COMMAND_APPROVAL_METHOD = "item/commandExecution/requestApproval";
 export const FILE_CHANGE_APPROVAL_METHOD = "item/fileChange/requestApproval";
 
-/** Most file-change items whose diffs are remembered while their approval may still come. */
-const TRACKED_FILE_CHANGES = 1024;
-
 /** Options of {@link ApprovalBroker}. */
 export interface ApprovalBrokerOptions {
   /**
-   * How long a handler, or a stream-mode caller, may take to answer before the SDK sends
-   * `decline`. Default: no limit (the request still ends with its turn or the connection).
+   * How long a handler, a stream-mode caller or a person may take to answer before the SDK sends
+   * `decline`. Default: no limit (the request still ends with its turn or the connection). A
+   * thread's or a turn's own timeout takes precedence.
    */
   approvalTimeoutMs?: number | undefined;
   /** Default capacity of `approvalRequests()` iterators. Default 1000. */
@@ -42,63 +45,102 @@ export interface ApprovalBrokerOptions {
 }
 
 /** Options of `approveApproval`. */
-export interface ApproveOptions {
+export interface ApproveOptions extends RespondOptions {
   /** Accept for the rest of the session (`acceptForSession`). */
   forSession?: boolean | undefined;
   /** Accept and allow commands starting with this prefix from now on (command approvals only). */
   execpolicyAmendment?: readonly string[] | undefined;
 }
 
+/** Options of `respondApproval`, `declineApproval` and `cancelApproval`. */
+export interface RespondOptions {
+  /** Who decided (a user name, an id): free-form, passed to the audit records as `by`. */
+  by?: string | undefined;
+}
+
+/** Options of `approvalRequests()`. */
+export interface ApprovalRequestsOptions {
+  /** Capacity of this iterator's buffer. Default: the client's `approvalBufferSize` (1000). */
+  bufferSize?: number | undefined;
+  /** Closes the iterator. */
+  signal?: AbortSignal | undefined;
+  /** Only the requests of this thread. */
+  threadId?: string | undefined;
+  /**
+   * Only watch: the iterator never takes ownership of an answer, so a loop that only logs cannot
+   * stall a turn. Without it, an open iterator holds requests no handler answers until
+   * `respondApproval`.
+   */
+  observe?: boolean | undefined;
+}
+
+/** Who answers a pending request: its handler, a caller of an open iterator, or a person (held). */
+type Owner = "handler" | "stream" | "hold";
+
 interface Entry {
   readonly request: ApprovalRequest;
   /** Its life on the guarded path: the one reply, the timeout, resolved and closed. */
   readonly guarded: GuardedRequest;
-  /** Set when the approval handler owns the answer (the stream only observes). */
-  readonly byHandler: boolean;
+  owner: Owner;
+  /** Set just before the reply is sent: what the settled record reports. */
+  decided?: { decision: ApprovalDecision; decidedBy: ApprovalDecider; by?: string; error?: Error };
 }
 
-const key = (threadId: string, id: string) => `${threadId}\u0000${id}`;
+interface Consumer {
+  readonly threadId: string | undefined;
+  readonly observe: boolean;
+  detach?: () => void;
+}
+
+/** Keys of settled requests remembered so a late answer can say how the request ended. */
+const REMEMBERED_OUTCOMES = 1000;
 
 /**
  * Turns the server's approval requests into {@link ApprovalRequest} objects and sees that each gets
- * exactly one answer: from the handler (callback mode), from a caller reading `approvalRequests()`
- * (stream mode), or `decline` when nobody is there to answer, the handler fails, or the timeout
- * passes. Nothing here ever grants on its own.
+ * exactly one answer: from the handler of its turn, thread or client (callback mode), from a
+ * person answering by key (hold), from a caller reading `approvalRequests()` (stream mode), or
+ * `decline` when nobody is there to answer, the handler fails, or the timeout passes. Nothing here
+ * ever grants on its own.
  */
 export class ApprovalBroker {
-  private handler: ApprovalHandler | null = null;
-  /** Handlers that answer one thread's approvals ahead of `handler` (a running goal's). */
-  private readonly threadHandlers = new Map<string, ApprovalHandler>();
-  private readonly pending = new Map<RequestId, Entry>();
-  private readonly consumers = new Set<BoundedQueue<ApprovalRequest>>();
-  private readonly fileChanges = new Map<string, { turnId: string; changes: FileUpdateChange[] }>();
+  /** The client's, threads' and turns' handlers and timeouts. */
+  readonly routes: ApprovalRoutes;
+  private readonly pending = new Map<string, Entry>();
+  private readonly entries = new WeakMap<GuardedRequest, Entry>();
+  private readonly outcomes = new Map<string, ApprovalOutcome>();
+  private readonly consumers = new Map<BoundedQueue<ApprovalRequest>, Consumer>();
+  private readonly fileChanges = new FileChangeTracker();
   private readonly decided: Emitter<ApprovalDecisionRecord>;
-  private readonly timeoutMs: number | undefined;
+  private readonly settledEvents: Emitter<ApprovalSettledRecord>;
+  private readonly requested: Emitter<ApprovalRequest>;
   private readonly bufferSize: number;
-  /** Per-consumer clean-up (the AbortSignal listener), run when it detaches. */
-  private readonly detachHooks = new WeakMap<BoundedQueue<ApprovalRequest>, () => void>();
+  /** Keys are `<client prefix>.<n>`: a key from before a restart never names a new request. */
+  private readonly keyPrefix = randomUUID().slice(0, 8);
+  private keyCount = 0;
 
   constructor(
     private readonly connection: RpcConnection,
     private readonly guard: ServerRequestGuard,
     options: ApprovalBrokerOptions = {},
   ) {
-    const t = options.approvalTimeoutMs;
-    if (t !== undefined && !(t > 0)) {
-      throw new RangeError(`approvalTimeoutMs must be a positive number of milliseconds, got ${t}.`);
-    }
-    this.timeoutMs = t;
+    this.routes = new ApprovalRoutes(options.approvalTimeoutMs);
     this.bufferSize = options.approvalBufferSize ?? 1000;
-    this.decided = new Emitter((error) =>
+    const listenerFailed = (what: string) => (error: unknown) =>
       guard.report(
-        new CodexError("An onApprovalDecided listener threw; the client goes on.", { cause: error }),
+        new CodexError(`An ${what} listener threw; the client goes on.`, { cause: error }),
         "CODEX_SDK_LISTENER_FAILED",
-      ),
-    );
+      );
+    this.decided = new Emitter(listenerFailed("onApprovalDecided"));
+    this.settledEvents = new Emitter(listenerFailed("onApprovalSettled"));
+    this.requested = new Emitter(listenerFailed("approval/requested"));
     const decline = () => ({ decision: "decline" });
+    const timeoutMs = (params: unknown) => {
+      const p = params as { threadId: string; turnId: string };
+      return this.routes.resolve(p.threadId, p.turnId).timeoutMs;
+    };
     this.commandSpec = {
       fallback: decline,
-      timeoutMs: () => this.timeoutMs,
+      timeoutMs,
       onTimeout: (guarded) => this.timedOut(guarded),
       handle: (params, guarded) =>
         this.receive(
@@ -107,6 +149,7 @@ export class ApprovalBroker {
             guarded.id,
             params as CommandExecutionRequestApprovalParams,
             guarded.signal,
+            this.meta(guarded),
           ),
         ),
     };
@@ -114,14 +157,17 @@ export class ApprovalBroker {
       ...this.commandSpec,
       handle: (params, guarded) => {
         const p = params as FileChangeRequestApprovalParams;
-        const changes = this.fileChanges.get(key(p.threadId, p.itemId))?.changes ?? [];
-        this.receive(guarded, new FileChangeApprovalRequest(guarded.id, p, changes, guarded.signal));
+        const changes = this.fileChanges.changesOf(p.threadId, p.itemId);
+        this.receive(
+          guarded,
+          new FileChangeApprovalRequest(guarded.id, p, changes, guarded.signal, this.meta(guarded)),
+        );
       },
     };
     guard.define(COMMAND_APPROVAL_METHOD, this.commandSpec);
     guard.define(FILE_CHANGE_APPROVAL_METHOD, this.fileChangeSpec);
-    connection.onNotification("item/started", (params) => this.trackFileChange(params));
-    connection.onNotification("item/completed", (params) => this.forgetFileChange(params));
+    connection.onNotification("item/started", (params) => this.fileChanges.started(params));
+    connection.onNotification("item/completed", (params) => this.fileChanges.completed(params));
     connection.onNotification("turn/completed", (params) => this.turnEnded(params));
     connection.onClose((error) => this.shutDown(error));
     // A dropped connection voids what the old server asked (the guarded path ends those requests).
@@ -131,40 +177,20 @@ export class ApprovalBroker {
   private readonly commandSpec: GuardSpec;
   private readonly fileChangeSpec: GuardSpec;
 
-  /** Sets (or with `null` removes) the handler that answers every approval request. */
-  setHandler(handler: ApprovalHandler | null): void {
-    if (handler !== null && typeof handler !== "function") {
-      throw new TypeError("setApprovalHandler expects a function (request) => decision, or null.");
-    }
-    this.handler = handler;
+  /** Sets (or with `null` removes) the client's handler, or `"hold"`. */
+  setHandler(handler: ApprovalHandlerSetting | null): void {
+    this.routes.setClientHandler(handler);
   }
 
   /**
-   * Routes the approvals of `threadId` to `handler`, ahead of the client-wide handler and the
-   * stream, until the returned subscription is called. One route per thread: a second one is
-   * refused. (Goals use it for their per-goal handler.)
+   * Approval requests, pending ones first. An iterator that does not `observe` holds the requests
+   * no handler answers until `respond()`; breaking out of the loop (or `signal`) closes it.
    */
-  routeThread(threadId: string, handler: ApprovalHandler): Subscription {
-    if (typeof handler !== "function") throw new TypeError("An approval handler must be a function.");
-    if (this.threadHandlers.has(threadId)) {
-      throw new CodexError(`Thread ${threadId} already has an approval handler of its own.`);
-    }
-    this.threadHandlers.set(threadId, handler);
-    return subscription(() => {
-      if (this.threadHandlers.get(threadId) === handler) this.threadHandlers.delete(threadId);
-    });
-  }
-
-  /**
-   * Every approval request, pending ones first. While one of these iterators is open and no
-   * handler is set, requests wait for `respond()`; breaking out of the loop (or `signal`) closes it.
-   */
-  requests(
-    options: { bufferSize?: number; signal?: AbortSignal } = {},
-  ): AsyncIterableIterator<ApprovalRequest> {
+  requests(options: ApprovalRequestsOptions = {}): AsyncIterableIterator<ApprovalRequest> {
+    const capacity = options.bufferSize ?? this.bufferSize;
     const queue: BoundedQueue<ApprovalRequest> = new BoundedQueue<ApprovalRequest>({
-      capacity: options.bufferSize ?? this.bufferSize,
-      overflowMessage: `More than ${options.bufferSize ?? this.bufferSize} approval requests were waiting to be read; read faster or raise bufferSize.`,
+      capacity,
+      overflowMessage: `More than ${capacity} approval requests were waiting to be read; read faster or raise bufferSize.`,
       onReturn: () => this.detach(queue),
     });
     if (this.connection.state === "closed") {
@@ -176,51 +202,53 @@ export class ApprovalBroker {
       queue.end();
       return queue;
     }
-    this.consumers.add(queue);
-    for (const entry of this.pending.values()) queue.push(entry.request);
+    const consumer: Consumer = { threadId: options.threadId, observe: options.observe === true };
+    this.consumers.set(queue, consumer);
+    for (const entry of this.pending.values())
+      if (matches(consumer, entry.request)) queue.push(entry.request);
     if (signal) {
       const onAbort = () => void queue.return();
       signal.addEventListener("abort", onAbort, { once: true });
-      this.detachHooks.set(queue, () => signal.removeEventListener("abort", onAbort));
+      consumer.detach = () => signal.removeEventListener("abort", onAbort);
     }
     return queue;
   }
 
-  /** Requests still waiting for an answer. */
-  pendingRequests(): ApprovalRequest[] {
-    return [...this.pending.values()].map((e) => e.request);
+  /** Requests still waiting for an answer (of one thread, with `threadId`). */
+  pendingRequests(options: { threadId?: string | undefined } = {}): ApprovalRequest[] {
+    const out: ApprovalRequest[] = [];
+    for (const { request } of this.pending.values())
+      if (options.threadId === undefined || request.threadId === options.threadId) out.push(request);
+    return out;
+  }
+
+  /** The pending request with this key, or undefined. */
+  get(key: string): ApprovalRequest | undefined {
+    return this.pending.get(key)?.request;
   }
 
   /**
-   * Answers a pending request. Throws `TypeError` for a decision the request cannot take, and
-   * `CodexProtocolError` when the request is no longer pending (already answered, resolved, its
-   * turn ended, or the client closed).
+   * Answers a pending request, given as the object or its key. Throws `TypeError` for a decision
+   * the request cannot take, and `CodexApprovalNotPendingError` when the request is no longer
+   * pending (already answered, timed out, resolved, its turn ended, or the client closed).
    */
-  respond(request: ApprovalRequest, decision: ApprovalDecision): void {
-    if (!(request instanceof CommandApprovalRequest || request instanceof FileChangeApprovalRequest)) {
-      throw new TypeError(
-        "respondApproval expects an ApprovalRequest received from approvalRequests() or the approval handler.",
-      );
-    }
-    const entry = this.pending.get(request.requestId);
-    if (!entry || entry.request !== request || !entry.guarded.pending) {
-      throw new CodexProtocolError(
-        `approval request is no longer pending (server request ${JSON.stringify(request.requestId)}, ${request.type} on item ${request.itemId})`,
-        { method: request.type === "fileChange" ? FILE_CHANGE_APPROVAL_METHOD : COMMAND_APPROVAL_METHOD },
-      );
-    }
+  respond(target: ApprovalRequest | string, decision: ApprovalDecision, options: RespondOptions = {}): void {
+    const entry = this.pendingEntry(target);
+    const request = entry.request;
     const why = request.invalidReason(decision);
     if (why !== undefined) throw new TypeError(`Cannot answer a ${request.type} approval: ${why}`);
-    if (entry.byHandler) {
+    if (entry.owner === "handler") {
       throw new CodexError(
-        "This approval request is answered by the handler set with setApprovalHandler(); approvalRequests() only observes it. Remove the handler (setApprovalHandler(null)) to answer requests yourself.",
+        'This approval request is answered by its approval handler (of the turn, the thread or the client); approvalRequests() only observes it. Remove the handler, or have it return "hold", to answer requests yourself.',
       );
     }
-    this.settle(entry, decision, "stream");
+    if (options.by !== undefined && typeof options.by !== "string")
+      throw new TypeError("respondApproval: `by` must be a string.");
+    this.settle(entry, decision, entry.owner === "hold" ? "hold" : "stream", options.by);
   }
 
   /** `accept`, `acceptForSession` or an execpolicy amendment, from options. */
-  approve(request: ApprovalRequest, options: ApproveOptions = {}): void {
+  approve(target: ApprovalRequest | string, options: ApproveOptions = {}): void {
     if (options.forSession && options.execpolicyAmendment !== undefined) {
       throw new TypeError("approveApproval: pass forSession or execpolicyAmendment, not both.");
     }
@@ -230,51 +258,127 @@ export class ApprovalBroker {
         : options.forSession
           ? "acceptForSession"
           : "accept";
-    this.respond(request, decision);
+    this.respond(target, decision, options);
   }
 
-  /** Subscribes to every answered request. Returns an unsubscribe function. */
+  /** Subscribes to every answered request. */
   onDecided(listener: (record: ApprovalDecisionRecord) => void): Subscription {
     return this.decided.on(listener);
   }
 
+  /**
+   * Routes `threadId`'s approvals to `handler` ahead of the thread's and the client's handlers,
+   * until the returned subscription is called. One route per thread at a time. (A running goal's
+   * per-goal handler.)
+   */
+  routeThread(threadId: string, handler: ApprovalHandler): Subscription {
+    return subscription(this.routes.overrideThread(threadId, handler));
+  }
+
+  /** Subscribes to the end of every request, whatever ended it (exactly once per request). */
+  onSettled(listener: (record: ApprovalSettledRecord) => void): Subscription {
+    return this.settledEvents.on(listener);
+  }
+
+  /** Subscribes to every request as it arrives, before anyone answers it (turn streams use it). */
+  onRequested(listener: (request: ApprovalRequest) => void): Subscription {
+    return this.requested.on(listener);
+  }
+
   // ---------------------------------------------------------------- internals
 
+  private meta(guarded: GuardedRequest) {
+    return { key: `${this.keyPrefix}.${++this.keyCount}`, expiresAtMs: guarded.expiresAtMs ?? null };
+  }
+
+  private pendingEntry(target: ApprovalRequest | string): Entry {
+    let key: string;
+    if (typeof target === "string") key = target;
+    else if (target instanceof CommandApprovalRequest || target instanceof FileChangeApprovalRequest)
+      key = target.key;
+    else
+      throw new TypeError(
+        "respondApproval expects an ApprovalRequest (from approvalRequests(), a handler or getApproval()) or its key.",
+      );
+    const entry = this.pending.get(key);
+    if (entry && (typeof target === "string" || entry.request === target) && entry.guarded.pending)
+      return entry;
+    const outcome =
+      typeof target === "string" ? this.outcomes.get(key) : (target.outcome ?? this.outcomes.get(key));
+    const what =
+      typeof target === "string"
+        ? `key ${JSON.stringify(key)}`
+        : `${target.type} on item ${target.itemId}, key ${JSON.stringify(key)}`;
+    throw new CodexApprovalNotPendingError(
+      outcome === undefined
+        ? `approval request is no longer pending: this client has no pending request with ${what} (unknown, or settled long ago).`
+        : `approval request is no longer pending (${what}): it ended as "${outcome}".`,
+      key,
+      outcome,
+      typeof target !== "string" && target.type === "fileChange"
+        ? FILE_CHANGE_APPROVAL_METHOD
+        : COMMAND_APPROVAL_METHOD,
+    );
+  }
+
   private receive(guarded: GuardedRequest, request: ApprovalRequest): void {
-    const handler = this.threadHandlers.get(request.threadId) ?? this.handler;
-    const entry: Entry = { request, guarded, byHandler: handler !== null };
-    this.pending.set(guarded.id, entry);
-    guarded.signal.addEventListener("abort", () => {
-      if (this.pending.get(guarded.id) === entry) this.pending.delete(guarded.id);
-    });
-    for (const queue of [...this.consumers]) {
-      if (!queue.push(request)) this.detach(queue);
+    const route = this.routes.resolve(request.threadId, request.turnId);
+    const handler = route.handler;
+    const entry: Entry = {
+      request,
+      guarded,
+      owner: handler === HOLD ? "hold" : handler ? "handler" : "stream",
+    };
+    this.pending.set(request.key, entry);
+    this.entries.set(guarded, entry);
+    guarded.signal.addEventListener(
+      "abort",
+      () => {
+        if (this.pending.get(request.key) === entry) this.pending.delete(request.key);
+        this.remember(request.key, guarded.outcome);
+      },
+      { once: true },
+    );
+    guarded.whenSettled((outcome) => this.settled(entry, outcome));
+    if (this.requested.size > 0) this.requested.fire(request);
+    for (const [queue, consumer] of [...this.consumers]) {
+      if (matches(consumer, request) && !queue.push(request)) this.detach(queue);
     }
     if (!guarded.pending) return; // a detaching consumer already declined it
-    if (handler) this.runHandler(entry, handler);
-    else if (this.consumers.size === 0) this.settle(entry, "decline", "auto");
+    if (typeof handler === "function") this.runHandler(entry, handler);
+    else if (entry.owner === "stream" && !this.hasOwnerFor(request)) this.settle(entry, "decline", "auto");
+  }
+
+  private hasOwnerFor(request: ApprovalRequest): boolean {
+    for (const consumer of this.consumers.values())
+      if (!consumer.observe && matches(consumer, request)) return true;
+    return false;
   }
 
   private timedOut(guarded: GuardedRequest): void {
-    const entry = this.pending.get(guarded.id);
-    if (entry?.guarded === guarded) this.settle(entry, "decline", "timeout");
+    const entry = this.entries.get(guarded);
+    if (entry) this.settle(entry, "decline", "timeout");
   }
 
   private runHandler(entry: Entry, handler: ApprovalHandler): void {
     const decider: ApprovalDecider = isRulesHandler(handler) ? "rules" : "handler";
     const fail = (error: Error) => {
-      if (this.settle(entry, "decline", decider, error))
+      if (this.settle(entry, "decline", decider, undefined, error))
         this.guard.report(error, "CODEX_SDK_APPROVAL_HANDLER_FAILED");
     };
-    let result: ApprovalDecision | Promise<ApprovalDecision>;
+    let result: ApprovalDecision | typeof HOLD | Promise<ApprovalDecision | typeof HOLD>;
     try {
       result = handler(entry.request);
     } catch (error) {
       fail(new CodexError("The approval handler threw; the request was declined.", { cause: error }));
       return;
     }
-    const decide = (decision: ApprovalDecision) => {
+    const decide = (decision: ApprovalDecision | typeof HOLD) => {
       if (!entry.guarded.pending) return;
+      if (decision === HOLD) {
+        entry.owner = "hold";
+        return;
+      }
       const why = entry.request.invalidReason(decision);
       if (why !== undefined) {
         fail(
@@ -295,64 +399,54 @@ export class ApprovalBroker {
     }
   }
 
-  /**
-   * Sends the decision, ends the request's pending state and tells the listeners. Returns false
-   * when the request was no longer pending.
-   */
+  /** Sends the decision and ends the request. Returns false when it was no longer pending. */
   private settle(
     entry: Entry,
     decision: ApprovalDecision,
     decidedBy: ApprovalDecider,
+    by?: string,
     error?: Error,
   ): boolean {
     const { request, guarded } = entry;
+    if (!guarded.pending) return false;
     const wire =
       request.type === "commandExecution"
         ? commandDecisionToWire(decision)
         : fileChangeDecisionToWire(decision);
-    if (!guarded.answer({ decision: wire }, decidedBy === "timeout" ? "timeout" : "answered")) return false;
-    if (this.decided.size === 0) return true;
-    this.decided.fire({
-      request,
-      decision,
-      decidedBy,
-      latencyMs: performance.now() - guarded.receivedAt,
-      ...(error ? { error } : {}),
-    });
-    return true;
+    entry.decided = { decision, decidedBy, ...(by !== undefined ? { by } : {}), ...(error ? { error } : {}) };
+    return guarded.answer({ decision: wire }, decidedBy === "timeout" ? "timeout" : "answered");
+  }
+
+  /** Runs after the request's signal aborted: the settled (and decided) listeners, once. */
+  private settled(entry: Entry, outcome: ApprovalOutcome): void {
+    if (this.settledEvents.size === 0 && this.decided.size === 0) return;
+    const { request, guarded } = entry;
+    const latencyMs = performance.now() - guarded.receivedAt;
+    const decided = outcome === "answered" || outcome === "timeout" ? entry.decided : undefined;
+    if (this.settledEvents.size > 0)
+      this.settledEvents.fire({ request, key: request.key, outcome, latencyMs, ...decided });
+    if (decided && this.decided.size > 0) this.decided.fire({ request, latencyMs, ...decided });
+  }
+
+  private remember(key: string, outcome: ApprovalOutcome | undefined): void {
+    if (outcome === undefined) return;
+    if (this.outcomes.size >= REMEMBERED_OUTCOMES) {
+      const oldest = this.outcomes.keys().next().value;
+      if (oldest !== undefined) this.outcomes.delete(oldest);
+    }
+    this.outcomes.set(key, outcome);
   }
 
   private detach(queue: BoundedQueue<ApprovalRequest>): void {
-    if (!this.consumers.delete(queue)) return;
-    this.detachHooks.get(queue)?.();
-    this.detachHooks.delete(queue);
-    if (this.consumers.size > 0) return;
-    // Nobody is left to answer the requests that waited for a manual answer: decline them.
+    const consumer = this.consumers.get(queue);
+    if (!consumer) return;
+    this.consumers.delete(queue);
+    consumer.detach?.();
+    if (consumer.observe) return;
+    // Requests that waited for this iterator's caller, with nobody else left to answer: decline.
     for (const entry of [...this.pending.values()]) {
-      if (!entry.byHandler) this.settle(entry, "decline", "auto");
+      if (entry.owner === "stream" && !this.hasOwnerFor(entry.request)) this.settle(entry, "decline", "auto");
     }
-  }
-
-  private trackFileChange(params: unknown): void {
-    const p = params as {
-      threadId?: string;
-      turnId?: string;
-      item?: { type?: string; id?: string; changes?: FileUpdateChange[] };
-    };
-    const item = p.item;
-    if (item?.type !== "fileChange" || typeof p.threadId !== "string" || typeof item.id !== "string") return;
-    if (this.fileChanges.size >= TRACKED_FILE_CHANGES) {
-      const oldest = this.fileChanges.keys().next().value;
-      if (oldest !== undefined) this.fileChanges.delete(oldest);
-    }
-    this.fileChanges.set(key(p.threadId, item.id), { turnId: p.turnId ?? "", changes: item.changes ?? [] });
-  }
-
-  private forgetFileChange(params: unknown): void {
-    if (this.fileChanges.size === 0) return;
-    const p = params as { threadId?: string; item?: { type?: string; id?: string } };
-    if (p.item?.type === "fileChange" && typeof p.threadId === "string" && typeof p.item.id === "string")
-      this.fileChanges.delete(key(p.threadId, p.item.id));
   }
 
   private turnEnded(params: unknown): void {
@@ -360,22 +454,26 @@ export class ApprovalBroker {
     const threadId = p.threadId;
     const turnId = p.turn?.id;
     if (typeof threadId !== "string" || typeof turnId !== "string") return;
+    this.routes.endTurn(threadId, turnId);
     for (const entry of [...this.pending.values()]) {
       if (entry.request.threadId === threadId && entry.request.turnId === turnId)
         entry.guarded.expire("turnEnded", "its turn ended");
     }
-    for (const [k, v] of this.fileChanges) {
-      if (v.turnId === turnId && k.startsWith(`${threadId}\u0000`)) this.fileChanges.delete(k);
-    }
+    this.fileChanges.turnEnded(threadId, turnId);
   }
 
   private shutDown(error?: CodexTransportError): void {
     for (const entry of [...this.pending.values()]) entry.guarded.expire("closed", "the connection closed");
-    for (const queue of this.consumers) {
-      this.detachHooks.get(queue)?.();
+    for (const [queue, consumer] of this.consumers) {
+      consumer.detach?.();
       queue.end(error);
     }
+    this.routes.clearTurns();
     this.consumers.clear();
     this.fileChanges.clear();
   }
+}
+
+function matches(consumer: Consumer, request: ApprovalRequest): boolean {
+  return consumer.threadId === undefined || consumer.threadId === request.threadId;
 }

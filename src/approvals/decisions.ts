@@ -76,6 +76,27 @@ export type ApprovalDecision =
   | CommandApprovalWithNetworkPolicyAmendment
   | CommandExecutionApprovalDecision;
 
+/**
+ * A decision in its JSON form, as listed in `request.allowedDecisions` and `ApprovalRequestJSON`:
+ * one of the four plain strings, or the schema's object form of an amendment.
+ */
+export type AllowedDecision = CommandExecutionApprovalDecision;
+
+/**
+ * True when `value` is something `respondApproval` can take as a decision: one of the four plain
+ * strings, an amendment class, or the schema's object form (e.g. a body posted from a page).
+ * Whether a given request accepts it is still checked when answering.
+ *
+ * @example
+ * ```ts
+ * const { key, decision } = JSON.parse(body);
+ * if (typeof key === "string" && isApprovalDecision(decision)) client.respondApproval(key, decision);
+ * ```
+ */
+export function isApprovalDecision(value: unknown): value is ApprovalDecision {
+  return decisionVariant(value) !== undefined;
+}
+
 /** The decision's variant name, as the schema spells it; `undefined` when it is not a decision. */
 export function decisionVariant(decision: unknown): string | undefined {
   if (typeof decision === "string") return SIMPLE_DECISIONS.has(decision) ? decision : undefined;

@@ -8,11 +8,79 @@ import type { FileUpdateChange } from "../protocol/generated/v2/FileUpdateChange
 import type { NetworkPolicyAmendment } from "../protocol/generated/v2/NetworkPolicyAmendment.js";
 import type { AdditionalPermissionProfile } from "../protocol/generated/v2/AdditionalPermissionProfile.js";
 import type { NetworkApprovalContext } from "../protocol/generated/v2/NetworkApprovalContext.js";
-import { decisionVariant, describeDecision, type ApprovalDecision } from "./decisions.js";
+import type { GuardOutcome, ServerRequestSettled } from "../server-requests/guard.js";
+import {
+  decisionVariant,
+  describeDecision,
+  type AllowedDecision,
+  type ApprovalDecision,
+} from "./decisions.js";
+import { withUnifiedDiffs, type FileChange } from "./diff.js";
+
+/**
+ * How an approval request stopped being pending: `answered` (a handler, rules, a caller or the
+ * SDK's own `decline` when nobody could answer), `timeout` (the SDK sent `decline` when the
+ * approval timeout passed), `resolved` (the server resolved it with `serverRequest/resolved`),
+ * `turnEnded` (its turn completed or was interrupted) or `closed` (the connection closed or dropped).
+ */
+export type ApprovalOutcome = GuardOutcome;
+
+/**
+ * The `signal` of an approval request. Once it aborts, `reason` is a {@link ServerRequestSettled}
+ * whose `outcome` says why.
+ */
+export interface ApprovalSignal extends AbortSignal {
+  readonly reason: ServerRequestSettled | undefined;
+}
+
+/** What the SDK attaches to a request it creates (tests may build requests without it). */
+export interface ApprovalRequestMeta {
+  /** See {@link CommandApprovalRequest.key}. Default: `"request-<requestId>"`. */
+  key?: string | undefined;
+  /** Unix ms at which the approval timeout sends `decline`; null (default) when no timeout applies. */
+  expiresAtMs?: number | null | undefined;
+}
+
+/**
+ * The JSON form of an approval request (`request.toJSON()`, and so `JSON.stringify(request)`):
+ * everything a UI needs to show it and answer it by `key`, and nothing live (no `signal`, no copy
+ * of the raw `params`). Fields that do not apply to a request's `type` are `null` or `[]`.
+ */
+export interface ApprovalRequestJSON {
+  /** Answer it with `client.respondApproval(key, decision)`. */
+  key: string;
+  type: "commandExecution" | "fileChange";
+  /** Commands: the protocol's `command`, `humanCommand` or `writeStdin`. File changes: null. */
+  kind: CommandExecutionApprovalKind | null;
+  threadId: string;
+  turnId: string;
+  itemId: string;
+  reason: string | null;
+  /** Commands: the command line. File changes: null. */
+  command: string | null;
+  /** Commands: the working directory. File changes: null. */
+  cwd: string | null;
+  /** Commands: the server's parse of the command. File changes: []. */
+  commandActions: CommandAction[];
+  /** File changes: each path, the server's raw `diff` and a `unifiedDiff`. Commands: []. */
+  changes: FileChange[];
+  /** The decisions this request accepts, in their JSON form (see `allowedDecisions`). */
+  allowedDecisions: AllowedDecision[];
+  /** When the server started waiting (Unix ms). */
+  startedAtMs: number;
+  /** When the approval timeout declines it (Unix ms), or null when no timeout applies. */
+  expiresAtMs: number | null;
+}
 
 /** Shared by both kinds of approval request. */
 abstract class ApprovalRequestBase {
-  /** The server's JSON-RPC id of this request (its own id space). */
+  /**
+   * A string that names this request uniquely within its client for the life of the process,
+   * reconnects included (unlike `requestId`, which the server restarts at 0 on every connection).
+   * Answer by it with `client.respondApproval(key, decision)`; find it with `client.getApproval(key)`.
+   */
+  readonly key: string;
+  /** The server's JSON-RPC id of this request (its own id space, restarted on every connection). */
   readonly requestId: RequestId;
   readonly threadId: string;
   readonly turnId: string;
@@ -23,24 +91,68 @@ abstract class ApprovalRequestBase {
   /** When the server started waiting (Unix ms). */
   readonly startedAtMs: number;
   /**
-   * Aborted when the request stops being pending: it was answered, the server resolved it
-   * (`serverRequest/resolved`), its turn ended, or the client closed. A UI closes its prompt here.
+   * Unix ms at which the SDK sends `decline` because the approval timeout (of the turn, the
+   * thread or the client) passed; null when no timeout applies.
    */
-  readonly signal: AbortSignal;
+  readonly expiresAtMs: number | null;
+  /**
+   * Aborted when the request stops being pending: it was answered, it timed out, the server
+   * resolved it (`serverRequest/resolved`), its turn ended, or the client closed.
+   * `signal.reason.outcome` says which ({@link ApprovalOutcome}). A UI closes its prompt here.
+   */
+  readonly signal: ApprovalSignal;
 
-  protected constructor(requestId: RequestId, params: ApprovalParamsBase, signal: AbortSignal) {
+  protected constructor(
+    requestId: RequestId,
+    params: ApprovalParamsBase,
+    signal: AbortSignal,
+    meta: ApprovalRequestMeta = {},
+  ) {
+    this.key = meta.key ?? `request-${String(requestId)}`;
+    this.expiresAtMs = meta.expiresAtMs ?? null;
     this.requestId = requestId;
     this.threadId = params.threadId;
     this.turnId = params.turnId;
     this.itemId = params.itemId;
     this.reason = params.reason ?? null;
     this.startedAtMs = params.startedAtMs;
-    this.signal = signal;
+    this.signal = signal as ApprovalSignal;
   }
 
   /** True while an answer is still expected. */
   get pending(): boolean {
     return !this.signal.aborted;
+  }
+
+  /** How the request stopped being pending; `undefined` while it is pending. */
+  get outcome(): ApprovalOutcome | undefined {
+    return this.signal.reason?.outcome;
+  }
+
+  /**
+   * The decisions the SDK accepts for this request, normalised so a UI can draw one button per
+   * entry: `decline` is always there, `acceptForSession` wherever `accept` is, and a file change
+   * lists `accept`, `acceptForSession`, `decline` and `cancel`. Entries are in their JSON form, so
+   * one posted back from a page (checked with `isApprovalDecision`) can be passed to `respondApproval`.
+   */
+  abstract get allowedDecisions(): readonly AllowedDecision[];
+
+  /** The JSON form: see {@link ApprovalRequestJSON}. `JSON.stringify(request)` gives exactly this. */
+  abstract toJSON(): ApprovalRequestJSON;
+
+  protected baseJSON(): Pick<
+    ApprovalRequestJSON,
+    "key" | "threadId" | "turnId" | "itemId" | "reason" | "startedAtMs" | "expiresAtMs"
+  > {
+    return {
+      key: this.key,
+      threadId: this.threadId,
+      turnId: this.turnId,
+      itemId: this.itemId,
+      reason: this.reason,
+      startedAtMs: this.startedAtMs,
+      expiresAtMs: this.expiresAtMs,
+    };
   }
 
   /**
@@ -92,8 +204,15 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
   /** The params exactly as received. */
   readonly params: CommandExecutionRequestApprovalParams;
 
-  constructor(requestId: RequestId, params: CommandExecutionRequestApprovalParams, signal: AbortSignal) {
-    super(requestId, params, signal);
+  readonly #allowed: readonly AllowedDecision[];
+
+  constructor(
+    requestId: RequestId,
+    params: CommandExecutionRequestApprovalParams,
+    signal: AbortSignal,
+    meta?: ApprovalRequestMeta,
+  ) {
+    super(requestId, params, signal, meta);
     this.params = params;
     this.kind = params.kind ?? "command";
     this.approvalId = params.approvalId ?? null;
@@ -106,6 +225,24 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
     this.environmentId = params.environmentId ?? null;
     this.additionalPermissions = params.additionalPermissions ?? null;
     this.networkApprovalContext = params.networkApprovalContext ?? null;
+    this.#allowed = Object.freeze(normaliseCommandDecisions(this.availableDecisions));
+  }
+
+  get allowedDecisions(): readonly AllowedDecision[] {
+    return this.#allowed;
+  }
+
+  toJSON(): ApprovalRequestJSON {
+    return {
+      ...this.baseJSON(),
+      type: this.type,
+      kind: this.kind,
+      command: this.command,
+      cwd: this.cwd,
+      commandActions: [...this.commandActions],
+      changes: [],
+      allowedDecisions: [...this.#allowed],
+    };
   }
 
   /**
@@ -134,8 +271,16 @@ export class FileChangeApprovalRequest extends ApprovalRequestBase {
   readonly type = "fileChange" as const;
   /** A root the agent asks to write under for the rest of the session, if any. */
   readonly grantRoot: string | null;
-  /** The pending changes (path, kind, unified diff); empty if the server did not announce them. */
-  readonly changes: readonly FileUpdateChange[];
+  /**
+   * The pending changes, as announced by the item's `item/started`: `path`, `kind`, the server's
+   * raw `diff` and a real `unifiedDiff` (see {@link FileChange}). Empty if the server announced none.
+   */
+  get changes(): readonly FileChange[] {
+    // Built on first read: a large patch costs nothing unless someone looks at it.
+    return (this.#changes ??= Object.freeze(withUnifiedDiffs(this.#rawChanges)));
+  }
+  readonly #rawChanges: readonly FileUpdateChange[];
+  #changes: readonly FileChange[] | undefined;
   readonly params: FileChangeRequestApprovalParams;
 
   constructor(
@@ -143,11 +288,29 @@ export class FileChangeApprovalRequest extends ApprovalRequestBase {
     params: FileChangeRequestApprovalParams,
     changes: readonly FileUpdateChange[],
     signal: AbortSignal,
+    meta?: ApprovalRequestMeta,
   ) {
-    super(requestId, params, signal);
+    super(requestId, params, signal, meta);
     this.params = params;
     this.grantRoot = params.grantRoot ?? null;
-    this.changes = changes;
+    this.#rawChanges = changes;
+  }
+
+  get allowedDecisions(): readonly AllowedDecision[] {
+    return FILE_CHANGE_DECISIONS;
+  }
+
+  toJSON(): ApprovalRequestJSON {
+    return {
+      ...this.baseJSON(),
+      type: this.type,
+      kind: null,
+      command: null,
+      cwd: null,
+      commandActions: [],
+      changes: this.changes.map((c) => ({ ...c })),
+      allowedDecisions: [...FILE_CHANGE_DECISIONS],
+    };
   }
 
   invalidReason(decision: unknown): string | undefined {
@@ -163,19 +326,66 @@ export class FileChangeApprovalRequest extends ApprovalRequestBase {
   }
 }
 
+const FILE_CHANGE_DECISIONS: readonly AllowedDecision[] = Object.freeze([
+  "accept",
+  "acceptForSession",
+  "decline",
+  "cancel",
+]);
+
+/**
+ * The server's list (or every plain decision when it sent none), with `acceptForSession` right
+ * after `accept` and `decline` before `cancel` when missing: the server honours both (0.169).
+ */
+function normaliseCommandDecisions(
+  offered: readonly CommandExecutionApprovalDecision[] | null,
+): AllowedDecision[] {
+  if (offered === null) return ["accept", "acceptForSession", "decline", "cancel"];
+  const out: AllowedDecision[] = [];
+  const has = (name: string) => out.some((d) => decisionVariant(d) === name);
+  for (const decision of offered) {
+    const variant = decisionVariant(decision);
+    if (variant === undefined || has(variant)) continue;
+    if (variant === "cancel" && !has("decline")) out.push("decline");
+    out.push(decision);
+    if (variant === "accept" && !offered.includes("acceptForSession")) out.push("acceptForSession");
+  }
+  if (!has("decline")) out.push("decline");
+  return out;
+}
+
 /** A pending approval; `type` narrows it. */
 export type ApprovalRequest = CommandApprovalRequest | FileChangeApprovalRequest;
 
 /**
+ * Returned by a handler (or set in its place) to leave the request to a person: it stays pending,
+ * with no iterator needed, until `respondApproval(key, …)`, its timeout, its turn's end or the
+ * connection's close.
+ */
+export const HOLD = "hold";
+
+/**
  * Decides one approval request; may be async. Throwing, or an invalid decision, declines.
+ * Returning `"hold"` leaves it pending for a person, who answers it by key.
  * (`R` lets TypeScript keep the literal type of an async handler's answer, e.g. `async () => "accept"`.)
  */
-export type ApprovalHandler<R extends ApprovalDecision = ApprovalDecision> = (
+export type ApprovalHandler<R extends ApprovalDecision | typeof HOLD = ApprovalDecision | typeof HOLD> = (
   request: ApprovalRequest,
 ) => R | Promise<R>;
 
-/** Who produced a decision. */
-export type ApprovalDecider = "handler" | "stream" | "auto" | "timeout" | "rules";
+/**
+ * What decides the approvals of a client, a thread or a turn: a handler, or `"hold"` (every
+ * request waits for a person to answer it by key).
+ */
+export type ApprovalHandlerSetting = ApprovalHandler | typeof HOLD;
+
+/**
+ * Who produced a decision: `handler` (a handler function), `rules` (`approvalRules`), `stream` (a
+ * `respondApproval` call on a request an `approvalRequests()` loop held), `hold` (a
+ * `respondApproval` call on a held request), `auto` (nobody could answer: declined at once),
+ * `timeout` (declined when the approval timeout passed).
+ */
+export type ApprovalDecider = "handler" | "stream" | "hold" | "auto" | "timeout" | "rules";
 
 /** Passed to `onApprovalDecided` listeners for every answered request. */
 export interface ApprovalDecisionRecord {
@@ -183,8 +393,33 @@ export interface ApprovalDecisionRecord {
   /** The decision sent to the server. */
   decision: ApprovalDecision;
   decidedBy: ApprovalDecider;
+  /** Who decided, as passed to `respondApproval(…, { by })`; absent otherwise. */
+  by?: string;
   /** From the request's arrival to the reply, in ms. */
   latencyMs: number;
   /** Set when the SDK declined because the handler threw or answered something invalid. */
   error?: Error;
+}
+
+/**
+ * Passed to `onApprovalSettled` listeners exactly once per approval request, whatever ended it.
+ * `decision`, `decidedBy` (and `by` when given) are set for `answered` and `timeout`.
+ */
+export interface ApprovalSettledRecord {
+  request: ApprovalRequest;
+  key: string;
+  outcome: ApprovalOutcome;
+  decision?: ApprovalDecision;
+  decidedBy?: ApprovalDecider;
+  by?: string;
+  /** From the request's arrival to the end, in ms. */
+  latencyMs: number;
+  /** Set when the SDK declined because the handler threw or answered something invalid. */
+  error?: Error;
+}
+
+/** The event a `TurnStream` yields for each approval request of its turn, in order with the others. */
+export interface ApprovalRequestedEvent {
+  method: "approval/requested";
+  params: ApprovalRequest;
 }

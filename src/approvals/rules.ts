@@ -1,7 +1,7 @@
 import path from "node:path";
 import { shellSplit } from "../internal/shell-split.js";
 import type { ApprovalDecision } from "./decisions.js";
-import type { ApprovalHandler, CommandApprovalRequest, FileChangeApprovalRequest } from "./requests.js";
+import type { ApprovalHandler, CommandApprovalRequest, FileChangeApprovalRequest, HOLD } from "./requests.js";
 
 const RULES = Symbol("codex.approvalRules");
 
@@ -24,8 +24,11 @@ export interface ApprovalRulesOptions {
    * The check is lexical (`path.resolve`), so a symlink inside a root is trusted as the root is.
    */
   allowFileChangesUnder?: readonly string[] | undefined;
-  /** The answer when no rule matches: a decision or a handler. Default `"decline"`. */
-  fallback?: ApprovalDecision | ApprovalHandler | undefined;
+  /**
+   * The answer when no rule matches: a decision, a handler, or `"hold"` (a person answers it by
+   * key, see docs/approvals.md). Default `"decline"`.
+   */
+  fallback?: ApprovalDecision | typeof HOLD | ApprovalHandler | undefined;
 }
 
 /**

@@ -21,9 +21,19 @@ import type { ThreadService, ThreadSettingsPath } from "../conversation/threads.
 import type { TurnService } from "../conversation/turns.js";
 import type { ConversationStep } from "../turn/steps.js";
 import type { TurnStream } from "../turn/turn-stream.js";
-import type { ApprovalBroker, ApproveOptions } from "../approvals/broker.js";
+import type {
+  ApprovalBroker,
+  ApprovalRequestsOptions,
+  ApproveOptions,
+  RespondOptions,
+} from "../approvals/broker.js";
 import type { ApprovalDecision } from "../approvals/decisions.js";
-import type { ApprovalDecisionRecord, ApprovalHandler, ApprovalRequest } from "../approvals/requests.js";
+import type {
+  ApprovalDecisionRecord,
+  ApprovalHandlerSetting,
+  ApprovalRequest,
+  ApprovalSettledRecord,
+} from "../approvals/requests.js";
 import type { ServerRequestGuard } from "../server-requests/guard.js";
 import type {
   DynamicToolHandler,
@@ -126,76 +136,63 @@ export class CodexClient extends ClientCore {
   }
 
   // ---------------------------------------------------------------- approvals and server requests
+  // (see docs/approvals.md; the broker in approvals/broker.ts does the work)
 
-  /**
-   * Sets the handler that answers every command and file-change approval (callback mode), or
-   * removes it with `null`. A handler that throws, answers an invalid decision or exceeds
-   * `approvalTimeoutMs` gets `decline` sent, and the error goes to `onError`.
-   *
-   * @example
-   * ```ts
-   * client.setApprovalHandler(async (req) => {
-   *   if (req.type === "fileChange") return req.changes.every((c) => c.path.startsWith(repo)) ? "accept" : "decline";
-   *   return req.command?.includes("npm test") ? "acceptForSession" : "decline";
-   * });
-   * ```
-   */
-  setApprovalHandler(handler: ApprovalHandler | null): void {
+  /** The client's approval handler, `"hold"` or `null` (a thread's or turn's own comes first). */
+  setApprovalHandler(handler: ApprovalHandlerSetting | null): void {
     this.#approvals.setHandler(handler);
   }
 
-  /**
-   * Approval requests as an async iterable (stream mode): requests pending now, then each new one.
-   * While an iterator is open and no handler is set, requests wait for `respondApproval` (bounded by
-   * `approvalTimeoutMs`); with neither, they are declined at once. With a handler set, the stream
-   * only observes. Breaking out of the loop, or `signal`, closes it.
-   *
-   * @example
-   * ```ts
-   * for await (const req of client.approvalRequests({ signal })) {
-   *   if (req.type === "commandExecution") client.approveApproval(req, { forSession: true });
-   *   else client.declineApproval(req);
-   * }
-   * ```
-   */
-  approvalRequests(
-    options: { bufferSize?: number; signal?: AbortSignal } = {},
-  ): AsyncIterableIterator<ApprovalRequest> {
+  /** Approval requests, pending first; unless `observe`, holds those no handler takes. */
+  approvalRequests(options: ApprovalRequestsOptions = {}): AsyncIterableIterator<ApprovalRequest> {
     return this.#approvals.requests(options);
   }
 
+  /** The pending request with this `key`, or `undefined` (answered, ended, or unknown). */
+  getApproval(key: string): ApprovalRequest | undefined {
+    return this.#approvals.get(key);
+  }
+
   /**
-   * Answers a pending approval request. Throws `TypeError` for a decision the request cannot take
-   * and `CodexProtocolError("approval request is no longer pending")` for a request already
-   * answered, resolved by the server, whose turn ended, or whose client closed.
+   * Answers a pending request, given as the object or its `key` (`by`: who decided). Throws `TypeError`
+   * for a decision it cannot take, `CodexApprovalNotPendingError` when it is no longer pending.
    */
-  respondApproval(request: ApprovalRequest, decision: ApprovalDecision): void {
-    this.#approvals.respond(request, decision);
+  respondApproval(
+    request: ApprovalRequest | string,
+    decision: ApprovalDecision,
+    options?: RespondOptions,
+  ): void {
+    this.#approvals.respond(request, decision, options);
   }
 
   /** Accepts: once, for the session (`forSession`), or with a command-prefix rule (`execpolicyAmendment`). */
-  approveApproval(request: ApprovalRequest, options: ApproveOptions = {}): void {
+  approveApproval(request: ApprovalRequest | string, options: ApproveOptions = {}): void {
     this.#approvals.approve(request, options);
   }
 
   /** Declines: the item is not run or applied, and the turn goes on. */
-  declineApproval(request: ApprovalRequest): void {
-    this.#approvals.respond(request, "decline");
+  declineApproval(request: ApprovalRequest | string, options?: RespondOptions): void {
+    this.#approvals.respond(request, "decline", options);
   }
 
   /** Declines and cancels the turn. */
-  cancelApproval(request: ApprovalRequest): void {
-    this.#approvals.respond(request, "cancel");
+  cancelApproval(request: ApprovalRequest | string, options?: RespondOptions): void {
+    this.#approvals.respond(request, "cancel", options);
   }
 
-  /** The approval requests still waiting for an answer. */
-  pendingApprovals(): ApprovalRequest[] {
-    return this.#approvals.pendingRequests();
+  /** The approval requests still waiting for an answer (of one thread, with `threadId`). */
+  pendingApprovals(options: { threadId?: string } = {}): ApprovalRequest[] {
+    return this.#approvals.pendingRequests(options);
   }
 
-  /** Called for every answered approval with the decision, who decided and the latency. */
+  /** Called for every answered approval with the decision, who decided (`by`) and the latency. */
   onApprovalDecided(listener: (record: ApprovalDecisionRecord) => void): Subscription {
     return this.#approvals.onDecided(listener);
+  }
+
+  /** Called once per approval request when it leaves (its `outcome`), after its signal aborted. */
+  onApprovalSettled(listener: (record: ApprovalSettledRecord) => void): Subscription {
+    return this.#approvals.onSettled(listener);
   }
 
   /**

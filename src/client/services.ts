@@ -29,10 +29,14 @@ export function createServices(
   holdHandles: boolean,
 ): ClientServices {
   const guard = new ServerRequestGuard(connection, errors);
-  const approvals = new ApprovalBroker(connection, guard, options);
+  const approvals = new ApprovalBroker(connection, guard, {
+    approvalTimeoutMs: options.approvalTimeoutMs,
+    approvalBufferSize: options.approvalBufferSize,
+  });
   const hooks = new ServerRequestHooks(guard, { timeoutMs: options.approvalTimeoutMs });
   const threads: ThreadService<ThreadHandle> = new ThreadService<ThreadHandle>(client, {
-    makeHandle: (id, defaults) => new ThreadHandle(threads, turns, goals, id, defaults),
+    makeHandle: (id, defaults) =>
+      new ThreadHandle(threads, turns, { goals, approvals: approvals.routes }, id, defaults),
     holdHandles,
     ready: () => client.initialize(),
     connection,
@@ -42,6 +46,7 @@ export function createServices(
     inactivityTimeoutMs: options.inactivityTimeoutMs,
     turnBufferSize: options.turnBufferSize ?? 10_000,
     refuseTurn: (threadId) => goals.refuseTurn(threadId),
+    approvals,
   });
   const goals = new GoalService(client, connection, approvals, turns, guard, options);
   return { guard, approvals, hooks, threads, turns };

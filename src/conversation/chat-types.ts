@@ -5,6 +5,7 @@ import type { ThreadTokenUsage } from "../protocol/generated/v2/ThreadTokenUsage
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { TurnEvent } from "../turn/turn-stream.js";
 import type { ConversationStep } from "../turn/steps.js";
+import type { ApprovalHandlerSetting } from "../approvals/requests.js";
 import type { ApprovalPolicy, SandboxPolicy, ThreadConfig, TurnOverrides } from "./config.js";
 import type { JsonSchema, OutputOf, OutputSchema } from "./structured-output.js";
 
@@ -39,6 +40,13 @@ export interface ChatOnceOptions {
   outputSchema?: OutputSchema | undefined;
   /** The JSON Schema to send with a Standard Schema `outputSchema` that cannot give its own. */
   jsonSchema?: JsonSchema | undefined;
+  /**
+   * Answers this turn's approval requests, before the thread's and the client's handler: a
+   * handler, or `"hold"` to leave them to a person (`respondApproval(key, …)`).
+   */
+  approvalHandler?: ApprovalHandlerSetting | undefined;
+  /** Declines this turn's approval requests left unanswered this long. Default: the thread's, else the client's. */
+  approvalTimeoutMs?: number | undefined;
 }
 
 /** Options of `chat`: those of `chatOnce` but structured output. */
@@ -82,6 +90,13 @@ export interface StreamTurnOptions {
   signal?: AbortSignal | undefined;
   /** Events buffered for a slow consumer before `CodexOverflowError`. Default: the client's `turnBufferSize`. */
   bufferSize?: number | undefined;
+  /**
+   * Answers this turn's approval requests, before the thread's and the client's handler: a
+   * handler, or `"hold"` to leave them to a person (`respondApproval(key, …)`).
+   */
+  approvalHandler?: ApprovalHandlerSetting | undefined;
+  /** Declines this turn's approval requests left unanswered this long. Default: the thread's, else the client's. */
+  approvalTimeoutMs?: number | undefined;
 }
 
 /** What `cancel(continuation)` returns. */

@@ -1,3 +1,5 @@
+import type { ApprovalHandlerSetting } from "../approvals/requests.js";
+import type { ApprovalRoutes } from "../approvals/routes.js";
 import type { ReviewTarget } from "../protocol/generated/v2/ReviewTarget.js";
 import type { ThreadReadResponse } from "../protocol/generated/v2/ThreadReadResponse.js";
 import type { ReviewStartResponse } from "../protocol/generated/v2/ReviewStartResponse.js";
@@ -39,18 +41,20 @@ export class ThreadHandle {
   readonly #threads: ThreadService<ThreadHandle>;
   readonly #turns: TurnService;
   readonly #goals: GoalService;
+  readonly #approvals: ApprovalRoutes;
 
   /** @internal Handles come from `startThread`, `resumeThread` and `forkThread`. */
   constructor(
     threads: ThreadService<ThreadHandle>,
     turns: TurnService,
-    goals: GoalService,
+    services: { goals: GoalService; approvals: ApprovalRoutes },
     threadId: string,
     defaults: ThreadConfig,
   ) {
     this.#threads = threads;
     this.#turns = turns;
-    this.#goals = goals;
+    this.#goals = services.goals;
+    this.#approvals = services.approvals;
     this.threadId = threadId;
     this.#defaults = { ...defaults };
   }
@@ -80,6 +84,29 @@ export class ThreadHandle {
   /** Starts a turn and returns its live event stream (deltas included). */
   streamTurn(input: TurnInput, options: Omit<StreamTurnOptions, "threadConfig"> = {}): Promise<TurnStream> {
     return this.#turns.streamTurn(this.threadId, input, options);
+  }
+
+  /**
+   * Sets the handler of this thread's approval requests, which takes precedence over the client's
+   * (a turn's own `approvalHandler` option takes precedence over both). `"hold"` leaves them to a
+   * person who answers by key; `null` goes back to the client's handler. Settings live in the
+   * client, so every handle of this thread shares them.
+   *
+   * @example
+   * ```ts
+   * thread.setApprovalHandler((req) => (req.type === "fileChange" ? "accept" : "hold"));
+   * ```
+   */
+  setApprovalHandler(handler: ApprovalHandlerSetting | null): void {
+    this.#approvals.setThreadHandler(this.threadId, handler);
+  }
+
+  /**
+   * Declines this thread's approval requests left unanswered for `ms` (before the client's
+   * `approvalTimeoutMs`; a turn's `approvalTimeoutMs` comes first). `null` removes it.
+   */
+  setApprovalTimeout(ms: number | null): void {
+    this.#approvals.setThreadTimeout(this.threadId, ms);
   }
 
   /**

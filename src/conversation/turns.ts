@@ -1,4 +1,6 @@
 // Running turns: chatOnce, chat, streamTurn, continuation and cancel, over the turn router.
+import type { ApprovalBroker } from "../approvals/broker.js";
+import type { ApprovalRoute } from "../approvals/routes.js";
 import { CodexError, type TurnContinuation } from "../errors/index.js";
 import { abortError, withTimeout } from "../internal/timers.js";
 import type { ClientRequestResult } from "../protocol/index.js";
@@ -30,6 +32,8 @@ export interface TurnServiceOptions {
   turnBufferSize: number;
   /** Why a turn on this thread must not be sent now (a goal runs there), checked before sending. */
   refuseTurn?: ((threadId: string) => Error | undefined) | undefined;
+  /** The approvals service: per-turn handlers and timeouts, and approval events in turn streams. */
+  approvals?: Pick<ApprovalBroker, "routes" | "onRequested"> | undefined;
 }
 
 /** The events a `chat()` consumer needs queued: steps and the end of the turn. */
@@ -50,7 +54,18 @@ export class TurnService {
     private readonly connection: RpcConnection,
     private readonly threads: ThreadService<{ threadId: string }>,
     private readonly options: TurnServiceOptions,
-  ) {}
+  ) {
+    // ---- approvals (issue 12): each approval request joins its turn's stream as an event. While
+    // one waits for its answer (a person deciding), its turn is waiting, not inactive.
+    options.approvals?.onRequested((request) => {
+      const state = this.#router?.get(request.threadId, request.turnId);
+      if (!state) return;
+      state.push({ method: "approval/requested", params: request });
+      if (!request.pending) return;
+      state.approvalWaiting(1);
+      request.signal.addEventListener("abort", () => state.approvalWaiting(-1), { once: true });
+    });
+  }
 
   /** The router of this connection's turns (created with the first turn). */
   get router(): TurnRouter {
@@ -82,11 +97,12 @@ export class TurnService {
       : options.turnOverrides;
     const state = options.continuation
       ? this.resumeContinuation(input, options, "once")
-      : await this.beginTurn(...(await this.threadAndInput(input, options)), overrides, {
-          mode: "once",
-          collectItems: true,
-          bufferSize: 0,
-        });
+      : await this.beginTurn(
+          ...(await this.threadAndInput(input, options)),
+          overrides,
+          { mode: "once", collectItems: true, bufferSize: 0 },
+          approvalRouteOf(options),
+        );
     let result;
     try {
       result = await state.waitForCompletion(
@@ -130,11 +146,12 @@ export class TurnService {
     }
     const state = options.continuation
       ? this.resumeContinuation(input, options, "stream")
-      : await this.beginTurn(...(await this.threadAndInput(input, options)), options.turnOverrides, {
-          mode: "stream",
-          bufferSize: this.options.turnBufferSize,
-          queueOnly: STEP_EVENTS,
-        });
+      : await this.beginTurn(
+          ...(await this.threadAndInput(input, options)),
+          options.turnOverrides,
+          { mode: "stream", bufferSize: this.options.turnBufferSize, queueOnly: STEP_EVENTS },
+          approvalRouteOf(options),
+        );
     const detach = state.interruptOnAbort(options.signal);
     try {
       yield* state.steps(options.inactivityTimeoutMs ?? this.options.inactivityTimeoutMs);
@@ -148,10 +165,13 @@ export class TurnService {
     const items = requireInput(input);
     this.refuseTurn(threadId);
     await this.threads.ensureLoaded(threadId, options.threadConfig);
-    const state = await this.beginTurn(threadId, items, options.turnOverrides, {
-      mode: "stream",
-      bufferSize: options.bufferSize ?? this.options.turnBufferSize,
-    });
+    const state = await this.beginTurn(
+      threadId,
+      items,
+      options.turnOverrides,
+      { mode: "stream", bufferSize: options.bufferSize ?? this.options.turnBufferSize },
+      approvalRouteOf(options),
+    );
     state.interruptOnAbort(options.signal);
     return new TurnStream(state);
   }
@@ -255,9 +275,12 @@ export class TurnService {
       collectItems?: boolean;
       queueOnly?: ReadonlySet<string>;
     },
+    approval?: ApprovalRoute,
   ): Promise<TurnState> {
     this.refuseTurn(threadId);
     await this.threads.ready();
+    // ---- approvals (issue 12): the turn's own handler and timeout apply from its first request.
+    const approvalRoute = approval && this.options.approvals?.routes.startTurn(threadId, approval);
     const router = this.router;
     const pending = router.expectTurn(threadId);
     // Settings queued by updateDefaults / threadConfig travel with this turn (the turn's own win).
@@ -271,14 +294,22 @@ export class TurnService {
     } catch (error) {
       queued.restore();
       router.cancelPending(pending);
+      approvalRoute?.cancel();
       throw error;
     }
-    return router.bind(pending, {
+    approvalRoute?.bind(turnId);
+    const state = router.bind(pending, {
       threadId,
       turnId,
       ...stream,
       interrupt: () => this.interruptTurn(threadId, turnId),
     });
+    if (approvalRoute) {
+      // ---- approvals (issue 12): however the turn ends (a reconnect may end it locally), drop its route.
+      const end = () => this.options.approvals?.routes.endTurn(threadId, turnId);
+      state.done().then(end, end);
+    }
+    return state;
   }
 
   private resumeContinuation(
@@ -292,6 +323,8 @@ export class TurnService {
       options.threadId !== undefined && "threadId",
       options.threadConfig !== undefined && "threadConfig",
       options.turnOverrides !== undefined && "turnOverrides",
+      options.approvalHandler !== undefined && "approvalHandler",
+      options.approvalTimeoutMs !== undefined && "approvalTimeoutMs",
     ].filter(Boolean);
     if (extra.length > 0) {
       throw new TypeError(
@@ -325,6 +358,15 @@ export class TurnService {
       ? { finalText: last.text, assistantItemId: last.id }
       : undefined;
   }
+}
+
+/** The turn's approval options, if it has any. */
+function approvalRouteOf(options: {
+  approvalHandler?: ApprovalRoute["handler"];
+  approvalTimeoutMs?: number | undefined;
+}): ApprovalRoute | undefined {
+  const { approvalHandler: handler, approvalTimeoutMs: timeoutMs } = options;
+  return handler === undefined && timeoutMs === undefined ? undefined : { handler, timeoutMs };
 }
 
 /** An already-aborted signal sends nothing: no thread/start, no turn/start, no interrupt. */

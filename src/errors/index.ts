@@ -309,6 +309,31 @@ export class CodexGoalInactiveError extends CodexTimeoutError {
   }
 }
 
+/**
+ * An answer (`respondApproval`, `approveApproval`, `declineApproval`, `cancelApproval`) to an
+ * approval request that is no longer pending. `outcome` is how it ended (`answered`, `timeout`,
+ * `resolved`, `turnEnded`, `closed`), or `undefined` for a key this client never issued or no
+ * longer remembers. It extends `CodexProtocolError` (as the error thrown here before did), so
+ * existing `instanceof CodexProtocolError` checks keep working.
+ */
+export class CodexApprovalNotPendingError extends CodexProtocolError {
+  override name = "CodexApprovalNotPendingError";
+  /** The request's `key`. */
+  readonly key: string;
+  /** How the request ended, when known. */
+  readonly outcome: "answered" | "timeout" | "resolved" | "turnEnded" | "closed" | undefined;
+  constructor(
+    message: string,
+    key: string,
+    outcome: CodexApprovalNotPendingError["outcome"],
+    method?: string,
+  ) {
+    super(message, { method });
+    this.key = key;
+    this.outcome = outcome;
+  }
+}
+
 // Names every SDK error class for the cross-copy `instanceof` above. Kept as literal strings, not
 // `cls.name`, so that a minifier renaming classes cannot break the match between copies.
 for (const [cls, id] of [
@@ -327,6 +352,7 @@ for (const [cls, id] of [
   [CodexOverflowError, "CodexOverflowError"],
   [CodexGoalRunningError, "CodexGoalRunningError"],
   [CodexGoalInactiveError, "CodexGoalInactiveError"],
+  [CodexApprovalNotPendingError, "CodexApprovalNotPendingError"],
 ] as const) {
   Object.defineProperty(cls, ERROR_CLASS, { value: id });
 }

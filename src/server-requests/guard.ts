@@ -35,6 +35,7 @@ export class GuardedRequest {
   readonly #reply: (value: unknown) => void;
   readonly #onEnd: (request: GuardedRequest) => void;
   #cancelTimer: () => void = () => {};
+  #afterSettled: ((outcome: GuardOutcome) => void) | undefined;
 
   constructor(
     ctx: ServerRequestContext,
@@ -76,6 +77,14 @@ export class GuardedRequest {
     return this.#end(NO_REPLY, outcome, `no longer pending: ${why}`);
   }
 
+  /**
+   * @internal Runs `fn` once the request ended, after its signal aborted (so after every abort
+   * listener): the owner's "settled" notification. One per request.
+   */
+  whenSettled(fn: (outcome: GuardOutcome) => void): void {
+    this.#afterSettled = fn;
+  }
+
   /** @internal */
   armTimeout(ms: number | undefined, onTimeout: () => void): void {
     this.#cancelTimer = after(ms, onTimeout);
@@ -87,6 +96,7 @@ export class GuardedRequest {
     this.#onEnd(this);
     this.#reply(reply);
     this.#controller.abort(new ServerRequestSettled(outcome, `Server request ${this.method}: ${message}.`));
+    this.#afterSettled?.(outcome);
     return true;
   }
 }

@@ -1,6 +1,19 @@
 // codex-app-server-sdk/testing: drive a real `codex app-server` offline with a scripted model.
-export { MockModelServer, model, lastUserText } from "./mock-model-server.js";
-export type { ModelOutput, ModelResponse, ModelStep, RecordedModelRequest } from "./mock-model-server.js";
+export {
+  MockModelServer,
+  model,
+  lastUserText,
+  threadIdOf,
+  toolOutputsSinceLastUserMessage,
+} from "./mock-model-server.js";
+export type {
+  ModelOutput,
+  ModelResponder,
+  ModelResponse,
+  ModelStep,
+  RecordedModelRequest,
+  ToolOutput,
+} from "./mock-model-server.js";
 export { createTestCodexHome } from "./codex-home.js";
 export type { TestCodexHome, TestCodexHomeOptions } from "./codex-home.js";
 export { startTestClient } from "./test-client.js";

@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { describeModelRequest, type RecordedModelRequest } from "./model-request.js";
+
+export { lastUserText, threadIdOf, toolOutputsSinceLastUserMessage } from "./model-request.js";
+export type { RecordedModelRequest, ToolOutput } from "./model-request.js";
 
 /** One output item the scripted model produces within a response. */
 export type ModelOutput =
@@ -31,30 +35,6 @@ export type ModelResponse =
  * answers that depend on what was asked, e.g. with turns on several threads at once).
  */
 export type ModelStep = ModelResponse | ((request: RecordedModelRequest) => ModelResponse);
-
-/** The text of the last user message in a recorded model request, or "" if there is none. */
-export function lastUserText(request: RecordedModelRequest): string {
-  const input = (request.body as { input?: unknown } | null)?.input;
-  if (!Array.isArray(input)) return "";
-  for (let i = input.length - 1; i >= 0; i--) {
-    const item = input[i] as { type?: string; role?: string; content?: { type?: string; text?: string }[] };
-    if (item.role !== "user" || !Array.isArray(item.content)) continue;
-    const text = item.content
-      .filter((c) => c.type === "input_text" && typeof c.text === "string")
-      .map((c) => c.text)
-      .join("");
-    if (text) return text;
-  }
-  return "";
-}
-
-/** A request the app-server sent to the model endpoint, as recorded. */
-export interface RecordedModelRequest {
-  method: string;
-  path: string;
-  /** Parsed JSON body (the Responses API request: `input`, `tools`, `text`, …). */
-  body: unknown;
-}
 
 /** Builders for the common script entries. */
 export const model = {
@@ -93,15 +73,24 @@ export const model = {
 let callCounter = 0;
 
 /**
+ * Answers a model request that no script entry covers (see {@link MockModelServer.respond}).
+ * Return `undefined` to let the server answer "mock model: script exhausted".
+ */
+export type ModelResponder = (request: RecordedModelRequest) => ModelResponse | undefined;
+
+/**
  * A scripted OpenAI Responses API (SSE) on 127.0.0.1, to drive a real `codex app-server` without
- * a key or network. Queue one {@link ModelResponse} per model step with `enqueue`; every request
- * body is recorded in `requests`. When the script runs out, the model answers
+ * a key or network. Every request body is recorded in `requests`. Each model step is answered by,
+ * in order: the script of its thread (`enqueueForThread`), else the shared script (`enqueue`),
+ * else the `respond(fn)` function; when none has an answer, the model says
  * "mock model: script exhausted" so a test fails on its text rather than hanging.
  */
 export class MockModelServer {
   /** Every request received, in order. */
   readonly requests: RecordedModelRequest[] = [];
   private readonly script: ModelStep[] = [];
+  private readonly threadScripts = new Map<string, ModelStep[]>();
+  private responder: ModelResponder | undefined;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private port_ = 0;
@@ -133,12 +122,51 @@ export class MockModelServer {
   /** Drops the responses not yet used and the recorded requests (between tests). */
   reset(): void {
     this.script.length = 0;
+    this.threadScripts.clear();
+    this.responder = undefined;
     this.requests.length = 0;
+  }
+
+  /**
+   * Appends responses to the script of one thread: only model steps of that thread's turns take
+   * them (the server sends the thread id as the request's `prompt_cache_key`). Turns on several
+   * threads at once then need no guessing about which request comes first.
+   *
+   * @example
+   * ```ts
+   * modelServer.enqueueForThread(a.threadId, model.exec("touch a.txt", escalate), model.say("a done"));
+   * modelServer.enqueueForThread(b.threadId, model.say("b done"));
+   * ```
+   */
+  enqueueForThread(threadId: string, ...responses: ModelStep[]): this {
+    let script = this.threadScripts.get(threadId);
+    if (!script) this.threadScripts.set(threadId, (script = []));
+    script.push(...responses);
+    return this;
+  }
+
+  /**
+   * Answers, from the request itself, every model step no script entry covers: e.g. a function of
+   * `request.threadId`, `request.userText` and `request.toolOutputs` (the tool results since the
+   * last user message). `undefined` removes it.
+   *
+   * @example
+   * ```ts
+   * modelServer.respond((req) =>
+   *   req.toolOutputs.length === 0 ? model.exec(`touch ${req.userText}.txt`, escalate) : model.say(`${req.userText} done`),
+   * );
+   * ```
+   */
+  respond(responder: ModelResponder | undefined): this {
+    this.responder = responder;
+    return this;
   }
 
   /** Number of scripted responses not yet used. */
   get remaining(): number {
-    return this.script.length;
+    let n = this.script.length;
+    for (const script of this.threadScripts.values()) n += script.length;
+    return n;
   }
 
   /** Only the POST /responses requests (model steps). */
@@ -202,7 +230,7 @@ export class MockModelServer {
       // keep the raw text
     }
     const url = req.url ?? "/";
-    const recorded: RecordedModelRequest = { method: req.method ?? "GET", path: url, body };
+    const recorded = describeModelRequest(req.method ?? "GET", url, body);
     this.requests.push(recorded);
     if (!(req.method === "POST" && url.split("?")[0]?.endsWith("/responses"))) {
       res
@@ -217,7 +245,13 @@ export class MockModelServer {
         w.resolve();
       }
     }
-    const next = this.script.shift() ?? model.say("mock model: script exhausted");
+    const fromThread =
+      recorded.threadId === undefined ? undefined : this.threadScripts.get(recorded.threadId);
+    const next =
+      fromThread?.shift() ??
+      this.script.shift() ??
+      this.responder?.(recorded) ??
+      model.say("mock model: script exhausted");
     const step = typeof next === "function" ? next(recorded) : next;
     if ("httpStatus" in step) {
       res.writeHead(step.httpStatus, { "content-type": "application/json" });

@@ -9,14 +9,19 @@ import {
 import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
 import type { ThreadTokenUsage } from "../protocol/generated/v2/ThreadTokenUsage.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
+import type { ApprovalRequestedEvent } from "../approvals/requests.js";
 import type { ServerNotification } from "../protocol/index.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 import { toStep, type ConversationStep } from "./steps.js";
 
 // The turn layer's types live with the state; turn-stream.ts re-exports the public ones.
 
-/** A notification that belongs to one turn (deltas, items, turn/started, turn/completed, …). */
-export type TurnEvent = ServerNotification;
+/**
+ * A notification that belongs to one turn (deltas, items, turn/started, turn/completed, …), or
+ * `{ method: "approval/requested", params: request }` for each approval request of the turn, in
+ * order with the notifications. Yielding one does not answer it: see `ApprovalRequestedEvent`.
+ */
+export type TurnEvent = ServerNotification | ApprovalRequestedEvent;
 
 /** The outcome of a turn. */
 export interface TurnResult {
@@ -75,6 +80,8 @@ export class TurnState {
   private completedTurn: Turn | undefined;
   private failure: Error | undefined;
   private lastEventAt = Date.now();
+  /** Approval requests of this turn still waiting for an answer: the turn waits on them, it is not idle. */
+  private waitingApprovals = 0;
   /** A disconnect to report to the next reader (nobody was waiting when it happened). */
   private pendingDisconnect: CodexTurnDisconnectedError | undefined;
   private readonly disconnectRejecters = new Set<(error: CodexTurnDisconnectedError) => void>();
@@ -140,6 +147,15 @@ export class TurnState {
       this.queue?.end();
       this.resolveCompletion(this.result());
     }
+  }
+
+  /**
+   * An approval request of this turn started (+1) or stopped (-1) waiting for its answer. While one
+   * waits (a person deciding), the inactivity timeout does not fire; it counts again from its end.
+   */
+  approvalWaiting(delta: 1 | -1): void {
+    this.waitingApprovals += delta;
+    this.lastEventAt = Date.now();
   }
 
   /** Ends the stream because the connection failed or closed. */
@@ -412,7 +428,7 @@ export class TurnState {
         const quiet = Date.now() - Math.max(this.lastEventAt, startedAt);
         const silence = Date.now() - this.lastEventAt;
         if (this.finished) return;
-        if (quiet >= (idleMs as number)) {
+        if (quiet >= (idleMs as number) && this.waitingApprovals === 0) {
           cleanup();
           reject(
             new CodexTurnInactiveError(
@@ -424,7 +440,11 @@ export class TurnState {
             ),
           );
         } else {
-          timer = setTimeout(check, (idleMs as number) - quiet);
+          // While an approval waits for its answer, look again a full window later.
+          timer = setTimeout(
+            check,
+            this.waitingApprovals > 0 ? (idleMs as number) : (idleMs as number) - quiet,
+          );
         }
       };
       const cleanup = () => {

@@ -10,7 +10,9 @@ export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn-state.js";
  *
  * Buffering is bounded: a consumer that falls more than `bufferSize` events behind gets a
  * `CodexOverflowError` (never silent loss). `break` out of the loop interrupts the turn if it is
- * still running.
+ * still running. Each approval request of the turn arrives too, in order, as
+ * `{ method: "approval/requested", params: request }`; yielding it does not answer it (pass
+ * `approvalHandler: "hold"` to `streamTurn` to answer the turn's requests from the loop).
  *
  * @example
  * ```ts

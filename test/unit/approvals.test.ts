@@ -246,7 +246,7 @@ describe("approvals: stream mode", () => {
     const iterator = client.approvalRequests();
     await askCommand(server, 0);
     const { value: req } = await iterator.next();
-    assert.throws(() => client.approveApproval(req as ApprovalRequest), /answered by the handler/);
+    assert.throws(() => client.approveApproval(req as ApprovalRequest), /answered by its approval handler/);
     release();
     assert.deepEqual((await replyTo(server, 0)).result, { decision: "accept" });
     await iterator.return?.();
@@ -361,7 +361,12 @@ describe("approvals: the request stops being pending", () => {
     const req = seen[0];
     assert.ok(req instanceof FileChangeApprovalRequest);
     assert.equal(req.type, "fileChange");
-    assert.deepEqual(req.changes, changes);
+    assert.deepEqual(
+      req.changes.map(({ unifiedDiff: _diff, ...raw }) => raw),
+      changes,
+      "the server's fields stay as sent",
+    );
+    assert.equal(req.changes[0]?.unifiedDiff, "--- /dev/null\n+++ /w/hello.txt\n@@ -0,0 +1 @@\n+hi\n");
     await client.close();
   });
 

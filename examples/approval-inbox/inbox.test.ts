@@ -1,0 +1,166 @@
+// The approval inbox in a real headless Chromium, against the real app-server and a scripted
+// model: a person clicks, and the disk shows what was granted.
+//   node --import tsx --test examples/approval-inbox/inbox.test.ts
+// INBOX_SCREENSHOT=docs/img/approval-inbox.png also saves the screenshot the docs show.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { ApprovalSettledRecord } from "codex-app-server-sdk";
+import { startTestClient, type TestClient } from "codex-app-server-sdk/testing";
+import { startInbox, type Inbox } from "./inbox.js";
+import { CONVERSATIONS, scenarioModel } from "./scenario.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+let t: TestClient;
+let inbox: Inbox;
+let browser: BrowserContext;
+let profile: string;
+const settled: ApprovalSettledRecord[] = [];
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The approval inbox test needs Chromium at ${CHROMIUM}: install it (apt-get install chromium, as .ci/run does) or set CHROMIUM_PATH.`,
+    );
+  }
+  t = await startTestClient({ approvalPolicy: "on-request", sandbox: "read-only" });
+  t.modelServer.respond(scenarioModel(t.workspace));
+  t.client.onApprovalSettled((r) => settled.push(r));
+  inbox = await startInbox(t.client, { user: "alice" });
+  profile = mkdtempSync(path.join(os.tmpdir(), "inbox-chromium-"));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1100, height: 900 },
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await inbox?.close();
+  await t?.dispose();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+const keysOn = async (page: Page) => {
+  const cards = page.locator(".approval");
+  const keys: (string | null)[] = [];
+  for (let i = 0; i < (await cards.count()); i++) keys.push(await cards.nth(i).getAttribute("data-key"));
+  return keys;
+};
+const cardsLeft = (page: Page, n: number) =>
+  page.waitForFunction(`document.querySelectorAll(".approval").length === ${n}`, undefined, {
+    timeout: 20_000,
+  });
+
+const cardOf = (page: Page, conversation: string) =>
+  page.locator(".approval", { has: page.locator(".conversation", { hasText: conversation }) });
+
+const conversation = (name: string) => CONVERSATIONS.find((c) => c.name === name)!;
+
+test("a person approves and declines from the page; cancelled and timed-out requests disappear", async () => {
+  const page = await browser.newPage();
+  await page.goto(inbox.url);
+  const started = new Map<string, Promise<void>>();
+  for (const c of CONVERSATIONS) {
+    const timeout = c.name === "Cleanup" ? 4_000 : c.approvalTimeoutMs;
+    const { done } = await inbox.startConversation(c.name, c.prompt, {
+      cwd: t.workspace,
+      ...(timeout === undefined ? {} : { approvalTimeoutMs: timeout }),
+    });
+    started.set(c.name, done);
+  }
+  // Five conversations, five requests, live.
+  await page.locator(".approval").nth(4).waitFor();
+  assert.equal(await page.locator(".approval").count(), 5);
+
+  // A reload starts from the server's snapshot: the same requests, the same keys.
+  const keysBefore = await keysOn(page);
+  await page.reload();
+  await page.locator(".approval").nth(4).waitFor();
+  const keysAfter = await keysOn(page);
+  assert.deepEqual(new Set(keysAfter), new Set(keysBefore));
+
+  // What the person sees: the command, its cwd and reason; the patch as a unified diff.
+  await assert.doesNotReject(
+    cardOf(page, "Build").locator("pre.command", { hasText: "echo built > build.txt" }).waitFor(),
+  );
+  assert.match(await cardOf(page, "Build").innerText(), /Why: Write the build output to build\.txt/);
+  assert.match(await cardOf(page, "Release notes").innerText(), /\+\+\+ .*NOTES\.md[\s\S]*\+# Release 1\.2/);
+  assert.deepEqual(await cardOf(page, "Build").locator("button").allInnerTexts(), [
+    "Approve",
+    "Approve for session",
+    "Decline",
+  ]);
+  if (process.env.INBOX_SCREENSHOT)
+    await page.screenshot({ path: process.env.INBOX_SCREENSHOT, fullPage: true });
+
+  await cardOf(page, "Build").getByRole("button", { name: "Approve", exact: true }).click();
+  await cardOf(page, "Release notes").getByRole("button", { name: "Decline" }).click();
+  await cardOf(page, "Tests").getByRole("button", { name: "Approve for session" }).click();
+  // The turn of "Deploy" is stopped: its request leaves with the turn.
+  await page.locator(".conv", { hasText: "Deploy" }).getByRole("button", { name: "Stop" }).click();
+
+  await Promise.all([
+    started.get("Build"),
+    started.get("Release notes"),
+    started.get("Tests"),
+    started.get("Deploy"),
+  ]);
+  // Answered, and the turn stopped: those cards are gone; "Cleanup" waits for its 4 s timeout.
+  await cardsLeft(page, 1);
+  await started.get("Cleanup");
+  await cardsLeft(page, 0);
+
+  // On disk: the approved command ran, the declined patch was not applied, the session approval
+  // let the second identical command run unasked, and the others did nothing.
+  const ws = t.workspace;
+  assert.equal(readFileSync(path.join(ws, "build.txt"), "utf8").trim(), "built");
+  assert.equal(existsSync(path.join(ws, "NOTES.md")), false);
+  assert.equal(readFileSync(path.join(ws, "tests.log"), "utf8"), "passed\npassed\n");
+  assert.equal(existsSync(path.join(ws, "deploy.txt")), false);
+
+  const byConversation = (name: string) =>
+    settled.filter((r) => inbox.conversations().find((c) => c.id === r.request.threadId)?.name === name);
+  assert.deepEqual(
+    byConversation("Build").map((r) => [r.outcome, r.decision, r.by]),
+    [["answered", "accept", "alice"]],
+  );
+  assert.deepEqual(
+    byConversation("Release notes").map((r) => [r.outcome, r.decision]),
+    [["answered", "decline"]],
+  );
+  assert.deepEqual(
+    byConversation("Tests").map((r) => r.decision),
+    ["acceptForSession"],
+    "asked once",
+  );
+  assert.deepEqual(
+    byConversation("Cleanup").map((r) => [r.outcome, r.decision]),
+    [["timeout", "decline"]],
+  );
+  assert.deepEqual(
+    byConversation("Deploy").map((r) => r.outcome),
+    ["turnEnded"],
+  );
+  assert.deepEqual(
+    inbox.conversations().map((c) => [c.name, c.status]),
+    CONVERSATIONS.map((c) => [c.name, c.name === "Deploy" ? "stopped" : "finished"]),
+  );
+  assert.match(inbox.conversations().find((c) => c.name === "Build")?.text ?? "", /Build: done/);
+  assert.ok(conversation("Cleanup"));
+});
