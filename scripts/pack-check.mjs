@@ -1,6 +1,7 @@
 // The packed-package check: `npm pack`, install the tarball into a scratch project, then import it
-// the ways a user would (ESM, CommonJS, the /testing subpath) and type-check a consumer file
-// against the shipped .d.ts under NodeNext resolution.
+// the ways a user would (ESM, CommonJS, the /testing subpath) and type-check a consumer file of
+// each format against the shipped declarations under NodeNext resolution. It also holds the build
+// to its shape: a few bundled .js modules (not one per source file), and `ws` not loaded at import.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -9,7 +10,7 @@ import { pathToFileURL } from "node:url";
 
 const root = path.resolve(import.meta.dirname, "..");
 // The build this check packs (test:pack builds first) finds the repository's pinned codex binary.
-const { findPinnedCodexBinary } = await import(pathToFileURL(path.join(root, "dist/esm/index.js")).href);
+const { findPinnedCodexBinary } = await import(pathToFileURL(path.join(root, "dist/index.js")).href);
 const scratch = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-pack-"));
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
@@ -23,12 +24,22 @@ try {
     .trim()
     .split("\n");
   const unexpected = listed.filter(
-    (f) => !/^package\/(dist\/(esm|cjs)\/.+\.(js|d\.ts|json)|README\.md|LICENSE|package\.json)$/.test(f),
+    (f) =>
+      !/^package\/(dist\/(index|testing)\.(js|cjs|d\.ts)|dist\/types\/.+\.d\.ts|dist\/types\/package\.json|README\.md|LICENSE|package\.json)$/.test(
+        f,
+      ),
   );
   if (unexpected.length > 0) throw new Error(`unexpected files in the package:\n${unexpected.join("\n")}`);
   if (listed.some((f) => /\.(env|pem|key|tgz)$|\/(test|tests|fixtures?|\.tmp)\/|\.test\./.test(f)))
     throw new Error("the package holds test, fixture or secret-like files");
-  console.log(`contents ok: ${listed.length} files, only dist/, README.md and package.json`);
+  // One ESM and one CommonJS bundle per entry point; protocol types ship as declarations only.
+  const modules = listed.filter((f) => /\.(c?js)$/.test(f));
+  if (modules.length > 4)
+    throw new Error(`expected at most 4 .js/.cjs modules, found:\n${modules.join("\n")}`);
+  console.log(
+    `contents ok: ${listed.length} files (${modules.length} JS modules: ${modules.map((f) => f.slice("package/".length)).join(", ")}; ` +
+      `${listed.filter((f) => f.endsWith(".d.ts")).length} declarations), only dist/, README.md and package.json`,
+  );
   writeFileSync(
     path.join(scratch, "package.json"),
     JSON.stringify({ name: "consumer", private: true, type: "module" }),
@@ -42,11 +53,15 @@ try {
   writeFileSync(
     path.join(scratch, "esm.mjs"),
     `import { CodexClient, CodexError, CodexTransportError } from "codex-app-server-sdk";
-import { MockModelServer, model } from "codex-app-server-sdk/testing";
+import { MockModelServer, model, startTestClient } from "codex-app-server-sdk/testing";
 if (typeof CodexClient.connectStdio !== "function") throw new Error("esm: CodexClient missing");
+if (typeof startTestClient !== "function") throw new Error("esm: startTestClient missing");
 if (!(new CodexTransportError("x") instanceof CodexError)) throw new Error("esm: error tree broken");
 const m = await MockModelServer.start([model.say("hi")]);
 await m.close();
+// The testing entry uses the main entry's classes, not copies: its errors pass instanceof.
+const failed = await startTestClient({ command: [process.execPath, "-e", "process.exit(3)"] }).catch((e) => e);
+if (!(failed instanceof CodexTransportError)) throw new Error("esm: testing entry threw a foreign error: " + failed);
 console.log("esm ok");
 `,
   );
@@ -69,10 +84,19 @@ console.log("dual ok: ESM and CommonJS copies recognise each other's errors");
   writeFileSync(
     path.join(scratch, "cjs.cjs"),
     `const { CodexClient, shellSplit } = require("codex-app-server-sdk");
+// The main entry is one module, and \`ws\` waits for the first WebSocket connection.
+const loaded = Object.keys(require.cache).filter((f) => f.includes("node_modules"));
+if (loaded.length !== 1 || !/codex-app-server-sdk.dist.index.cjs$/.test(loaded[0])) throw new Error("cjs: require loaded " + loaded.join(", "));
 const { createTestCodexHome } = require("codex-app-server-sdk/testing");
 if (typeof CodexClient.connectWebSocket !== "function" || typeof createTestCodexHome !== "function") throw new Error("cjs: exports missing");
 if (shellSplit("a 'b c'").length !== 2) throw new Error("cjs: shellSplit broken");
-console.log("cjs ok");
+const { CodexTransportError } = require("codex-app-server-sdk");
+require("codex-app-server-sdk/testing")
+  .startTestClient({ command: [process.execPath, "-e", "process.exit(3)"] })
+  .then(() => { throw new Error("cjs: startTestClient should fail"); }, (e) => {
+    if (!(e instanceof CodexTransportError)) throw new Error("cjs: testing entry threw a foreign error: " + e);
+    console.log("cjs ok");
+  });
 `,
   );
   writeFileSync(
@@ -84,6 +108,17 @@ export async function f(): Promise<ClientRequestResult<"thread/start">> {
   client.on("turn/completed", (p) => p.turn.status);
   void startTestClient;
   return client.request("thread/start", { cwd: "/" });
+}
+`,
+  );
+  // The same from a CommonJS file: `require` conditions resolve to the CommonJS-format declarations.
+  writeFileSync(
+    path.join(scratch, "consumer-cjs.cts"),
+    `import { CodexClient, CodexError } from "codex-app-server-sdk";
+import testing = require("codex-app-server-sdk/testing");
+export function g(): boolean {
+  void testing.createTestCodexHome;
+  return CodexClient.connectStdio() instanceof CodexError;
 }
 `,
   );
@@ -99,14 +134,22 @@ export async function f(): Promise<ClientRequestResult<"thread/start">> {
         typeRoots: [path.join(root, "node_modules/@types")],
         types: ["node"],
       },
-      files: ["consumer.ts"],
+      files: ["consumer.ts", "consumer-cjs.cts"],
     }),
   );
   process.stdout.write(run(process.execPath, ["esm.mjs"], scratch));
   process.stdout.write(run(process.execPath, ["cjs.cjs"], scratch));
   process.stdout.write(run(process.execPath, ["dual.mjs"], scratch));
-  run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], scratch);
-  console.log("types ok");
+  // Node16 resolution too: it refuses a CommonJS file's import of ESM-format declarations (Node 20
+  // cannot require ESM), which NodeNext in TypeScript 5.9 allows.
+  const tsc = path.join(root, "node_modules/typescript/bin/tsc");
+  run(process.execPath, [tsc, "-p", "tsconfig.json"], scratch);
+  run(
+    process.execPath,
+    [tsc, "-p", "tsconfig.json", "--module", "node16", "--moduleResolution", "node16"],
+    scratch,
+  );
+  console.log("types ok (NodeNext and Node16, ESM and CommonJS consumers)");
   runPlainExamples(scratch);
   console.log("pack-check: the packed package imports as ESM and CommonJS and type-checks.");
 } finally {

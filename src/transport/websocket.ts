@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 import { inspect } from "node:util";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { CodexAuthenticationError, CodexTransportError } from "../errors/index.js";
 import { parseJsonLine } from "./line-decoder.js";
 import { OutgoingQueue } from "./outgoing-queue.js";
@@ -121,6 +121,12 @@ export class WebSocketTransport implements Transport {
   async start(): Promise<void> {
     if (this.#started) throw new CodexTransportError("WebSocketTransport.start() was called twice.");
     this.#started = true;
+    // Loaded here, not at module load: `ws` (with http, https and crypto) costs more than the whole
+    // SDK to import, and only a WebSocket connection needs it.
+    const { default: WebSocket } = await import("ws");
+    // close() during the import found no socket to close; opening one now would leak it.
+    if (this.#closing)
+      throw new CodexTransportError("The WebSocket transport was closed before it connected.");
     const { url } = this.#options;
     const token = this.#token;
     const allHeaders: Record<string, string> = { ...this.#headers };
@@ -223,7 +229,7 @@ export class WebSocketTransport implements Transport {
   send(message: unknown): Promise<void> {
     const socket = this.#socket;
     const outgoing = this.#outgoing;
-    if (!socket || !outgoing || this.#closedFired || socket.readyState !== WebSocket.OPEN) {
+    if (!socket || !outgoing || this.#closedFired || socket.readyState !== socket.OPEN) {
       return Promise.reject(new CodexTransportError("Cannot send: the WebSocket is not open."));
     }
     return outgoing.send(message, JSON.stringify(message));
@@ -236,7 +242,7 @@ export class WebSocketTransport implements Transport {
   async close(): Promise<void> {
     this.#closing = true;
     const socket = this.#socket;
-    if (!socket || socket.readyState === WebSocket.CLOSED) {
+    if (!socket || socket.readyState === socket.CLOSED) {
       this.#fireClose();
       return;
     }

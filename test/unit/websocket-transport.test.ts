@@ -57,4 +57,25 @@ describe("WebSocketTransport against a local ws server", () => {
     assert.match(error.message, /1011/);
     await new Promise((r) => wss.close(r));
   });
+  it("close() while start() is still loading ws: start rejects and no connection is ever opened", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((r) => wss.once("listening", r));
+    const port = (wss.address() as AddressInfo).port;
+    let connections = 0;
+    wss.on("connection", () => connections++);
+    const transport = new WebSocketTransport({ url: `ws://127.0.0.1:${port}` });
+    try {
+      const started = transport.start();
+      await transport.close();
+      await assert.rejects(
+        started,
+        (e) => e instanceof CodexTransportError && /closed before/.test(e.message),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(connections, 0);
+    } finally {
+      for (const client of wss.clients) client.terminate();
+      await new Promise((r) => wss.close(r));
+    }
+  });
 });
