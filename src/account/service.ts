@@ -11,6 +11,7 @@ import type { GetAccountResponse } from "../protocol/generated/v2/GetAccountResp
 import type { LoginAccountParams } from "../protocol/generated/v2/LoginAccountParams.js";
 import type { AccountConnection } from "./connection.js";
 import { PendingLogin, type LoginCompletion, type LoginWaitOptions } from "./pending-login.js";
+import { subscription, type Subscription } from "../events/emitter.js";
 
 /** A sign-in that goes on outside this process (a browser, another device). */
 export interface PendingSignIn {
@@ -153,8 +154,8 @@ export class AccountService {
    * Called on every `account/updated` notification (sign-in, logout, plan change). Returns the
    * unsubscribe function.
    */
-  onUpdated(listener: (update: AccountUpdatedNotification) => void): () => void {
-    return this.#connection.on("account/updated", listener);
+  onUpdated(listener: (update: AccountUpdatedNotification) => void): Subscription {
+    return subscription(this.#connection.on("account/updated", listener));
   }
 
   async #start<P extends LoginAccountParams>(params: P, options: SignInOptions) {
