@@ -148,8 +148,3 @@ export function commandDecisionToWire(decision: ApprovalDecision): CommandExecut
 export function fileChangeDecisionToWire(decision: ApprovalDecision): FileChangeApprovalDecision {
   return decision as FileChangeApprovalDecision;
 }
-
-/** True for decisions that grant nothing. */
-export function isRefusal(decision: ApprovalDecision): boolean {
-  return decision === "decline" || decision === "cancel";
-}
