@@ -109,6 +109,26 @@ test("a person approves and declines from the page; cancelled and timed-out requ
   if (process.env.INBOX_SCREENSHOT)
     await page.screenshot({ path: process.env.INBOX_SCREENSHOT, fullPage: true });
 
+  // Another site in the same browser cannot answer: a form-style post and a foreign Origin are refused.
+  const target = new URL(`approvals/${encodeURIComponent(keysAfter[0] as string)}`, inbox.url);
+  const crossSite = await Promise.all([
+    fetch(target, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: '{"decision":"accept"}',
+    }),
+    fetch(target, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "http://evil.example" },
+      body: '{"decision":"accept"}',
+    }),
+  ]);
+  assert.deepEqual(
+    crossSite.map((r) => r.status),
+    [403, 403],
+  );
+  assert.equal(settled.length, 0, "nothing was answered by the refused posts");
+
   await cardOf(page, "Build").getByRole("button", { name: "Approve", exact: true }).click();
   await cardOf(page, "Release notes").getByRole("button", { name: "Decline" }).click();
   await cardOf(page, "Tests").getByRole("button", { name: "Approve for session" }).click();

@@ -114,6 +114,13 @@ export async function startInbox(client: CodexClient, options: InboxOptions = {}
       );
       return;
     }
+    // Answers change what the agent may do: only this page may send them. Another site open in
+    // the same browser could still POST here; a JSON body forces a CORS preflight, which this
+    // server never grants, and a foreign Origin is refused outright.
+    if (req.method === "POST" && !fromThisPage(req)) {
+      res.writeHead(403, { "content-type": "text/plain" }).end("only the inbox page may post here");
+      return;
+    }
     const answer = /^\/approvals\/([^/]+)$/.exec(url.pathname);
     if (req.method === "POST" && answer) {
       const body = await readJson(req);
@@ -197,6 +204,13 @@ export async function startInbox(client: CodexClient, options: InboxOptions = {}
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A same-origin request with a JSON body (what the inbox page sends), not a cross-site form post. */
+function fromThisPage(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${req.headers.host ?? ""}`) return false;
+  return (req.headers["content-type"] ?? "").startsWith("application/json");
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
