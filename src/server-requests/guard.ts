@@ -135,8 +135,6 @@ export interface GuardSpec {
   handle(params: unknown, request: GuardedRequest): void;
   /** What a timeout does. Default: send the safe default and report a `CodexTimeoutError`. */
   onTimeout?(request: GuardedRequest): void;
-  /** Called once the request is no longer pending, however it ended. */
-  ended?(request: GuardedRequest): void;
 }
 
 /** Warning codes emitted once each when a handler problem is absorbed and nobody listens on `onError`. */
@@ -181,11 +179,6 @@ export class ServerRequestGuard {
     return spec && ((params, ctx) => this.#run(spec, params, ctx));
   }
 
-  /** The requests still pending. */
-  inflight(): IterableIterator<GuardedRequest> {
-    return this.#inflight.values();
-  }
-
   /** `serverRequest/resolved`: the server stopped waiting for `requestId`. */
   private resolved(requestId: RequestId | undefined): void {
     if (requestId === undefined) return;
@@ -224,7 +217,6 @@ export class ServerRequestGuard {
       const timeoutMs = spec.timeoutMs?.(params);
       const request = new GuardedRequest(ctx, params, timeoutMs, reply, (ended) => {
         if (this.#inflight.get(ended.id) === ended) this.#inflight.delete(ended.id);
-        spec.ended?.(ended);
       });
       this.#inflight.set(ctx.id, request);
       if (timeoutMs !== undefined) {
