@@ -5,6 +5,7 @@ import { Emitter, type Subscription } from "../events/emitter.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
+import { watchIdle } from "../internal/timers.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
 import { turnFailedError } from "../turn/turn-errors.js";
@@ -58,7 +59,7 @@ export class GoalRun {
   #pauseReply: ThreadGoal | undefined;
   #ended = false;
   #lastEventAt = Date.now();
-  #idleTimer: NodeJS.Timeout | undefined;
+  #stopIdleWatch: () => void = () => {};
   readonly #queue: BoundedQueue<GoalEvent> | undefined;
   readonly #updates: Emitter<ThreadGoal>;
   readonly #completion: Promise<GoalResult>;
@@ -322,7 +323,7 @@ export class GoalRun {
 
   #finish(): void {
     this.#ended = true;
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#stopIdleWatch();
     this.#updates.clear();
     this.#options.release();
   }
@@ -358,24 +359,23 @@ export class GoalRun {
   #armIdleTimer(): void {
     const idleMs = this.#options.inactivityTimeoutMs;
     if (idleMs === undefined || !(idleMs > 0)) return;
-    const check = () => {
-      if (this.#ended) return;
-      const silence = Date.now() - this.#lastEventAt;
-      if (silence < idleMs) {
-        this.#idleTimer = setTimeout(check, idleMs - silence);
-        return;
-      }
-      this.#stopGoal();
-      this.fail(
-        new CodexGoalInactiveError(
-          `The goal on thread ${this.threadId} produced no event for ${silence} ms (inactivityTimeoutMs ${idleMs}); ` +
-            "the SDK paused it and interrupted its turn. thread.resumeGoal() restarts it.",
-          this.threadId,
-          silence,
-          idleMs,
-        ),
-      );
-    };
-    this.#idleTimer = setTimeout(check, idleMs);
+    this.#stopIdleWatch = watchIdle(
+      idleMs,
+      () => this.#lastEventAt,
+      () => {
+        if (this.#ended) return;
+        const silence = Date.now() - this.#lastEventAt;
+        this.#stopGoal();
+        this.fail(
+          new CodexGoalInactiveError(
+            `The goal on thread ${this.threadId} produced no event for ${silence} ms (inactivityTimeoutMs ${idleMs}); ` +
+              "the SDK paused it and interrupted its turn. thread.resumeGoal() restarts it.",
+            this.threadId,
+            silence,
+            idleMs,
+          ),
+        );
+      },
+    );
   }
 }

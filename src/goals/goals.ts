@@ -2,7 +2,7 @@
 // to the run, refuse turns while it runs, and read it back after a reconnect.
 import type { ApprovalBroker } from "../approvals/broker.js";
 import { CodexGoalRunningError, CodexTransportError } from "../errors/index.js";
-import { abortError } from "../internal/timers.js";
+import { abortError, sleep } from "../internal/timers.js";
 import { noSubscription, type Subscription } from "../events/emitter.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import type { ThreadGoalSetParams } from "../protocol/generated/v2/ThreadGoalSetParams.js";
@@ -249,7 +249,7 @@ export class GoalService {
     if (running) run.adoptRunningTurn(latest.id);
     else if (goal?.status === "active" && !retried) {
       // Between two turns of the chain, the thread is idle for a moment: look once more.
-      await new Promise((r) => setTimeout(r, BETWEEN_TURNS_MS));
+      await sleep(BETWEEN_TURNS_MS);
       if (!run.ended && run.currentTurnId === undefined) return this.#readBack(run, true);
       return;
     }

@@ -66,3 +66,25 @@ export function after(ms: number | undefined, fn: () => void): () => void {
   const timer = setTimeout(fn, ms);
   return () => clearTimeout(timer);
 }
+
+/**
+ * Calls `onIdle()` once nothing happened for `idleMs`. `lastActivity()` is read when the timer fires,
+ * so activity costs no timer churn; the wait then re-arms for what is left of the window. While
+ * `busy()` is true (someone is deciding, e.g. a person on an approval), it looks again a full window
+ * later. Returns the function that stops the watch.
+ */
+export function watchIdle(
+  idleMs: number,
+  lastActivity: () => number,
+  onIdle: () => void,
+  busy: () => boolean = () => false,
+): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const check = () => {
+    const quiet = Date.now() - lastActivity();
+    if (quiet >= idleMs && !busy()) onIdle();
+    else timer = setTimeout(check, busy() ? idleMs : idleMs - quiet);
+  };
+  timer = setTimeout(check, Math.max(1, idleMs - (Date.now() - lastActivity())));
+  return () => clearTimeout(timer);
+}

@@ -13,6 +13,7 @@ import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { ApprovalRequestedEvent } from "../approvals/requests.js";
 import type { TurnCompletedNotification } from "../protocol/generated/v2/TurnCompletedNotification.js";
 import type { ServerNotification } from "../protocol/index.js";
+import { watchIdle } from "../internal/timers.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 
 import { keepsTurn, turnFailedError } from "./turn-errors.js";
@@ -390,44 +391,36 @@ export class TurnState {
     // timeout waits idleMs again instead of failing at once on the silence it already reported.
     const startedAt = Date.now();
     return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      let stopWatch = () => {};
       const onDisconnect = (error: CodexTurnDisconnectedError) => {
         cleanup();
         reject(error);
       };
-      // Activity is read from lastEventAt when the timer fires: no timer churn per event.
-      const check = () => {
-        const quiet = Date.now() - Math.max(this.lastEventAt, startedAt);
-        const silence = Date.now() - this.lastEventAt;
-        if (this.finished) return;
-        if (quiet >= (idleMs as number) && this.waitingApprovals === 0) {
-          cleanup();
-          reject(
-            new CodexTurnInactiveError(
-              `Turn ${this.turnId} produced no event for ${silence} ms (inactivityTimeoutMs ${idleMs}). ` +
-                "It is still running: pass error.continuation to resume reading it, or to cancel() it.",
-              this.continuation(),
-              silence,
-              idleMs as number,
-            ),
-          );
-        } else {
-          // While an approval waits for its answer, look again a full window later.
-          timer = setTimeout(
-            check,
-            this.waitingApprovals > 0 ? (idleMs as number) : (idleMs as number) - quiet,
-          );
-        }
-      };
       const cleanup = () => {
-        if (timer) clearTimeout(timer);
+        stopWatch();
         this.disconnectRejecters.delete(onDisconnect);
       };
       this.disconnectRejecters.add(onDisconnect);
       if (idle) {
-        timer = setTimeout(
-          check,
-          Math.max(1, (idleMs as number) - (Date.now() - Math.max(this.lastEventAt, startedAt))),
+        stopWatch = watchIdle(
+          idleMs as number,
+          () => Math.max(this.lastEventAt, startedAt),
+          () => {
+            if (this.finished) return;
+            const silence = Date.now() - this.lastEventAt;
+            cleanup();
+            reject(
+              new CodexTurnInactiveError(
+                `Turn ${this.turnId} produced no event for ${silence} ms (inactivityTimeoutMs ${idleMs}). ` +
+                  "It is still running: pass error.continuation to resume reading it, or to cancel() it.",
+                this.continuation(),
+                silence,
+                idleMs as number,
+              ),
+            );
+          },
+          // While an approval waits for its answer, the turn is not idle.
+          () => this.waitingApprovals > 0,
         );
       }
       promise.then(
