@@ -11,6 +11,29 @@ import { runApprovalLoad } from "../test/support/approval-load.js";
 import { buildPackage, coldImportMs, packageContents } from "./package-cost.js";
 
 const smoke = process.argv.includes("--smoke");
+// `npm run bench -- --only=steps,approvals`: just those rows, printed, BENCHMARKS.md not written.
+const only = process.argv
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
+const SECTIONS = [
+  "import",
+  "steps",
+  "deltas",
+  "approvals",
+  "requests",
+  "memory",
+  "concurrency",
+  "real",
+  "load",
+];
+for (const name of only ?? []) {
+  if (!SECTIONS.includes(name)) {
+    console.error(`--only: unknown section "${name}"; choose from ${SECTIONS.join(", ")}.`);
+    process.exit(2);
+  }
+}
+const wanted = (name: string) => !only || only.includes(name);
 // `reps`: how many alternating SDK/baseline runs each ratio is the median of (the smoke run only
 // proves that the alternation works).
 const N = smoke
@@ -598,45 +621,49 @@ async function main(): Promise<void> {
   console.log(
     `codex-app-server-sdk benchmarks${smoke ? " (smoke)" : ""}: node ${process.version}, ${os.cpus().length} cores`,
   );
-  await importTime(N.importReps);
-  await throughput(
-    `Steps via chat() (${fmt(N.items)} item/completed)`,
-    "steps",
-    N.items,
-    "items",
-    sdkSteps,
-    N.reps,
-  );
-  await throughput(
-    `Deltas via streamTurn() (${fmt(N.deltas)} deltas)`,
-    "deltas",
-    N.deltas,
-    "deltas",
-    (n) => sdkDeltas(n),
-    N.reps,
-  );
-  await latencyRow(
-    `Approval round trip (${fmt(N.approvals)} sequential)`,
-    N.reps,
-    () => sdkApprovalLatencies(N.approvals),
-    () => rawApprovalLatencies(N.approvals),
-    "p99 ≤ raw + 0.05 ms",
-    0.05,
-  );
-  await latencyRow(
-    `Request round trip (${fmt(N.requests)} sequential)`,
-    N.reps,
-    () => sdkRequestLatencies(N.requests),
-    () => rawRequestLatencies(N.requests),
-    "reported",
-    Infinity,
-  );
-  await memory(N.deltas);
-  await concurrency(N.threads);
-  await realServer(N.reps);
-  await load(N.load);
-  if (smoke) {
-    console.log("smoke run: targets not enforced, BENCHMARKS.md not written.");
+  if (wanted("import")) await importTime(N.importReps);
+  if (wanted("steps"))
+    await throughput(
+      `Steps via chat() (${fmt(N.items)} item/completed)`,
+      "steps",
+      N.items,
+      "items",
+      sdkSteps,
+      N.reps,
+    );
+  if (wanted("deltas"))
+    await throughput(
+      `Deltas via streamTurn() (${fmt(N.deltas)} deltas)`,
+      "deltas",
+      N.deltas,
+      "deltas",
+      (n) => sdkDeltas(n),
+      N.reps,
+    );
+  if (wanted("approvals"))
+    await latencyRow(
+      `Approval round trip (${fmt(N.approvals)} sequential)`,
+      N.reps,
+      () => sdkApprovalLatencies(N.approvals),
+      () => rawApprovalLatencies(N.approvals),
+      "p99 ≤ raw + 0.05 ms",
+      0.05,
+    );
+  if (wanted("requests"))
+    await latencyRow(
+      `Request round trip (${fmt(N.requests)} sequential)`,
+      N.reps,
+      () => sdkRequestLatencies(N.requests),
+      () => rawRequestLatencies(N.requests),
+      "reported",
+      Infinity,
+    );
+  if (wanted("memory")) await memory(N.deltas);
+  if (wanted("concurrency")) await concurrency(N.threads);
+  if (wanted("real")) await realServer(N.reps);
+  if (wanted("load")) await load(N.load);
+  if (smoke || only) {
+    console.log(`${smoke ? "smoke" : "partial"} run: BENCHMARKS.md not written.`);
     return;
   }
   writeReport();

@@ -108,6 +108,7 @@ export type {
   ApprovalSettledRecord,
   ApprovalOutcome,
   ApprovalSignal,
+  ApprovalSignalSource,
 } from "./approvals/requests.js";
 export type { FileChange } from "./approvals/diff.js";
 export { ServerRequestSettled } from "./server-requests/guard.js";

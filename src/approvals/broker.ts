@@ -84,6 +84,8 @@ interface Entry {
   owner: Owner;
   /** Set just before the reply is sent: what the settled record reports. */
   decided?: { decision: ApprovalDecision; decidedBy: ApprovalDecider; by?: string; error?: Error };
+  /** What `onRequested` listeners asked to run when the request ends. */
+  onEnd?: (() => void)[];
 }
 
 interface Consumer {
@@ -106,13 +108,12 @@ export class ApprovalBroker {
   /** The client's, threads' and turns' handlers and timeouts. */
   readonly routes: ApprovalRoutes;
   private readonly pending = new Map<string, Entry>();
-  private readonly entries = new WeakMap<GuardedRequest, Entry>();
   private readonly outcomes = new Map<string, ApprovalOutcome>();
   private readonly consumers = new Map<BoundedQueue<ApprovalRequest>, Consumer>();
   private readonly fileChanges = new FileChangeTracker();
   private readonly decided: Emitter<ApprovalDecisionRecord>;
   private readonly settledEvents: Emitter<ApprovalSettledRecord>;
-  private readonly requested: Emitter<ApprovalRequest>;
+  private readonly requested: Emitter<ApprovalRequest, Entry>;
   private readonly bufferSize: number;
   /** Keys are `<client prefix>.<n>`: a key from before a restart never names a new request. */
   private readonly keyPrefix = randomUUID().slice(0, 8);
@@ -133,6 +134,7 @@ export class ApprovalBroker {
     this.decided = new Emitter(listenerFailed("onApprovalDecided"));
     this.settledEvents = new Emitter(listenerFailed("onApprovalSettled"));
     this.requested = new Emitter(listenerFailed("approval/requested"));
+    this.endListenerFailed = listenerFailed("approval end");
     const decline = () => ({ decision: "decline" });
     const timeoutMs = (params: unknown) => {
       const p = params as { threadId: string; turnId: string };
@@ -148,7 +150,7 @@ export class ApprovalBroker {
           new CommandApprovalRequest(
             guarded.id,
             params as CommandExecutionRequestApprovalParams,
-            guarded.signal,
+            guarded,
             this.meta(guarded),
           ),
         ),
@@ -160,7 +162,7 @@ export class ApprovalBroker {
         const changes = this.fileChanges.changesOf(p.threadId, p.itemId);
         this.receive(
           guarded,
-          new FileChangeApprovalRequest(guarded.id, p, changes, guarded.signal, this.meta(guarded)),
+          new FileChangeApprovalRequest(guarded.id, p, changes, guarded, this.meta(guarded)),
         );
       },
     };
@@ -280,9 +282,16 @@ export class ApprovalBroker {
     return this.settledEvents.on(listener);
   }
 
-  /** Subscribes to every request as it arrives, before anyone answers it (turn streams use it). */
-  onRequested(listener: (request: ApprovalRequest) => void): Subscription {
-    return this.requested.on(listener);
+  /**
+   * Subscribes to every request as it arrives, before anyone answers it (turn streams use it). A
+   * function the listener returns runs once when the request ends (before its signal aborts), so a
+   * listener needs no signal of its own: most requests never make one.
+   */
+  onRequested(listener: (request: ApprovalRequest) => (() => void) | void): Subscription {
+    return this.requested.on((request, entry) => {
+      const onEnd = listener(request);
+      if (typeof onEnd === "function") (entry.onEnd ??= []).push(onEnd);
+    });
   }
 
   // ---------------------------------------------------------------- internals
@@ -330,23 +339,30 @@ export class ApprovalBroker {
       owner: handler === HOLD ? "hold" : handler ? "handler" : "stream",
     };
     this.pending.set(request.key, entry);
-    this.entries.set(guarded, entry);
-    guarded.signal.addEventListener(
-      "abort",
-      () => {
-        if (this.pending.get(request.key) === entry) this.pending.delete(request.key);
-        this.remember(request.key, guarded.outcome);
-      },
-      { once: true },
-    );
+    // Before any abort listener runs: a listener that looks the key up finds it settled.
+    guarded.whenEnded((outcome) => {
+      if (this.pending.get(request.key) === entry) this.pending.delete(request.key);
+      this.remember(request.key, outcome);
+      if (entry.onEnd) for (const fn of entry.onEnd) this.runEndListener(fn);
+    });
     guarded.whenSettled((outcome) => this.settled(entry, outcome));
-    if (this.requested.size > 0) this.requested.fire(request);
+    if (this.requested.size > 0) this.requested.fire(request, entry);
     for (const [queue, consumer] of [...this.consumers]) {
       if (matches(consumer, request) && !queue.push(request)) this.detach(queue);
     }
     if (!guarded.pending) return; // a detaching consumer already declined it
     if (typeof handler === "function") this.runHandler(entry, handler);
     else if (entry.owner === "stream" && !this.hasOwnerFor(request)) this.settle(entry, "decline", "auto");
+  }
+
+  private readonly endListenerFailed: (error: unknown) => void;
+
+  private runEndListener(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.endListenerFailed(error);
+    }
   }
 
   private hasOwnerFor(request: ApprovalRequest): boolean {
@@ -356,8 +372,13 @@ export class ApprovalBroker {
   }
 
   private timedOut(guarded: GuardedRequest): void {
-    const entry = this.entries.get(guarded);
-    if (entry) this.settle(entry, "decline", "timeout");
+    // Rare (a timeout): a walk of the pending requests rather than a map kept for every request.
+    for (const entry of this.pending.values()) {
+      if (entry.guarded === guarded) {
+        this.settle(entry, "decline", "timeout");
+        return;
+      }
+    }
   }
 
   private runHandler(entry: Entry, handler: ApprovalHandler): void {

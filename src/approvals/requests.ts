@@ -33,6 +33,14 @@ export interface ApprovalSignal extends AbortSignal {
   readonly reason: ServerRequestSettled | undefined;
 }
 
+/**
+ * Where a request reads whether it is still pending: an `AbortSignal`, or the SDK's own record of
+ * the server request (which makes the signal only when someone reads it).
+ */
+export type ApprovalSignalSource =
+  | AbortSignal
+  | { readonly signal: AbortSignal; readonly pending: boolean; readonly outcome: GuardOutcome | undefined };
+
 /** What the SDK attaches to a request it creates (tests may build requests without it). */
 export interface ApprovalRequestMeta {
   /** See {@link CommandApprovalRequest.key}. Default: `"request-<requestId>"`. */
@@ -100,12 +108,17 @@ abstract class ApprovalRequestBase {
    * resolved it (`serverRequest/resolved`), its turn ended, or the client closed.
    * `signal.reason.outcome` says which ({@link ApprovalOutcome}). A UI closes its prompt here.
    */
-  readonly signal: ApprovalSignal;
+  get signal(): ApprovalSignal {
+    const source = this.#source;
+    return (source instanceof AbortSignal ? source : source.signal) as ApprovalSignal;
+  }
+
+  readonly #source: ApprovalSignalSource;
 
   protected constructor(
     requestId: RequestId,
     params: ApprovalParamsBase,
-    signal: AbortSignal,
+    signal: ApprovalSignalSource,
     meta: ApprovalRequestMeta = {},
   ) {
     this.key = meta.key ?? `request-${String(requestId)}`;
@@ -116,17 +129,21 @@ abstract class ApprovalRequestBase {
     this.itemId = params.itemId;
     this.reason = params.reason ?? null;
     this.startedAtMs = params.startedAtMs;
-    this.signal = signal as ApprovalSignal;
+    this.#source = signal;
   }
 
   /** True while an answer is still expected. */
   get pending(): boolean {
-    return !this.signal.aborted;
+    const source = this.#source;
+    return source instanceof AbortSignal ? !source.aborted : source.pending;
   }
 
   /** How the request stopped being pending; `undefined` while it is pending. */
   get outcome(): ApprovalOutcome | undefined {
-    return this.signal.reason?.outcome;
+    const source = this.#source;
+    return source instanceof AbortSignal
+      ? (source.reason as ServerRequestSettled | undefined)?.outcome
+      : source.outcome;
   }
 
   /**
@@ -209,7 +226,7 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
   constructor(
     requestId: RequestId,
     params: CommandExecutionRequestApprovalParams,
-    signal: AbortSignal,
+    signal: ApprovalSignalSource,
     meta?: ApprovalRequestMeta,
   ) {
     super(requestId, params, signal, meta);
@@ -287,7 +304,7 @@ export class FileChangeApprovalRequest extends ApprovalRequestBase {
     requestId: RequestId,
     params: FileChangeRequestApprovalParams,
     changes: readonly FileUpdateChange[],
-    signal: AbortSignal,
+    signal: ApprovalSignalSource,
     meta?: ApprovalRequestMeta,
   ) {
     super(requestId, params, signal, meta);

@@ -66,7 +66,7 @@ export class TurnService {
       state.push({ method: "approval/requested", params: request });
       if (!request.pending) return;
       state.approvalWaiting(1);
-      request.signal.addEventListener("abort", () => state.approvalWaiting(-1), { once: true });
+      return () => state.approvalWaiting(-1);
     });
   }
 

@@ -18,7 +18,7 @@ import { backoffDelay, DEFAULT_OVERLOAD_RETRY, type OverloadRetryOptions } from 
 
 export type { NotificationListener, NotificationMessage } from "./notifications.js";
 export type { ReconnectOptions } from "./reconnect.js";
-export { NO_REPLY } from "./server-requests.js";
+export { DeferredReply, deferReply, NO_REPLY } from "./server-requests.js";
 export type { ServerRequestContext, ServerRequestHandler } from "./server-requests.js";
 
 /** Per-request options. */

@@ -21,6 +21,33 @@ export type ServerRequestHandler = (params: unknown, context: ServerRequestConte
  */
 export const NO_REPLY: unique symbol = Symbol("codex.noReply");
 
+/**
+ * @internal What an SDK handler returns when it answers later: `settle()` sends the reply at once,
+ * in the caller's own call stack. A `Promise` would send it one microtask later, after whatever
+ * else ran in that stack (an approval's signal, its settled listeners), which every round trip paid.
+ * Get one wired to the request with {@link deferReply} before answering, so that even an answer
+ * given inside the handler call is written before the handler returns.
+ */
+export class DeferredReply {
+  #listener: ((value: unknown) => void) | undefined;
+  #settled = false;
+  #value: unknown;
+
+  /** Delivers the reply (a value, or `NO_REPLY`). Only the first call counts. */
+  settle(value: unknown): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#value = value;
+    this.#listener?.(value);
+  }
+
+  /** @internal The dispatcher's hook: runs once, at `settle()` (or now, if it already ran). */
+  onSettle(listener: (value: unknown) => void): void {
+    if (this.#settled) listener(this.#value);
+    else this.#listener = listener;
+  }
+}
+
 /** What the dispatcher needs from its connection. */
 export interface ServerRequestHost {
   /** True while replies can be sent. */
@@ -29,6 +56,17 @@ export interface ServerRequestHost {
   report(error: Error): void;
   /** The SDK's own handler (its safe default) of a method with no user handler. */
   fallbackHandler?: ((method: string) => ServerRequestHandler | undefined) | undefined;
+}
+
+const DEFER: unique symbol = Symbol("codex.deferReply");
+
+/**
+ * @internal A {@link DeferredReply} already wired to `context`'s request (when the dispatcher made
+ * the context), else a free one that the dispatcher wires when the handler returns it.
+ */
+export function deferReply(context: ServerRequestContext): DeferredReply {
+  const defer = (context as { [DEFER]?: () => DeferredReply })[DEFER];
+  return defer ? defer.call(context) : new DeferredReply();
 }
 
 type ReplyError = { code: number; message: string; data?: unknown };
@@ -43,10 +81,24 @@ class RequestContext implements ServerRequestContext {
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;
+  readonly #finish: (value: unknown) => void;
+  /** The reply handed out by `deferReply`, already wired to `#finish`. */
+  deferred: DeferredReply | undefined;
+  /** Set by the dispatcher's first `#finish`: one reply per request, however the handler ends. */
+  finished = false;
 
-  constructor(id: RequestId, method: string) {
+  constructor(id: RequestId, method: string, finish: (value: unknown) => void) {
     this.id = id;
     this.method = method;
+    this.#finish = finish;
+  }
+
+  [DEFER](): DeferredReply {
+    if (!this.deferred) {
+      this.deferred = new DeferredReply();
+      this.deferred.onSettle(this.#finish);
+    }
+    return this.deferred;
   }
 
   get signal(): AbortSignal {
@@ -115,7 +167,9 @@ export class ServerRequestDispatcher {
         ),
       );
     }
-    const context = new RequestContext(request.id, request.method);
+    const context: RequestContext = new RequestContext(request.id, request.method, (value) =>
+      this.#finish(request, context, value, undefined),
+    );
     this.#inflight.set(request.id, context);
     let result: unknown;
     try {
@@ -124,7 +178,10 @@ export class ServerRequestDispatcher {
       this.#finish(request, context, undefined, error);
       return;
     }
-    if (result instanceof Promise) {
+    if (result instanceof DeferredReply) {
+      if (result !== context.deferred)
+        result.onSettle((value) => this.#finish(request, context, value, undefined));
+    } else if (result instanceof Promise) {
       result.then(
         (value: unknown) => this.#finish(request, context, value, undefined),
         (error: unknown) => this.#finish(request, context, undefined, error ?? new Error("rejected")),
@@ -135,6 +192,8 @@ export class ServerRequestDispatcher {
   }
 
   #finish(request: RpcRequest, context: RequestContext, value: unknown, error: unknown): void {
+    if (context.finished) return;
+    context.finished = true;
     if (this.#inflight.get(request.id) === context) this.#inflight.delete(request.id);
     if (!this.#host.isOpen()) return;
     if (error === undefined && value === NO_REPLY) return;

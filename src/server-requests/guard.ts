@@ -5,7 +5,12 @@
 import { CodexError, CodexProtocolError, CodexTimeoutError } from "../errors/index.js";
 import type { Emitter } from "../events/emitter.js";
 import { after } from "../internal/timers.js";
-import { NO_REPLY, type ServerRequestContext, type ServerRequestHandler } from "../rpc/connection.js";
+import {
+  deferReply,
+  NO_REPLY,
+  type ServerRequestContext,
+  type ServerRequestHandler,
+} from "../rpc/connection.js";
 import { RpcErrorCode, type RequestId } from "../rpc/messages.js";
 import { invalidServerRequestParams } from "./validate.js";
 
@@ -38,6 +43,7 @@ export class GuardedRequest {
   readonly #reply: (value: unknown) => void;
   readonly #onEnd: (request: GuardedRequest) => void;
   #cancelTimer: (() => void) | undefined;
+  #onEnded: ((outcome: GuardOutcome) => void) | undefined;
   #afterSettled: ((outcome: GuardOutcome) => void) | undefined;
 
   constructor(
@@ -84,6 +90,14 @@ export class GuardedRequest {
   }
 
   /**
+   * @internal Runs `fn` once the request ended, after its reply and before its signal aborts: the
+   * owner's bookkeeping, done before any abort listener can look. One per request.
+   */
+  whenEnded(fn: (outcome: GuardOutcome) => void): void {
+    this.#onEnded = fn;
+  }
+
+  /**
    * @internal Runs `fn` once the request ended, after its signal aborted (so after every abort
    * listener): the owner's "settled" notification. One per request.
    */
@@ -103,6 +117,7 @@ export class GuardedRequest {
     this.#reply(reply);
     if (this.#ended) return true; // ended again from within onEnd or the reply: that end stands
     this.#ended = { outcome, message: `Server request ${this.method}: ${message}.` };
+    this.#onEnded?.(outcome);
     this.#controller?.abort(settled(this.#ended));
     this.#afterSettled?.(outcome);
     return true;
@@ -213,35 +228,40 @@ export class ServerRequestGuard {
       throw error; // the connection replies -32602
     }
     this.#inflight.get(ctx.id)?.expire("resolved", "the server reused its id");
-    return new Promise<unknown>((reply) => {
-      const timeoutMs = spec.timeoutMs?.(params);
-      const request = new GuardedRequest(ctx, params, timeoutMs, reply, (ended) => {
+    const deferred = deferReply(ctx);
+    const timeoutMs = spec.timeoutMs?.(params);
+    const request = new GuardedRequest(
+      ctx,
+      params,
+      timeoutMs,
+      (value) => deferred.settle(value),
+      (ended) => {
         if (this.#inflight.get(ended.id) === ended) this.#inflight.delete(ended.id);
+      },
+    );
+    this.#inflight.set(ctx.id, request);
+    if (timeoutMs !== undefined) {
+      request.armTimeout(timeoutMs, () => {
+        if (spec.onTimeout) {
+          spec.onTimeout(request);
+          return;
+        }
+        const error = new CodexTimeoutError(
+          `The hook for "${ctx.method}" did not answer within ${timeoutMs} ms; sent the safe default.`,
+          timeoutMs,
+        );
+        if (request.answer(spec.fallback(params), "timeout")) this.report(error, "CODEX_SDK_HANDLER_TIMEOUT");
       });
-      this.#inflight.set(ctx.id, request);
-      if (timeoutMs !== undefined) {
-        request.armTimeout(timeoutMs, () => {
-          if (spec.onTimeout) {
-            spec.onTimeout(request);
-            return;
-          }
-          const error = new CodexTimeoutError(
-            `The hook for "${ctx.method}" did not answer within ${timeoutMs} ms; sent the safe default.`,
-            timeoutMs,
-          );
-          if (request.answer(spec.fallback(params), "timeout"))
-            this.report(error, "CODEX_SDK_HANDLER_TIMEOUT");
-        });
-      }
-      try {
-        spec.handle(params, request);
-      } catch (error) {
-        const failure = new CodexError(`The handler for "${ctx.method}" failed; sent the safe default.`, {
-          cause: error,
-        });
-        this.fail(request, spec, failure);
-      }
-    });
+    }
+    try {
+      spec.handle(params, request);
+    } catch (error) {
+      const failure = new CodexError(`The handler for "${ctx.method}" failed; sent the safe default.`, {
+        cause: error,
+      });
+      this.fail(request, spec, failure);
+    }
+    return deferred;
   }
 
   /** Sends the safe default because of a handler problem (`error` says which) and reports it. */
