@@ -339,6 +339,19 @@ export class RpcConnection {
   }
 
   private dispatch(raw: unknown): void {
+    // The common case first, without building a classification: a notification of the real
+    // server's shape (a string method, no id, no jsonrpc member). Anything else is classified.
+    const m = raw as { method?: unknown; id?: unknown; jsonrpc?: unknown } | null;
+    if (
+      typeof m === "object" &&
+      m !== null &&
+      typeof m.method === "string" &&
+      m.id === undefined &&
+      m.jsonrpc === undefined
+    ) {
+      this.#notifications.deliver(m.method, (m as { params?: unknown }).params);
+      return;
+    }
     const incoming = classifyMessage(raw);
     switch (incoming.kind) {
       case "notification":

@@ -1,4 +1,4 @@
-import { parseJsonExact } from "./exact-json.js";
+import { hasLongDigitRun, parseJsonExact } from "./exact-json.js";
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -20,7 +20,8 @@ export class LineDecoder {
 
   constructor(
     private readonly maxLineBytes: number,
-    private readonly onLine: (line: string) => void,
+    /** `noLongDigitRun`: the text the line came from was scanned and has no 16-digit run. */
+    private readonly onLine: (line: string, noLongDigitRun: boolean) => void,
     private readonly onOversize: (approxBytes: number) => void,
   ) {}
 
@@ -79,9 +80,12 @@ export class LineDecoder {
   /**
    * Emits each line of `text`: complete lines between two newlines of one chunk, decoded with one
    * call (they cannot end inside a character) and split as a string, which is cheaper than one
-   * decode per line.
+   * decode per line. The whole text is scanned once for a 16-digit run (the exact-integer
+   * pre-check): on the flat chunk that is cheaper than once per line, and usually settles it for
+   * every line at once.
    */
   private emitAll(text: string): void {
+    const clean = !hasLongDigitRun(text);
     let start = 0;
     let nl = text.indexOf("\n");
     for (;;) {
@@ -92,7 +96,7 @@ export class LineDecoder {
         if (line.length * 3 > this.maxLineBytes && Buffer.byteLength(line) > this.maxLineBytes) {
           this.onOversize(Buffer.byteLength(line));
         } else {
-          this.onLine(line);
+          this.onLine(line, clean);
         }
       }
       if (nl === -1) return;
@@ -109,19 +113,23 @@ export class LineDecoder {
     }
     if (end > start && bytes[end - 1] === CR) end--;
     if (end === start) return;
-    this.onLine(bytes.toString("utf8", start, end));
+    this.onLine(bytes.toString("utf8", start, end), false);
   }
 }
 
-/** Parses one line of JSON (integers beyond 2^53 kept exact, as strings), reporting failures instead of throwing. */
+/**
+ * Parses one line of JSON (integers beyond 2^53 kept exact, as strings), reporting failures instead
+ * of throwing. `noLongDigitRun`: the caller already knows the line has no 16-digit run.
+ */
 export function parseJsonLine(
   line: string,
   onMessage: ((message: unknown) => void) | undefined,
   onError: ((error: Error) => void) | undefined,
+  noLongDigitRun = false,
 ): void {
   let message: unknown;
   try {
-    message = parseJsonExact(line);
+    message = noLongDigitRun ? JSON.parse(line) : parseJsonExact(line);
   } catch (cause) {
     const preview = line.length > 200 ? `${line.slice(0, 200)}…` : line;
     onError?.(new SyntaxError(`Received a line that is not JSON (ignored): ${preview}`, { cause }));

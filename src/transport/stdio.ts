@@ -91,7 +91,7 @@ export class StdioTransport implements Transport {
     this.#child = child;
     const decoder = new LineDecoder(
       this.#options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      (line) => parseJsonLine(line, this.onmessage, this.onerror),
+      (line, noLongDigitRun) => parseJsonLine(line, this.onmessage, this.onerror, noLongDigitRun),
       (bytes) =>
         this.onerror?.(
           new CodexTransportError(

@@ -18,21 +18,32 @@ export interface ConversationStep {
   data: ThreadItem;
 }
 
-const STEP_TYPES: Record<string, StepType> = {
-  reasoning: "thinking",
-  commandExecution: "exec",
-  agentMessage: "codex",
-  mcpToolCall: "tool",
-  fileChange: "file",
-};
+/** The step type of an item type. A switch: a keyed lookup with a parsed (not interned) string costs more. */
+function stepTypeOf(type: string): StepType {
+  switch (type) {
+    case "agentMessage":
+      return "codex";
+    case "reasoning":
+      return "thinking";
+    case "commandExecution":
+      return "exec";
+    case "mcpToolCall":
+      return "tool";
+    case "fileChange":
+      return "file";
+    default:
+      return type;
+  }
+}
 
 /** Maps a completed item to a step. */
 export function toStep(threadId: string, turnId: string, item: ThreadItem): ConversationStep {
+  const id = (item as { id?: unknown }).id;
   return {
     threadId,
     turnId,
-    itemId: "id" in item && typeof item.id === "string" ? item.id : "",
-    stepType: STEP_TYPES[item.type] ?? item.type,
+    itemId: typeof id === "string" ? id : "",
+    stepType: stepTypeOf(item.type),
     itemType: item.type,
     text: itemText(item),
     data: item,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { LineDecoder } from "../../src/transport/line-decoder.js";
+import { parseJsonExact } from "../../src/transport/exact-json.js";
+import { LineDecoder, parseJsonLine } from "../../src/transport/line-decoder.js";
 
 function decodeChunks(chunks: Buffer[], max = 1 << 20): { lines: string[]; oversize: number[] } {
   const lines: string[] = [];
@@ -93,5 +94,45 @@ describe("LineDecoder on long lines", () => {
     const { lines, oversize } = decodeChunks([Buffer.from(`${exact}\n${exact}x\n`)], 1000);
     assert.deepEqual(lines, [exact]);
     assert.deepEqual(oversize, [1001]);
+  });
+
+  it("keeps unsafe integers exact however the lines share chunks (the per-chunk digit scan)", () => {
+    const message = fc.oneof(
+      fc.record({ method: fc.constant("n"), params: fc.record({ text: fc.string(), n: fc.integer() }) }),
+      fc
+        .bigInt({ min: 2n ** 53n + 1n, max: 10n ** 22n })
+        .map((big) => `{"method":"big","params":{"v":${big}}}`),
+      fc
+        .bigInt({ min: 2n ** 53n + 1n, max: 10n ** 22n })
+        .map((big) => `{"method":"s","params":{"t":"id ${big}"}}`),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (ms, cuts) => {
+          const lines = ms.map((m) => (typeof m === "string" ? m : JSON.stringify(m)));
+          const parsed: unknown[] = [];
+          const decoder = new LineDecoder(
+            1 << 20,
+            (line, noLongDigitRun) =>
+              parseJsonLine(
+                line,
+                (value) => parsed.push(value),
+                (error) => assert.fail(error),
+                noLongDigitRun,
+              ),
+            (bytes) => assert.fail(`oversize ${bytes}`),
+          );
+          for (const chunk of splitAt(Buffer.from(lines.join("\n") + "\n"), cuts)) decoder.push(chunk);
+          decoder.end();
+          assert.deepEqual(
+            parsed,
+            lines.map((l) => parseJsonExact(l)),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

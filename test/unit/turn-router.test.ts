@@ -232,3 +232,27 @@ describe("turn routing (in-memory server)", () => {
     await client.close();
   });
 });
+
+describe("toStep", () => {
+  it("maps item types to step types, and an unknown type (even an Object.prototype name) to itself", async () => {
+    const { toStep } = await import("../../src/turn/steps.js");
+    const step = (type: string) =>
+      toStep("t", "u", {
+        type,
+        id: "i",
+        text: "x",
+        summary: [],
+        content: [],
+        command: "ls",
+        changes: [],
+        server: "s",
+        tool: "t",
+      } as unknown as Parameters<typeof toStep>[2]).stepType;
+    assert.deepEqual(
+      ["agentMessage", "reasoning", "commandExecution", "mcpToolCall", "fileChange", "plan"].map(step),
+      ["codex", "thinking", "exec", "tool", "file", "plan"],
+    );
+    assert.equal(step("constructor"), "constructor");
+    assert.equal(step("toString"), "toString");
+  });
+});
