@@ -9,7 +9,12 @@ import { errorFromRpc, type RpcErrorContext } from "../errors/from-rpc.js";
 import { Emitter, noSubscription, subscription, type Subscription } from "../events/emitter.js";
 import { abortError, sleep } from "../internal/timers.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
-import { NotificationHub, type NotificationListener, type NotificationMessage } from "./notifications.js";
+import {
+  NotificationHub,
+  type NotificationListener,
+  type NotificationMessage,
+  type NotificationSink,
+} from "./notifications.js";
 import type { Transport } from "../transport/transport.js";
 import { classifyMessage, type RequestId, type RpcNotification, type RpcResponse } from "./messages.js";
 import { ServerRequestDispatcher, type ServerRequestHandler } from "./server-requests.js";
@@ -231,6 +236,11 @@ export class RpcConnection {
     return this.#notifications.onAny(listener);
   }
 
+  /** @internal The turn router's hook: see `NotificationHub.setSink`. One per connection. */
+  setNotificationSink(sink: NotificationSink): Subscription {
+    return this.#notifications.setSink(sink);
+  }
+
   /**
    * Every notification as an async iterable with a bounded buffer. A consumer that falls more than
    * `bufferSize` behind gets `CodexOverflowError`; breaking out of the loop unsubscribes.
@@ -349,7 +359,7 @@ export class RpcConnection {
       m.id === undefined &&
       m.jsonrpc === undefined
     ) {
-      this.#notifications.deliver(m.method, (m as { params?: unknown }).params);
+      this.#notifications.deliver(m.method, (m as { params?: unknown }).params, m as NotificationMessage);
       return;
     }
     const incoming = classifyMessage(raw);

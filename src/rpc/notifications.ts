@@ -7,6 +7,13 @@ import { BoundedQueue } from "../streams/bounded-queue.js";
 
 export type NotificationListener = (params: unknown, method: string) => void;
 
+/** See {@link NotificationHub.setSink}. */
+export type NotificationSink = (
+  method: string,
+  params: unknown,
+  message: NotificationMessage | undefined,
+) => void;
+
 /** A notification as delivered by `notifications()`. */
 export interface NotificationMessage {
   method: string;
@@ -20,6 +27,10 @@ export class NotificationHub {
   readonly #report: (error: Error) => void;
   /** The method being delivered, for the report of a listener that throws. */
   #current = "";
+  /** The last method delivered and its emitter (undefined: none); reset when the listeners change. */
+  #lastMethod: string | undefined;
+  #lastEmitter: Emitter<unknown, string> | undefined;
+  #sink: NotificationSink | undefined;
 
   constructor(report: (error: Error) => void) {
     this.#report = report;
@@ -32,12 +43,16 @@ export class NotificationHub {
     if (!emitter) {
       emitter = new Emitter<unknown, string>((error) => this.#listenerFailed(method, error));
       this.#byMethod.set(method, emitter);
+      this.#lastMethod = undefined;
     }
     const own = emitter;
     const off = own.on(listener);
     return subscription(() => {
       off();
-      if (own.size === 0 && this.#byMethod.get(method) === own) this.#byMethod.delete(method);
+      if (own.size === 0 && this.#byMethod.get(method) === own) {
+        this.#byMethod.delete(method);
+        this.#lastMethod = undefined;
+      }
     });
   }
 
@@ -46,10 +61,40 @@ export class NotificationHub {
     return this.#any.on(listener);
   }
 
-  deliver(method: string, params: unknown): void {
-    this.#byMethod.get(method)?.fire(params, method);
+  /**
+   * Sets the one sink that sees every notification with its message object (the turn router): it
+   * runs after the per-method listeners and before the listeners of every method. `message` is
+   * the parsed `{ method, params }` object when it has no other member the SDK knows of, so a
+   * queue can keep it as its event instead of building a copy; else undefined.
+   */
+  setSink(sink: NotificationSink): Subscription {
+    if (this.#sink) throw new CodexError("This connection already has a notification sink.");
+    this.#sink = sink;
+    return subscription(() => {
+      if (this.#sink === sink) this.#sink = undefined;
+    });
+  }
+
+  deliver(method: string, params: unknown, message?: NotificationMessage): void {
+    // Notifications come in runs of one method (deltas): comparing with the last method is cheaper
+    // than hashing each freshly parsed method string for the map.
+    let emitter: Emitter<unknown, string> | undefined;
+    if (method === this.#lastMethod) emitter = this.#lastEmitter;
+    else {
+      emitter = this.#byMethod.get(method);
+      this.#lastMethod = method;
+      this.#lastEmitter = emitter;
+    }
+    emitter?.fire(params, method);
     this.#current = method;
-    this.#any.fire(params, method);
+    if (this.#sink) {
+      try {
+        this.#sink(method, params, message);
+      } catch (error) {
+        this.#listenerFailed(method, error);
+      }
+    }
+    if (this.#any.size > 0) this.#any.fire(params, method);
   }
 
   /**
@@ -75,6 +120,8 @@ export class NotificationHub {
 
   clear(): void {
     this.#byMethod.clear();
+    this.#lastMethod = undefined;
+    this.#sink = undefined;
     this.#any.clear();
   }
 

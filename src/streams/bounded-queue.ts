@@ -54,7 +54,10 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
       this.end(new CodexOverflowError(this.overflowMessage, this.capacity));
       return false;
     }
-    this.ring[(this.head + this.size) % this.capacity] = item;
+    // A compare instead of `%`: an integer division per item showed in profiles of deltas.
+    let slot = this.head + this.size;
+    if (slot >= this.capacity) slot -= this.capacity;
+    this.ring[slot] = item;
     this.size++;
     return true;
   }
@@ -77,7 +80,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     if (this.size === 0) return undefined;
     const value = this.ring[this.head] as T;
     this.ring[this.head] = undefined;
-    this.head = (this.head + 1) % this.capacity;
+    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
     this.size--;
     return value;
   }

@@ -46,7 +46,9 @@ export class TurnRouter {
   private readonly offClose: () => void;
 
   constructor(connection: RpcConnection) {
-    this.off = connection.onAnyNotification((params, method) => this.route(method, params));
+    this.off = connection.setNotificationSink((method, params, message) =>
+      this.route(method, params, message),
+    );
     this.offClose = connection.onClose((error) => this.failAll(error));
   }
 
@@ -169,7 +171,7 @@ export class TurnRouter {
     this.offClose();
   }
 
-  private route(method: string, params: unknown): void {
+  private route(method: string, params: unknown, message: unknown): void {
     const turnId = turnIdOf(params);
     if (turnId === undefined) return;
     const threadId = (params as TurnParams).threadId as string;
@@ -179,13 +181,13 @@ export class TurnRouter {
         ? last
         : (this.last = this.streams.get(key(threadId, turnId)));
     if (stream) {
-      stream.receive(method, params);
+      stream.receive(method, params, message as TurnEvent | undefined);
       return;
     }
     // Events of turns nobody reads are not copied anywhere (they still reach client.on listeners).
     const waiting = this.pending.get(threadId);
     if (waiting) {
-      const event = { method, params } as TurnEvent;
+      const event = (message ?? { method, params }) as TurnEvent;
       for (const entry of waiting) {
         if (entry.events.length < PENDING_START_BUFFER) entry.events.push(event);
         else entry.overflowed = true;

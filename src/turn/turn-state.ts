@@ -134,9 +134,10 @@ export class TurnState {
 
   /**
    * Called by the router for every notification of this turn, in wire order. The event object is
-   * built only when it is queued: `chat()` reads steps, not deltas.
+   * built only when it is queued (`chat()` reads steps, not deltas), and not at all when the
+   * router passes the parsed message itself as `event`.
    */
-  receive(method: string, params: unknown): void {
+  receive(method: string, params: unknown, event?: TurnEvent): void {
     this.stamp();
     switch (method) {
       case "item/completed": {
@@ -156,7 +157,7 @@ export class TurnState {
         break;
     }
     if (this.queue && (!this.queueOnly || this.queueOnly.has(method)))
-      this.queue.push({ method, params } as TurnEvent);
+      this.queue.push(event ?? ({ method, params } as TurnEvent));
     if (method === "turn/completed") {
       this.queue?.end();
       this.resolveCompletion(this.result());
