@@ -264,6 +264,70 @@ async function baselineFlood(command: { flood: string; n: number }): Promise<num
   return ms;
 }
 
+/**
+ * The floor of an async-iterator API over the raw loop: the same loop, plus only what `for await`
+ * over turn events forces on any library, and nothing of this SDK. Each parsed message goes into
+ * an array queue; the consumer's `next()` returns one resolved promise per value; a step is one
+ * object built from an `item/completed` message (a delta is yielded as the message itself). No
+ * routing, no checks, no buffers' bounds. The SDK cannot beat this; the distance to it is its own cost.
+ */
+async function floorFlood(command: { flood: "items" | "deltas"; n: number }): Promise<number> {
+  const raw = new RawClient();
+  await raw.start();
+  const t0 = performance.now();
+  const { result } = (await raw.request("thread/start", {})) as { result: { thread: { id: string } } };
+  const queue: Record<string, unknown>[] = [];
+  let head = 0;
+  let wake: (() => void) | undefined;
+  raw.onMessage = (m) => {
+    queue.push(m);
+    if (wake) {
+      const w = wake;
+      wake = undefined;
+      w();
+    }
+  };
+  const steps = command.flood === "items";
+  const iterator: AsyncIterableIterator<unknown> = {
+    next(): Promise<IteratorResult<unknown>> {
+      while (head < queue.length) {
+        const m = queue[head] as { method: string; params: Record<string, unknown> };
+        queue[head++] = undefined as never;
+        if (head === queue.length) queue.length = head = 0;
+        if (m.method === "turn/completed") return Promise.resolve({ value: undefined, done: true });
+        if (!steps) return Promise.resolve({ value: m, done: false });
+        if (m.method !== "item/completed") continue;
+        const item = m.params.item as { type: string; id: string; text: string };
+        const step = {
+          threadId: m.params.threadId,
+          turnId: m.params.turnId,
+          itemId: item.id,
+          stepType: item.type === "agentMessage" ? "codex" : item.type,
+          itemType: item.type,
+          text: item.text,
+          data: item,
+        };
+        return Promise.resolve({ value: step, done: false });
+      }
+      return new Promise<void>((resolve) => (wake = resolve)).then(() => iterator.next());
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  await raw.request("turn/start", {
+    threadId: result.thread.id,
+    input: [{ type: "text", text: JSON.stringify(command), text_elements: [] }],
+  });
+  let count = 0;
+  for await (const value of iterator) {
+    const v = value as { stepType?: string; method?: string; params?: { delta?: string } };
+    if (steps ? v.stepType === "codex" : v.method === "item/agentMessage/delta") count++;
+  }
+  const ms = performance.now() - t0;
+  raw.close();
+  if (count !== command.n) throw new Error(`floor: expected ${command.n}, got ${count}`);
+  return ms;
+}
+
 // ---------------------------------------------------------------- the SDK side
 
 function sdkClient(): CodexClient {
@@ -320,7 +384,11 @@ async function throughput(
   const runs = await alternate(
     reps,
     async () => ({ n: await sdk(n), n2: await sdk(2 * n) }),
-    async () => ({ n: await baselineFlood({ flood, n }), n2: await baselineFlood({ flood, n: 2 * n }) }),
+    async () => ({
+      n: await baselineFlood({ flood, n }),
+      n2: await baselineFlood({ flood, n: 2 * n }),
+      floor: await floorFlood({ flood, n }),
+    }),
   );
   const ratio = spread(runs.map((r) => r.baseline.n / r.sdk.n));
   const perSecond = (ms: number[]) => fmt((n / spread(ms).median) * 1000);
@@ -331,6 +399,16 @@ async function throughput(
     showSpread(ratio, 2, "×"),
     "≥ 0.95×",
     ratio.median >= 0.95,
+  );
+  const floorRatio = spread(runs.map((r) => r.baseline.n / r.baseline.floor));
+  const sdkToFloor = spread(runs.map((r) => r.baseline.floor / r.sdk.n));
+  record(
+    `${label}: the \`for await\` floor (raw loop + queue + one promise per value, no SDK)`,
+    `SDK at ${showSpread(sdkToFloor, 2, "×")} of the floor`,
+    `floor ${perSecond(runs.map((r) => r.baseline.floor))} ${unit}/s`,
+    `floor ${showSpread(floorRatio, 2, "×")} of the raw loop`,
+    "reported",
+    true,
   );
   const scale = spread(runs.map((r) => r.sdk.n2 / r.sdk.n));
   const baseScale = spread(runs.map((r) => r.baseline.n2 / r.baseline.n));

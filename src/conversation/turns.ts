@@ -40,8 +40,6 @@ export interface TurnServiceOptions {
 }
 
 /** The events a `chat()` consumer needs queued: steps and the end of the turn. */
-const STEP_EVENTS: ReadonlySet<string> = new Set(["item/completed", "turn/completed"]);
-
 /** How long `cancel()` waits for an interrupted turn to end, by default. */
 const CANCEL_TIMEOUT_MS = 10_000;
 
@@ -153,7 +151,7 @@ export class TurnService {
         : await this.beginTurn(
             ...(await this.threadAndInput(input, options)),
             options.turnOverrides,
-            { mode: "stream", bufferSize: this.options.turnBufferSize, queueOnly: STEP_EVENTS },
+            { mode: "stream", bufferSize: this.options.turnBufferSize, stepsOnly: true },
             approvalRouteOf(options),
           );
       return turnSteps(
@@ -277,7 +275,7 @@ export class TurnService {
       mode: TurnStreamMode;
       bufferSize: number;
       collectItems?: boolean;
-      queueOnly?: ReadonlySet<string>;
+      stepsOnly?: boolean;
     },
     approval?: ApprovalRoute,
   ): Promise<TurnState> {

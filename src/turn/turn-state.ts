@@ -55,8 +55,11 @@ export interface TurnStateOptions {
   collectItems?: boolean;
   /** Queue events for an iterating consumer; capacity of that queue. 0 = no queue. */
   bufferSize: number;
-  /** Queue only these methods (others are still tracked for the result). Default: all. */
-  queueOnly?: ReadonlySet<string> | undefined;
+  /**
+   * Queue only `item/completed` and `turn/completed`, what `chat()` reads (the others are still
+   * tracked for the result). Default false: every event is queued.
+   */
+  stepsOnly?: boolean | undefined;
   /** Sends `turn/interrupt`. */
   interrupt: () => Promise<void>;
   /** Called once the stream is finished with (completed and drained, or cancelled). */
@@ -75,7 +78,7 @@ export class TurnState {
   /** Events delivered to the consumer so far (the continuation cursor). */
   cursor = 0;
   private readonly queue: BoundedQueue<TurnEvent> | undefined;
-  private readonly queueOnly: ReadonlySet<string> | undefined;
+  private readonly stepsOnly: boolean;
   private pendingRead: Promise<IteratorResult<TurnEvent>> | undefined;
   private readonly collected: ThreadItem[] | undefined;
   private finalText_ = "";
@@ -104,7 +107,7 @@ export class TurnState {
     this.interruptFn = options.interrupt;
     this.releaseFn = options.release;
     this.collected = options.collectItems ? [] : undefined;
-    this.queueOnly = options.queueOnly;
+    this.stepsOnly = options.stepsOnly === true;
     this.queue =
       options.bufferSize > 0
         ? new BoundedQueue<TurnEvent>({
@@ -139,6 +142,7 @@ export class TurnState {
    */
   receive(method: string, params: unknown, event?: TurnEvent): void {
     this.stamp();
+    let step = false;
     switch (method) {
       case "item/completed": {
         const item = (params as ItemCompletedNotification).item;
@@ -147,6 +151,7 @@ export class TurnState {
           this.assistantItemId = item.id;
         }
         this.collected?.push(item);
+        step = true;
         break;
       }
       case "thread/tokenUsage/updated":
@@ -154,10 +159,10 @@ export class TurnState {
         break;
       case "turn/completed":
         this.completedTurn = (params as TurnCompletedNotification).turn;
+        step = true;
         break;
     }
-    if (this.queue && (!this.queueOnly || this.queueOnly.has(method)))
-      this.queue.push(event ?? ({ method, params } as TurnEvent));
+    if (this.queue && (step || !this.stepsOnly)) this.queue.push(event ?? ({ method, params } as TurnEvent));
     if (method === "turn/completed") {
       this.queue?.end();
       this.resolveCompletion(this.result());

@@ -74,7 +74,7 @@ describe("BoundedQueue", () => {
             } else {
               assert.equal(queue.takeSync(), model.shift());
             }
-            assert.equal(queue.length, queue.closed ? model.length : model.length);
+            assert.equal(queue.length, model.length);
           }
         },
       ),
