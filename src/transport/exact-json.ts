@@ -45,6 +45,24 @@ export function hasLongDigitRun(text: string): boolean {
   return false;
 }
 
+/**
+ * {@link hasLongDigitRun} over UTF-8 bytes `[from, to)`: the same answer for the decoded text (an
+ * ASCII digit is one byte and never part of a multi-byte character), at about half the cost of
+ * reading the decoded string.
+ */
+export function hasLongDigitRunInBytes(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from + MIN_UNSAFE_DIGITS - 1; i < to; i += MIN_UNSAFE_DIGITS) {
+    if (!isDigit(bytes[i] as number)) continue;
+    let start = i;
+    while (start > from && isDigit(bytes[start - 1] as number)) start--;
+    let end = i + 1;
+    while (end < to && isDigit(bytes[end] as number)) end++;
+    if (end - start >= MIN_UNSAFE_DIGITS) return true;
+    i = end;
+  }
+  return false;
+}
+
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }

@@ -1,4 +1,4 @@
-import { hasLongDigitRun, parseJsonExact } from "./exact-json.js";
+import { hasLongDigitRunInBytes, parseJsonExact } from "./exact-json.js";
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -44,7 +44,8 @@ export class LineDecoder {
       this.emit(chunk, 0, first);
     }
     const last = chunk.lastIndexOf(NEWLINE);
-    if (last > first) this.emitAll(chunk.toString("utf8", first + 1, last));
+    if (last > first)
+      this.emitAll(chunk.toString("utf8", first + 1, last), !hasLongDigitRunInBytes(chunk, first + 1, last));
     if (last + 1 < chunk.length) this.accumulate(chunk.subarray(last + 1));
   }
 
@@ -80,12 +81,10 @@ export class LineDecoder {
   /**
    * Emits each line of `text`: complete lines between two newlines of one chunk, decoded with one
    * call (they cannot end inside a character) and split as a string, which is cheaper than one
-   * decode per line. The whole text is scanned once for a 16-digit run (the exact-integer
-   * pre-check): on the flat chunk that is cheaper than once per line, and usually settles it for
-   * every line at once.
+   * decode per line. `clean`: the bytes were scanned once for a 16-digit run (the exact-integer
+   * pre-check) and have none, which settles it for every line at once, cheaper than per line.
    */
-  private emitAll(text: string): void {
-    const clean = !hasLongDigitRun(text);
+  private emitAll(text: string, clean: boolean): void {
     let start = 0;
     let nl = text.indexOf("\n");
     for (;;) {

@@ -1,17 +1,72 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { hasLongDigitRun, parseJsonExact } from "../../src/transport/exact-json.js";
+import { hasLongDigitRun, hasLongDigitRunInBytes, parseJsonExact } from "../../src/transport/exact-json.js";
 
 describe("parseJsonExact on hostile shapes", () => {
   it("the 16-digit pre-check agrees with /\\d{16}/ on any text", () => {
-    const digitHeavy = fc.string({ unit: fc.constantFrom("0", "1", "9", "5", "a", '"', ",", "-", " ") });
+    const digitHeavy = fc
+      .array(
+        fc.oneof(
+          fc.bigInt({ min: 0n, max: 10n ** 20n }).map(String),
+          fc.constantFrom("a", '"', ",", "-", " "),
+        ),
+        {
+          maxLength: 12,
+        },
+      )
+      .map((pieces) => pieces.join(""));
     fc.assert(
       fc.property(fc.oneof(digitHeavy, fc.string()), (text) => {
         assert.equal(hasLongDigitRun(text), /\d{16}/.test(text), JSON.stringify(text));
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it("the pre-check over UTF-8 bytes agrees with /\\d{16}/ on the decoded text, for any byte range", () => {
+    const digitHeavy = fc
+      .array(
+        fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 20n }).map(String), fc.constantFrom("é", "€", "😀", "a")),
+        {
+          maxLength: 12,
+        },
+      )
+      .map((pieces) => pieces.join(""));
+    fc.assert(
+      fc.property(fc.oneof(digitHeavy, fc.string({ unit: "grapheme" })), fc.nat(), fc.nat(), (text, a, b) => {
+        const bytes = Buffer.from(`xx${text}yy`);
+        // a range cut at character boundaries, as the line decoder cuts at newlines
+        const cut = (n: number) => {
+          let i = n % (bytes.length + 1);
+          while (i < bytes.length && ((bytes[i] as number) & 0xc0) === 0x80) i++;
+          return i;
+        };
+        const [from, to] = [cut(a), cut(b)].sort((x, y) => x - y) as [number, number];
+        const decoded = bytes.toString("utf8", from, to);
+        assert.equal(
+          hasLongDigitRunInBytes(bytes, from, to),
+          /\d{16}/.test(decoded),
+          JSON.stringify(decoded),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("both pre-checks find a run of exactly 16 digits at every offset, and never one of 15", () => {
+    for (const length of [15, 16]) {
+      for (let at = 0; at < 48; at++) {
+        const text = `${"a".repeat(at)}${"7".repeat(length)}${"b".repeat(48 - at)}`;
+        assert.equal(hasLongDigitRun(text), length === 16, `string, run of ${length} at ${at}`);
+        const bytes = Buffer.from(`€${text}`);
+        assert.equal(
+          hasLongDigitRunInBytes(bytes, 3, bytes.length),
+          length === 16,
+          `bytes, ${length} at ${at}`,
+        );
+      }
+    }
   });
 
   it("a message nested 100 000 deep that JSON.parse accepts is parsed, its unsafe integer kept exact", () => {
