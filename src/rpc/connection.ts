@@ -8,7 +8,6 @@ import {
 import { errorFromRpc, type RpcErrorContext } from "../errors/from-rpc.js";
 import { Emitter, noSubscription, subscription, type Subscription } from "../events/emitter.js";
 import { abortError, sleep } from "../internal/timers.js";
-import { BoundedQueue } from "../streams/bounded-queue.js";
 import {
   NotificationHub,
   type NotificationListener,
@@ -16,14 +15,15 @@ import {
   type NotificationSink,
 } from "./notifications.js";
 import type { Transport } from "../transport/transport.js";
-import { classifyMessage, type RequestId, type RpcNotification, type RpcResponse } from "./messages.js";
+import { asError } from "../internal/as-error.js";
+import { classifyMessage, plainNotification, type RequestId, type RpcResponse } from "./messages.js";
 import { ServerRequestDispatcher, type ServerRequestHandler } from "./server-requests.js";
 import { reconnectLoop, type ReconnectHost, type ReconnectOptions } from "./reconnect.js";
 import { backoffDelay, DEFAULT_OVERLOAD_RETRY, type OverloadRetryOptions } from "./retry.js";
 
 export type { NotificationListener, NotificationMessage } from "./notifications.js";
 export type { ReconnectOptions } from "./reconnect.js";
-export { DeferredReply, deferReply, NO_REPLY } from "./server-requests.js";
+export { NO_REPLY } from "./server-requests.js";
 export type { ServerRequestContext, ServerRequestHandler } from "./server-requests.js";
 
 /** Per-request options. */
@@ -248,12 +248,8 @@ export class RpcConnection {
    */
   notifications(options: { bufferSize?: number } = {}): AsyncIterableIterator<NotificationMessage> {
     const capacity = options.bufferSize ?? this.notificationBufferSize;
-    if (this.state_ === "closed") {
-      const ended = new BoundedQueue<NotificationMessage>({ capacity });
-      ended.end(this.closeError);
-      return ended;
-    }
-    return this.#notifications.iterate(capacity, (listener) => this.onClose(listener));
+    const closed = this.state_ === "closed" ? { error: this.closeError } : undefined;
+    return this.#notifications.iterate(capacity, (listener) => this.onClose(listener), closed);
   }
 
   /**
@@ -349,23 +345,16 @@ export class RpcConnection {
   }
 
   private dispatch(raw: unknown): void {
-    // The common case first, without building a classification: a notification of the real
-    // server's shape (a string method, no id, no jsonrpc member). Anything else is classified.
-    const m = raw as { method?: unknown; id?: unknown; jsonrpc?: unknown } | null;
-    if (
-      typeof m === "object" &&
-      m !== null &&
-      typeof m.method === "string" &&
-      m.id === undefined &&
-      m.jsonrpc === undefined
-    ) {
-      this.#notifications.deliver(m.method, (m as { params?: unknown }).params, m as NotificationMessage);
+    // The common case first, without building a classification.
+    const plain = plainNotification(raw);
+    if (plain) {
+      this.#notifications.deliver(plain.method, plain.params, plain);
       return;
     }
     const incoming = classifyMessage(raw);
     switch (incoming.kind) {
       case "notification":
-        this.deliverNotification(incoming.message);
+        this.#notifications.deliver(incoming.message.method, incoming.message.params);
         return;
       case "response":
         this.deliverResponse(incoming.message);
@@ -378,10 +367,6 @@ export class RpcConnection {
           new CodexProtocolError(`Ignored an invalid message from the server: ${incoming.reason}.`),
         );
     }
-  }
-
-  private deliverNotification(message: RpcNotification): void {
-    this.#notifications.deliver(message.method, message.params);
   }
 
   private deliverResponse(message: RpcResponse): void {
@@ -510,8 +495,4 @@ export class RpcConnection {
         })
       : new CodexTransportError("The connection is closed.");
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

@@ -45,6 +45,22 @@ function isRequestId(value: unknown): value is RequestId {
 }
 
 /**
+ * The message itself when it is a notification of the real server's usual shape (a string
+ * `method`, no `id`, no `jsonrpc` member): the common case, recognised without building a
+ * classification. Anything else: undefined (use {@link classifyMessage}).
+ */
+export function plainNotification(value: unknown): RpcNotification | undefined {
+  const m = value as { method?: unknown; id?: unknown; jsonrpc?: unknown } | null;
+  return typeof m === "object" &&
+    m !== null &&
+    typeof m.method === "string" &&
+    m.id === undefined &&
+    m.jsonrpc === undefined
+    ? (m as RpcNotification)
+    : undefined;
+}
+
+/**
  * Classifies one parsed message without trusting its shape. A request or notification is the
  * parsed object itself (its `method` checked), not a copy: this runs for every message.
  */

@@ -4,6 +4,7 @@ import type { CodexTransportError } from "../errors/index.js";
 import { CodexError } from "../errors/index.js";
 import { Emitter, subscription, type Subscription } from "../events/emitter.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
+import type { RpcNotification } from "./messages.js";
 
 export type NotificationListener = (params: unknown, method: string) => void;
 
@@ -11,7 +12,7 @@ export type NotificationListener = (params: unknown, method: string) => void;
 export type NotificationSink = (
   method: string,
   params: unknown,
-  message: NotificationMessage | undefined,
+  message: RpcNotification | undefined,
 ) => void;
 
 /** A notification as delivered by `notifications()`. */
@@ -75,7 +76,7 @@ export class NotificationHub {
     });
   }
 
-  deliver(method: string, params: unknown, message?: NotificationMessage): void {
+  deliver(method: string, params: unknown, message?: RpcNotification): void {
     // Notifications come in runs of one method (deltas): comparing with the last method is cheaper
     // than hashing each freshly parsed method string for the map.
     let emitter: Emitter<unknown, string> | undefined;
@@ -99,14 +100,19 @@ export class NotificationHub {
 
   /**
    * Every notification as an async iterable with a bounded buffer; `onClose` ends it when the
-   * connection closes. Breaking out of the loop unsubscribes.
+   * connection closes (`closed`: it already has). Breaking out of the loop unsubscribes.
    */
   iterate(
     capacity: number,
     onClose: (listener: (error?: CodexTransportError) => void) => () => void,
+    closed?: { error: CodexTransportError | undefined },
   ): AsyncIterableIterator<NotificationMessage> {
     let unsubscribe: () => void = () => {};
     const queue = new BoundedQueue<NotificationMessage>({ capacity, onReturn: () => unsubscribe() });
+    if (closed) {
+      queue.end(closed.error);
+      return queue;
+    }
     const offAny = this.onAny((params, method) => {
       if (!queue.push({ method, params })) unsubscribe();
     });

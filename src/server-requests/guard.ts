@@ -5,12 +5,8 @@
 import { CodexError, CodexProtocolError, CodexTimeoutError } from "../errors/index.js";
 import type { Emitter } from "../events/emitter.js";
 import { after } from "../internal/timers.js";
-import {
-  deferReply,
-  NO_REPLY,
-  type ServerRequestContext,
-  type ServerRequestHandler,
-} from "../rpc/connection.js";
+import { NO_REPLY, type ServerRequestContext, type ServerRequestHandler } from "../rpc/connection.js";
+import { deferReply } from "../rpc/server-requests.js";
 import { RpcErrorCode, type RequestId } from "../rpc/messages.js";
 import { invalidServerRequestParams } from "./validate.js";
 
