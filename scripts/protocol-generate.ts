@@ -67,14 +67,32 @@ function transform(source: string): string {
 
 interface Entry {
   method: string;
+  /** The params type's name (`undefined` when the method takes none). */
   params: string;
+  /** The params type as the map states it: the name, or e.g. `X | undefined` when params are optional. */
+  paramsType: string;
   result?: string;
 }
 
-function parseUnion(source: string, pattern: RegExp): Entry[] {
+/**
+ * The members of a generated union. `pattern` captures the method, then an optional `?` after
+ * `params`, then the params type: a name, possibly followed by `| null` and `| undefined` (a method
+ * whose params may be omitted). Every member of the union must match: a member the pattern misses
+ * would silently drop a method from the typed map.
+ */
+function parseUnion(source: string, pattern: RegExp, member: RegExp): Entry[] {
   const entries: Entry[] = [];
-  for (const m of source.matchAll(pattern)) entries.push({ method: m[1] as string, params: m[2] as string });
-  if (entries.length === 0) throw new Error(`no union members matched ${pattern}`);
+  for (const m of source.matchAll(pattern)) {
+    const optional = m[2] === "?";
+    const type = m[3] as string;
+    const paramsType = optional && !type.endsWith("| undefined") ? `${type} | undefined` : type;
+    entries.push({ method: m[1] as string, params: type.split(" | ")[0] as string, paramsType });
+  }
+  const members = [...source.matchAll(member)].length;
+  if (entries.length === 0 || entries.length !== members)
+    throw new Error(
+      `${entries.length} of ${members} union members matched ${pattern}: teach scripts/protocol-generate.ts the new shape`,
+    );
   return entries;
 }
 
@@ -203,17 +221,14 @@ function generate(target: string): void {
     }
     const known = new Set(typeLocation.keys());
     const read = (name: string) => readFileSync(path.join(raw, `${name}.ts`), "utf8");
-    const clientRequests = parseUnion(
-      read("ClientRequest"),
-      /\{ "method": "([^"]+)", id: RequestId, params: ([A-Za-z0-9_]+), \}/g,
-    );
-    const serverRequests = parseUnion(
-      read("ServerRequest"),
-      /\{ "method": "([^"]+)", id: RequestId, params: ([A-Za-z0-9_]+), \}/g,
-    );
+    const requestMember =
+      /\{ "method": "([^"]+)", id: RequestId, params(\??): ([A-Za-z0-9_]+(?: \| null)?(?: \| undefined)?), \}/g;
+    const clientRequests = parseUnion(read("ClientRequest"), requestMember, /\{ "method": /g);
+    const serverRequests = parseUnion(read("ServerRequest"), requestMember, /\{ "method": /g);
     const notifications = parseUnion(
       read("ServerNotification"),
-      /\{ "method": "([^"]+)", "params": ([A-Za-z0-9_]+) \}/g,
+      /\{ "method": "([^"]+)", "params"(): ([A-Za-z0-9_]+) \}/g,
+      /\{ "method": /g,
     );
     const clientNotifications = [...read("ClientNotification").matchAll(/"method": "([^"]+)"/g)].map(
       (m) => m[1],
@@ -235,7 +250,7 @@ function generate(target: string): void {
       })
       .join("\n");
     const row = (e: Entry, result: boolean) =>
-      `  ${JSON.stringify(e.method)}: { params: ${e.params}${result ? `; result: ${e.result}` : ""} };`;
+      `  ${JSON.stringify(e.method)}: { params: ${e.paramsType}${result ? `; result: ${e.result}` : ""} };`;
     const methods =
       HEADER +
       `\n${imports}\n\n` +

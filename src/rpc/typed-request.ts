@@ -1,10 +1,10 @@
 import type { ClientRequestMethod, ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
 import type { RequestOptions } from "./connection.js";
 
-/** Arguments of `request()`: params may be omitted for methods that take none. */
+/** Arguments of `request()`: params may be omitted for methods that take none, or whose params are optional. */
 export type RequestArgs<M extends ClientRequestMethod> =
-  ClientRequestParams<M> extends undefined
-    ? [params?: undefined, options?: RequestOptions]
+  undefined extends ClientRequestParams<M>
+    ? [params?: ClientRequestParams<M>, options?: RequestOptions]
     : [params: ClientRequestParams<M>, options?: RequestOptions];
 
 /**

@@ -105,4 +105,21 @@ describe("client.account against the real app-server", () => {
     await rs.client.close();
     await assert.rejects(second.completed, CodexTransportError);
   });
+
+  it("methods whose params are optional are in the typed map and may be called without params", async () => {
+    // Generated from `params?: X | undefined` (and `| null`) members of the schema's union, which
+    // the generator used to skip: these calls did not type-check before.
+    const gateway = await rs.client.request("account/gatewayOAuth/read");
+    assert.equal(gateway.providerId, "mock_provider");
+    assert.equal(typeof gateway.required, "boolean");
+    // Rate limits and usage need a ChatGPT account: the real server says so, for the typed call too.
+    await assert.rejects(
+      rs.client.request("account/rateLimits/read"),
+      /authentication required to read rate limits/,
+    );
+    await assert.rejects(
+      rs.client.request("account/usage/read", {}),
+      /authentication required to read token usage/,
+    );
+  });
 });

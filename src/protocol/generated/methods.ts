@@ -122,11 +122,19 @@ import type { FuzzyFileSearchSessionUpdateResponse } from "./FuzzyFileSearchSess
 import type { FuzzyFileSearchSessionUpdatedNotification } from "./FuzzyFileSearchSessionUpdatedNotification.js";
 import type { GatewayOAuthCancelResponse } from "./v2/GatewayOAuthCancelResponse.js";
 import type { GatewayOAuthChangedNotification } from "./v2/GatewayOAuthChangedNotification.js";
+import type { GatewayOAuthLoginParams } from "./v2/GatewayOAuthLoginParams.js";
+import type { GatewayOAuthLoginResponse } from "./v2/GatewayOAuthLoginResponse.js";
+import type { GatewayOAuthReadParams } from "./v2/GatewayOAuthReadParams.js";
+import type { GatewayOAuthReadResponse } from "./v2/GatewayOAuthReadResponse.js";
 import type { GcpSetupParams } from "./v2/GcpSetupParams.js";
 import type { GcpSetupResponse } from "./v2/GcpSetupResponse.js";
 import type { GetAccountParams } from "./v2/GetAccountParams.js";
+import type { GetAccountRateLimitsParams } from "./v2/GetAccountRateLimitsParams.js";
+import type { GetAccountRateLimitsResponse } from "./v2/GetAccountRateLimitsResponse.js";
 import type { GetAccountResponse } from "./v2/GetAccountResponse.js";
 import type { GetAccountSecuritySetupResponse } from "./v2/GetAccountSecuritySetupResponse.js";
+import type { GetAccountTokenUsageParams } from "./v2/GetAccountTokenUsageParams.js";
+import type { GetAccountTokenUsageResponse } from "./v2/GetAccountTokenUsageResponse.js";
 import type { GetAuthStatusParams } from "./GetAuthStatusParams.js";
 import type { GetAuthStatusResponse } from "./GetAuthStatusResponse.js";
 import type { GetConversationSummaryParams } from "./GetConversationSummaryParams.js";
@@ -254,6 +262,10 @@ import type { RemoteControlClientsListParams } from "./v2/RemoteControlClientsLi
 import type { RemoteControlClientsListResponse } from "./v2/RemoteControlClientsListResponse.js";
 import type { RemoteControlClientsRevokeParams } from "./v2/RemoteControlClientsRevokeParams.js";
 import type { RemoteControlClientsRevokeResponse } from "./v2/RemoteControlClientsRevokeResponse.js";
+import type { RemoteControlDisableParams } from "./v2/RemoteControlDisableParams.js";
+import type { RemoteControlDisableResponse } from "./v2/RemoteControlDisableResponse.js";
+import type { RemoteControlEnableParams } from "./v2/RemoteControlEnableParams.js";
+import type { RemoteControlEnableResponse } from "./v2/RemoteControlEnableResponse.js";
 import type { RemoteControlPairingStartParams } from "./v2/RemoteControlPairingStartParams.js";
 import type { RemoteControlPairingStartResponse } from "./v2/RemoteControlPairingStartResponse.js";
 import type { RemoteControlPairingStatusParams } from "./v2/RemoteControlPairingStatusParams.js";
@@ -581,6 +593,8 @@ export interface ClientRequestMap {
   "thread/realtime/listVoices": { params: ThreadRealtimeListVoicesParams; result: ThreadRealtimeListVoicesResponse };
   "review/start": { params: ReviewStartParams; result: ReviewStartResponse };
   "model/list": { params: ModelListParams; result: ModelListResponse };
+  "account/gatewayOAuth/read": { params: GatewayOAuthReadParams | null | undefined; result: GatewayOAuthReadResponse };
+  "account/gatewayOAuth/login": { params: GatewayOAuthLoginParams | null | undefined; result: GatewayOAuthLoginResponse };
   "account/gatewayOAuth/cancel": { params: undefined; result: GatewayOAuthCancelResponse };
   "modelProvider/list": { params: ModelProviderListParams; result: ModelProviderListResponse };
   "modelProvider/config/write": { params: ModelProviderConfigWriteParams; result: ModelProviderConfigWriteResponse };
@@ -588,6 +602,8 @@ export interface ClientRequestMap {
   "experimentalFeature/list": { params: ExperimentalFeatureListParams; result: ExperimentalFeatureListResponse };
   "permissionProfile/list": { params: PermissionProfileListParams; result: PermissionProfileListResponse };
   "experimentalFeature/enablement/set": { params: ExperimentalFeatureEnablementSetParams; result: ExperimentalFeatureEnablementSetResponse };
+  "remoteControl/enable": { params: RemoteControlEnableParams | null; result: RemoteControlEnableResponse };
+  "remoteControl/disable": { params: RemoteControlDisableParams | null; result: RemoteControlDisableResponse };
   "remoteControl/status/read": { params: undefined; result: RemoteControlStatusReadResponse };
   "remoteControl/pairing/start": { params: RemoteControlPairingStartParams; result: RemoteControlPairingStartResponse };
   "remoteControl/pairing/status": { params: RemoteControlPairingStatusParams; result: RemoteControlPairingStatusResponse };
@@ -617,7 +633,9 @@ export interface ClientRequestMap {
   "accountSession/switch": { params: AccountSessionsSwitchParams; result: AccountSessionsSwitchResponse };
   "account/logout": { params: undefined; result: LogoutAccountResponse };
   "account/securitySetup/read": { params: undefined; result: GetAccountSecuritySetupResponse };
+  "account/rateLimits/read": { params: GetAccountRateLimitsParams | undefined; result: GetAccountRateLimitsResponse };
   "account/rateLimitResetCredit/consume": { params: ConsumeAccountRateLimitResetCreditParams; result: ConsumeAccountRateLimitResetCreditResponse };
+  "account/usage/read": { params: GetAccountTokenUsageParams | undefined; result: GetAccountTokenUsageResponse };
   "account/workspaceMessages/read": { params: undefined; result: GetWorkspaceMessagesResponse };
   "account/sendAddCreditsNudgeEmail": { params: SendAddCreditsNudgeEmailParams; result: SendAddCreditsNudgeEmailResponse };
   "feedback/upload": { params: FeedbackUploadParams; result: FeedbackUploadResponse };
