@@ -259,6 +259,63 @@ describe("approvals for people against the real app-server", () => {
     assert.equal(existsSync(path.join(ws, "ended.txt")), false);
   });
 
+  it("serverRequest/resolved comes after the answer, and after turn/completed on an interrupt: each request settles once, nothing is reported", async () => {
+    // What 0.169 does: it confirms a request it no longer waits for, but only after the client's
+    // answer (or after the turn ended), so the "resolved" outcome never wins the race here.
+    const order: string[] = [];
+    const errors: Error[] = [];
+    const offResolved = rs.client.on("serverRequest/resolved", (p) => order.push(`resolved ${p.requestId}`));
+    const offTurn = rs.client.on("turn/completed", () => order.push("turn/completed"));
+    const offErrors = rs.client.onError((e) => errors.push(e));
+    const offSettled = rs.client.onApprovalSettled((r) =>
+      order.push(`settled ${r.request.requestId} ${r.outcome}`),
+    );
+    try {
+      const thread = await rs.client.startThread({ cwd: ws });
+      rs.modelServer.enqueueForThread(
+        thread.threadId,
+        model.exec("echo r > resolved.txt", escalate),
+        model.say("ok"),
+      );
+      const answered = await thread.streamTurn("write resolved.txt", { approvalHandler: "hold" });
+      let first: ApprovalRequest | undefined;
+      for await (const event of answered) {
+        if (event.method !== "approval/requested") continue;
+        first = event.params;
+        rs.client.respondApproval(first.key, "accept");
+      }
+      rs.modelServer.enqueueForThread(thread.threadId, model.exec("echo s > stopped.txt", escalate));
+      const stopped = await thread.streamTurn("write stopped.txt", { approvalHandler: "hold" });
+      let second: ApprovalRequest | undefined;
+      for await (const event of stopped) {
+        if (event.method !== "approval/requested") continue;
+        second = event.params;
+        await rs.client.interruptTurn(thread.threadId, stopped.turnId);
+      }
+      assert.ok(first && second);
+      // The second confirmation may trail turn/completed: wait for it (bounded by the test timeout).
+      while (!order.includes(`resolved ${second.requestId}`)) await new Promise((r) => setTimeout(r, 10));
+      const a = first.requestId;
+      const b = second.requestId;
+      const at = (entry: string) => {
+        assert.equal(order.filter((o) => o === entry).length, 1, `${entry} once in ${order.join(", ")}`);
+        return order.indexOf(entry);
+      };
+      assert.ok(at(`settled ${a} answered`) < at(`resolved ${a}`), order.join(", "));
+      assert.ok(at(`settled ${b} turnEnded`) < at(`resolved ${b}`), order.join(", "));
+      assert.ok(order.lastIndexOf("turn/completed") < at(`resolved ${b}`), order.join(", "));
+      assert.equal(order.filter((o) => o.startsWith("settled ")).length, 2);
+      assert.deepEqual(errors, []);
+      assert.equal(existsSync(path.join(ws, "resolved.txt")), true);
+      assert.equal(existsSync(path.join(ws, "stopped.txt")), false);
+    } finally {
+      offResolved();
+      offTurn();
+      offErrors();
+      offSettled();
+    }
+  });
+
   it("a person deciding longer than inactivityTimeoutMs does not make the turn inactive", async () => {
     const thread = await rs.client.startThread({ cwd: ws });
     thread.setApprovalHandler("hold");
