@@ -85,7 +85,7 @@ interface Entry {
   /** Set just before the reply is sent: what the settled record reports. */
   decided?: { decision: ApprovalDecision; decidedBy: ApprovalDecider; by?: string; error?: Error };
   /** What `onRequested` listeners asked to run when the request ends. */
-  onEnd?: (() => void)[];
+  onEnd?: (() => void)[] | undefined;
 }
 
 interface Consumer {
@@ -108,12 +108,15 @@ export class ApprovalBroker {
   /** The client's, threads' and turns' handlers and timeouts. */
   readonly routes: ApprovalRoutes;
   private readonly pending = new Map<string, Entry>();
+  /** Pending entries by guarded record, for timeouts (a WeakMap made every scavenge walk it). */
+  private readonly byGuarded = new Map<GuardedRequest, Entry>();
   private readonly outcomes = new Map<string, ApprovalOutcome>();
   private readonly consumers = new Map<BoundedQueue<ApprovalRequest>, Consumer>();
   private readonly fileChanges = new FileChangeTracker();
   private readonly decided: Emitter<ApprovalDecisionRecord>;
   private readonly settledEvents: Emitter<ApprovalSettledRecord>;
   private readonly requested: Emitter<ApprovalRequest, Entry>;
+  private readonly endListenerFailed: (error: unknown) => void;
   private readonly bufferSize: number;
   /** Keys are `<client prefix>.<n>`: a key from before a restart never names a new request. */
   private readonly keyPrefix = randomUUID().slice(0, 8);
@@ -339,11 +342,21 @@ export class ApprovalBroker {
       owner: handler === HOLD ? "hold" : handler ? "handler" : "stream",
     };
     this.pending.set(request.key, entry);
+    this.byGuarded.set(guarded, entry);
     // Before any abort listener runs: a listener that looks the key up finds it settled.
     guarded.whenEnded((outcome) => {
       if (this.pending.get(request.key) === entry) this.pending.delete(request.key);
       this.remember(request.key, outcome);
-      if (entry.onEnd) for (const fn of entry.onEnd) this.runEndListener(fn);
+      this.byGuarded.delete(guarded);
+      const onEnd = entry.onEnd;
+      entry.onEnd = undefined;
+      for (const fn of onEnd ?? []) {
+        try {
+          fn();
+        } catch (error) {
+          this.endListenerFailed(error);
+        }
+      }
     });
     guarded.whenSettled((outcome) => this.settled(entry, outcome));
     if (this.requested.size > 0) this.requested.fire(request, entry);
@@ -355,16 +368,6 @@ export class ApprovalBroker {
     else if (entry.owner === "stream" && !this.hasOwnerFor(request)) this.settle(entry, "decline", "auto");
   }
 
-  private readonly endListenerFailed: (error: unknown) => void;
-
-  private runEndListener(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.endListenerFailed(error);
-    }
-  }
-
   private hasOwnerFor(request: ApprovalRequest): boolean {
     for (const consumer of this.consumers.values())
       if (!consumer.observe && matches(consumer, request)) return true;
@@ -372,13 +375,8 @@ export class ApprovalBroker {
   }
 
   private timedOut(guarded: GuardedRequest): void {
-    // Rare (a timeout): a walk of the pending requests rather than a map kept for every request.
-    for (const entry of this.pending.values()) {
-      if (entry.guarded === guarded) {
-        this.settle(entry, "decline", "timeout");
-        return;
-      }
-    }
+    const entry = this.byGuarded.get(guarded);
+    if (entry) this.settle(entry, "decline", "timeout");
   }
 
   private runHandler(entry: Entry, handler: ApprovalHandler): void {

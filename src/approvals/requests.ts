@@ -41,6 +41,11 @@ export type ApprovalSignalSource =
   | AbortSignal
   | { readonly signal: AbortSignal; readonly pending: boolean; readonly outcome: GuardOutcome | undefined };
 
+/** An `AbortSignal` (by shape: a signal from another realm or a polyfill counts), not the SDK's record. */
+function isSignal(source: ApprovalSignalSource): source is AbortSignal {
+  return typeof (source as Partial<AbortSignal>).aborted === "boolean";
+}
+
 /** What the SDK attaches to a request it creates (tests may build requests without it). */
 export interface ApprovalRequestMeta {
   /** See {@link CommandApprovalRequest.key}. Default: `"request-<requestId>"`. */
@@ -110,7 +115,7 @@ abstract class ApprovalRequestBase {
    */
   get signal(): ApprovalSignal {
     const source = this.#source;
-    return (source instanceof AbortSignal ? source : source.signal) as ApprovalSignal;
+    return (isSignal(source) ? source : source.signal) as ApprovalSignal;
   }
 
   readonly #source: ApprovalSignalSource;
@@ -135,15 +140,13 @@ abstract class ApprovalRequestBase {
   /** True while an answer is still expected. */
   get pending(): boolean {
     const source = this.#source;
-    return source instanceof AbortSignal ? !source.aborted : source.pending;
+    return isSignal(source) ? !source.aborted : source.pending;
   }
 
   /** How the request stopped being pending; `undefined` while it is pending. */
   get outcome(): ApprovalOutcome | undefined {
     const source = this.#source;
-    return source instanceof AbortSignal
-      ? (source.reason as ServerRequestSettled | undefined)?.outcome
-      : source.outcome;
+    return isSignal(source) ? (source.reason as ServerRequestSettled | undefined)?.outcome : source.outcome;
   }
 
   /**

@@ -127,6 +127,7 @@ export class NotificationHub {
   clear(): void {
     this.#byMethod.clear();
     this.#lastMethod = undefined;
+    this.#lastEmitter = undefined;
     this.#sink = undefined;
     this.#any.clear();
   }

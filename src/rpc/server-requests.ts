@@ -223,7 +223,27 @@ export class ServerRequestDispatcher {
   #reply(id: RequestId, result: unknown, error: ReplyError | undefined): void {
     if (!this.#host.isOpen()) return;
     const message = error ? { id, error } : { id, result };
-    this.#host.send(message).catch((cause: unknown) => {
+    let sending: Promise<void>;
+    try {
+      sending = this.#host.send(message);
+    } catch (cause) {
+      // Transports serialise in send(): a reply JSON cannot hold (a cycle, a BigInt) throws here.
+      // The server still waits for an answer, so it gets -32603 instead of nothing.
+      this.#host.report(
+        new CodexError(
+          `The reply to server request ${id} could not be serialised as JSON; replied -32603 instead.`,
+          { cause },
+        ),
+      );
+      if (!error) {
+        this.#reply(id, undefined, {
+          code: RpcErrorCode.InternalError,
+          message: "Client handler produced a reply that cannot be serialised as JSON",
+        });
+      }
+      return;
+    }
+    sending.catch((cause: unknown) => {
       this.#host.report(
         new CodexTransportError(`Could not send the reply to server request ${id}.`, { cause }),
       );

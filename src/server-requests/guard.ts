@@ -36,8 +36,8 @@ export class GuardedRequest {
   #controller: AbortController | undefined;
   /** Set once the request is no longer pending; its abort reason is made only for a signal. */
   #ended: { outcome: GuardOutcome; message: string } | undefined;
-  readonly #reply: (value: unknown) => void;
-  readonly #onEnd: (request: GuardedRequest) => void;
+  #reply: ((value: unknown) => void) | undefined;
+  #onEnd: ((request: GuardedRequest) => void) | undefined;
   #cancelTimer: (() => void) | undefined;
   #onEnded: ((outcome: GuardOutcome) => void) | undefined;
   #afterSettled: ((outcome: GuardOutcome) => void) | undefined;
@@ -109,14 +109,27 @@ export class GuardedRequest {
   #end(reply: unknown, outcome: GuardOutcome, message: string): boolean {
     if (!this.pending) return false;
     this.#cancelTimer?.();
-    this.#onEnd(this);
-    this.#reply(reply);
-    if (this.#ended) return true; // ended again from within onEnd or the reply: that end stands
-    this.#ended = { outcome, message: `Server request ${this.method}: ${message}.` };
-    this.#onEnded?.(outcome);
-    this.#controller?.abort(settled(this.#ended));
-    this.#afterSettled?.(outcome);
+    this.#onEnd?.(this);
+    try {
+      this.#reply?.(reply);
+    } finally {
+      // Ended again from within onEnd or the reply: that end stands. Otherwise it ends now, even
+      // if sending the reply threw.
+      if (!this.#ended) this.#settle(outcome, message);
+    }
     return true;
+  }
+
+  #settle(outcome: GuardOutcome, message: string): void {
+    this.#ended = { outcome, message: `Server request ${this.method}: ${message}.` };
+    const onEnded = this.#onEnded;
+    const afterSettled = this.#afterSettled;
+    // Nothing runs after the end: dropping the callbacks lets a kept request (an audit log of
+    // answered approvals) free what they reach, such as its turn's state.
+    this.#reply = this.#onEnd = this.#onEnded = this.#afterSettled = this.#cancelTimer = undefined;
+    onEnded?.(outcome);
+    this.#controller?.abort(settled(this.#ended));
+    afterSettled?.(outcome);
   }
 }
 

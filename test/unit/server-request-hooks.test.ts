@@ -201,4 +201,29 @@ describe("server requests: typed hooks", () => {
     assert.equal(server.received.filter((m) => m.id === 5).length, 0);
     await client.close();
   });
+
+  it("a reply JSON cannot hold gets -32603 sent and reported, and the request still ends", async () => {
+    const { client, server } = await setup();
+    const errors: Error[] = [];
+    client.onError((e) => errors.push(e));
+    let hookSignal: AbortSignal | undefined;
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    client.setElicitationHandler((_p, ctx) => {
+      hookSignal = ctx.signal;
+      return { action: "accept", content: circular as never };
+    });
+    const reply = await ask(server, "mcpServer/elicitation/request", elicitationParams);
+    assert.equal((reply.error as { code: number } | undefined)?.code, RpcErrorCode.InternalError);
+    assert.equal(hookSignal?.aborted, true);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]?.message ?? "", /could not be serialised as JSON; replied -32603/);
+    // The server's later confirmation finds nothing pending: nothing more is sent or reported.
+    await server.send({ method: "serverRequest/resolved", params: { threadId: "t", requestId: reply.id } });
+    client.setElicitationHandler(null);
+    await ask(server, "item/tool/requestUserInput", userInputParams); // a barrier
+    assert.equal(server.received.filter((m) => m.id === reply.id).length, 1);
+    assert.equal(errors.length, 1);
+    await client.close();
+  });
 });
