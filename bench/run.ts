@@ -128,7 +128,7 @@ const notes: string[] = [
   "",
   '- The "`for await` floor" rows run the raw loop with only what an async-iterator API forces:',
   "  each parsed message queued, one resolved promise and one microtask per value, a step object per",
-  "  item. No routing, no integer check, no bounds. That floor itself reaches 0.87–0.91× of the raw",
+  "  item. No routing, no integer check, no bounds. That floor itself reaches 0.86–0.91× of the raw",
   "  loop, below the 0.95× target, so no SDK that hands events out through `for await` can meet it",
   "  against this baseline; the distance between the SDK and the floor is the SDK's own cost.",
   "- Why the floor is not lower: the fake server builds 2,000 lines, then writes them with a",
