@@ -131,6 +131,10 @@ export class CodexClient extends ClientCore {
     return this.#guard.handlerFor(method);
   }
 
+  protected override safeDefault(method: string, params: unknown): { result: unknown } | undefined {
+    return this.#guard.safeDefault(method, params);
+  }
+
   protected override recover(): Promise<ReconnectInfo> {
     return this.#threads.recover(this.#turns.existingRouter);
   }

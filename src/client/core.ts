@@ -87,6 +87,8 @@ export class ClientCore {
       reconnect,
       errors: this.errors,
       fallbackHandler: (method) => this.defaultRequestHandler(method),
+      maxPendingServerRequests: options.maxPendingServerRequests,
+      safeDefault: (method, params) => this.safeDefault(method, params),
       errorContext: () => ({
         serverVersion: this.serverVersion,
         schemaVersion: GENERATED_FROM_CODEX_VERSION,
@@ -97,6 +99,11 @@ export class ClientCore {
 
   /** The SDK's own handler of a server request method (its safe default), if it has one. */
   protected defaultRequestHandler(_method: string): ServerRequestHandler | undefined {
+    return undefined;
+  }
+
+  /** The safe default reply of a server request method, if the SDK has one. */
+  protected safeDefault(_method: string, _params: unknown): { result: unknown } | undefined {
     return undefined;
   }
 

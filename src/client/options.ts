@@ -32,6 +32,12 @@ export interface ClientOptions {
   approvalTimeoutMs?: number | undefined;
   /** Default capacity of `approvalRequests()` iterators. Default 1000. */
   approvalBufferSize?: number | undefined;
+  /**
+   * Most server requests (approvals, hooks) waiting for an answer at once, e.g. held for a person.
+   * Past it, a new request gets its safe default (`decline`, no permissions…) or -32603 at once, and
+   * a `CodexOverflowError` goes to `onError`. Default 10 000.
+   */
+  maxPendingServerRequests?: number | undefined;
   /** Other initialize capabilities, merged over the defaults. */
   capabilities?: Partial<InitializeCapabilities> | undefined;
 }

@@ -5,7 +5,7 @@ import {
   CodexTransportError,
   SERVER_OVERLOADED_CODE,
 } from "../errors/index.js";
-import { errorFromRpc, type RpcErrorContext } from "../errors/from-rpc.js";
+import { errorFromRpc } from "../errors/from-rpc.js";
 import { Emitter, noSubscription, subscription, type Subscription } from "../events/emitter.js";
 import { abortError, sleep } from "../internal/timers.js";
 import {
@@ -24,42 +24,9 @@ import { backoffDelay, DEFAULT_OVERLOAD_RETRY, type OverloadRetryOptions } from 
 export type { NotificationListener, NotificationMessage } from "./notifications.js";
 export type { ReconnectOptions } from "./reconnect.js";
 export { NO_REPLY } from "./server-requests.js";
+export type { RequestOptions, RpcConnectionOptions } from "./options.js";
+import type { RequestOptions, RpcConnectionOptions } from "./options.js";
 export type { ServerRequestContext, ServerRequestHandler } from "./server-requests.js";
-
-/** Per-request options. */
-export interface RequestOptions {
-  /** Give up after this long (ms). Defaults to the connection's `requestTimeoutMs`. */
-  timeoutMs?: number | undefined;
-  /** Abort the wait. The server is not told (JSON-RPC has no cancel); the promise rejects. */
-  signal?: AbortSignal | undefined;
-}
-
-/** Options of {@link RpcConnection}. */
-export interface RpcConnectionOptions {
-  /** Default timeout of one request, in ms. Default 120 000. */
-  requestTimeoutMs?: number | undefined;
-  /** Retry policy for -32001 "Server overloaded"; `false` disables retries. */
-  overloadRetry?: OverloadRetryOptions | false | undefined;
-  /** Default capacity of `notifications()` iterators. Default 10 000. */
-  notificationBufferSize?: number | undefined;
-  /**
-   * Reconnect when the transport drops instead of closing: `transport()` makes a fresh transport,
-   * tried up to `maxAttempts` times, `backoffMs` apart (doubling, at most 30 s).
-   */
-  reconnect?: ReconnectOptions | undefined;
-  /**
-   * The error channel this connection reports to (malformed messages, listener exceptions, failed
-   * replies). The client passes its own, shared with the layers above. Default: a new one.
-   */
-  errors?: Emitter<Error> | undefined;
-  /**
-   * The handler of a server request method that has no handler registered with `onRequest`: the
-   * layers above answer with their safe defaults here, and a user's own handler overrides them.
-   */
-  fallbackHandler?: ((method: string) => ServerRequestHandler | undefined) | undefined;
-  /** What the connection may say about the server in errors (e.g. its version). */
-  errorContext?: (() => Omit<RpcErrorContext, "method" | "params">) | undefined;
-}
 
 export type ConnectionState = "new" | "open" | "reconnecting" | "closed";
 
@@ -112,6 +79,8 @@ export class RpcConnection {
       send: (message) => this.transport.send(message),
       report,
       fallbackHandler: options.fallbackHandler,
+      maxPending: options.maxPendingServerRequests,
+      safeDefault: options.safeDefault,
     });
     this.#errorContext = options.errorContext;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 120_000;

@@ -1,6 +1,6 @@
 // Server→client requests of one connection: find the handler (the user's, else the SDK's default,
 // else -32601), run it, and send exactly one reply (or none, for NO_REPLY).
-import { CodexError, CodexProtocolError, CodexTransportError } from "../errors/index.js";
+import { CodexError, CodexOverflowError, CodexProtocolError, CodexTransportError } from "../errors/index.js";
 import { subscription, type Subscription } from "../events/emitter.js";
 import { RpcErrorCode, type RequestId, type RpcRequest } from "./messages.js";
 
@@ -56,7 +56,17 @@ export interface ServerRequestHost {
   report(error: Error): void;
   /** The SDK's own handler (its safe default) of a method with no user handler. */
   fallbackHandler?: ((method: string) => ServerRequestHandler | undefined) | undefined;
+  /** Most requests waiting for their handler's answer at once. Default {@link DEFAULT_MAX_PENDING_SERVER_REQUESTS}. */
+  maxPending?: number | undefined;
+  /**
+   * The safe default reply of `method` (e.g. `{ decision: "decline" }`), sent at once when
+   * `maxPending` requests already wait; undefined: the method has none, and -32603 is sent.
+   */
+  safeDefault?: ((method: string, params: unknown) => { result: unknown } | undefined) | undefined;
 }
+
+/** Default cap on server requests waiting for an answer (held approvals, hooks awaiting a person). */
+export const DEFAULT_MAX_PENDING_SERVER_REQUESTS = 10_000;
 
 const DEFER: unique symbol = Symbol("codex.deferReply");
 
@@ -122,9 +132,14 @@ export class ServerRequestDispatcher {
   readonly #handlers = new Map<string, ServerRequestHandler>();
   readonly #inflight = new Map<RequestId, RequestContext>();
   readonly #host: ServerRequestHost;
+  readonly #maxPending: number;
 
   constructor(host: ServerRequestHost) {
     this.#host = host;
+    this.#maxPending = host.maxPending ?? DEFAULT_MAX_PENDING_SERVER_REQUESTS;
+    if (!Number.isInteger(this.#maxPending) || this.#maxPending < 1) {
+      throw new RangeError(`maxPendingServerRequests must be a positive integer, got ${this.#maxPending}`);
+    }
   }
 
   /** Registers the handler of one method; a second registration of a method throws. */
@@ -160,6 +175,10 @@ export class ServerRequestDispatcher {
       });
       return;
     }
+    if (this.#inflight.size >= this.#maxPending && !this.#inflight.has(request.id)) {
+      this.#refuseOverflow(request);
+      return;
+    }
     if (this.#inflight.has(request.id)) {
       this.#host.report(
         new CodexProtocolError(
@@ -189,6 +208,29 @@ export class ServerRequestDispatcher {
     } else {
       this.#finish(request, context, result, undefined);
     }
+  }
+
+  /**
+   * Too many requests wait for an answer already (a server flooding approvals that people hold):
+   * this one gets its safe default, or -32603, at once, and the overflow is reported. Memory stays
+   * bounded and nothing is granted.
+   */
+  #refuseOverflow(request: RpcRequest): void {
+    const safe = this.#host.safeDefault?.(request.method, request.params);
+    this.#host.report(
+      new CodexOverflowError(
+        `${this.#maxPending} server requests were already waiting for an answer (maxPendingServerRequests); ` +
+          `"${request.method}" ${JSON.stringify(request.id)} got ${safe ? "its safe default" : "-32603"} at once. ` +
+          "Answer held approvals sooner, set approvalTimeoutMs, or raise maxPendingServerRequests.",
+        this.#maxPending,
+      ),
+    );
+    if (safe) this.#reply(request.id, safe.result, undefined);
+    else
+      this.#reply(request.id, undefined, {
+        code: RpcErrorCode.InternalError,
+        message: `Client has ${this.#maxPending} server requests pending; refused "${request.method}"`,
+      });
   }
 
   #finish(request: RpcRequest, context: RequestContext, value: unknown, error: unknown): void {

@@ -203,6 +203,12 @@ export class ServerRequestGuard {
     return spec && ((params, ctx) => this.#run(spec, params, ctx));
   }
 
+  /** The safe default reply of a guarded `method` (e.g. `decline`), or undefined when it is not guarded. */
+  safeDefault(method: string, params: unknown): { result: unknown } | undefined {
+    const spec = this.#specs.get(method);
+    return spec && { result: spec.fallback(params) };
+  }
+
   /** `serverRequest/resolved`: the server stopped waiting for `requestId`. */
   private resolved(requestId: RequestId | undefined): void {
     if (requestId === undefined) return;

@@ -12,7 +12,7 @@ import {
   type ApprovalDecisionRecord,
   type ApprovalRequest,
 } from "../../src/approvals/requests.js";
-import { CodexError, CodexProtocolError } from "../../src/errors/index.js";
+import { CodexError, CodexOverflowError, CodexProtocolError } from "../../src/errors/index.js";
 import { createFakeServer, startedClient, type FakeServer } from "../support/fake-server.js";
 
 const T = "thread-1";
@@ -391,5 +391,43 @@ describe("approvals: the request stops being pending", () => {
     await replyTo(server, 0);
     assert.ok(errors.some((e) => e instanceof CodexError && /onApprovalDecided/.test(e.message)));
     await client.close();
+  });
+});
+
+describe("approvals: bounded waiting", () => {
+  it("past maxPendingServerRequests a request gets its safe default at once and the overflow is reported", async () => {
+    const { client, server, errors } = await setup({ maxPendingServerRequests: 3 });
+    client.setApprovalHandler("hold");
+    for (let id = 0; id < 3; id++) await askCommand(server, id, { itemId: `held-${id}` });
+    while (client.pendingApprovals().length < 3) await new Promise((r) => setImmediate(r));
+    // The fourth and fifth: declined at once (nothing is granted), reported, never held.
+    await askCommand(server, 3, { itemId: "over-3" });
+    await askFile(server, 4, { itemId: "over-4" });
+    assert.deepEqual((await replyTo(server, 3)).result, { decision: "decline" });
+    assert.deepEqual((await replyTo(server, 4)).result, { decision: "decline" });
+    assert.equal(client.pendingApprovals().length, 3);
+    const overflows = errors.filter((e) => e instanceof CodexOverflowError);
+    assert.equal(overflows.length, 2);
+    assert.equal((overflows[0] as CodexOverflowError).capacity, 3);
+    assert.match(overflows[0]?.message ?? "", /maxPendingServerRequests/);
+    // A hook's safe default is used whoever handles it; a method with none gets -32603.
+    client.handleRequest("item/tool/requestUserInput", () => new Promise(() => {}));
+    await server.send({ id: 5, method: "item/tool/requestUserInput", params: { threadId: T, turnId: U } });
+    assert.deepEqual((await replyTo(server, 5)).result, { answers: {} });
+    client.handleRequest("x/custom" as never, (() => new Promise(() => {})) as never);
+    await server.send({ id: 7, method: "x/custom", params: {} });
+    assert.equal(((await replyTo(server, 7)).error as { code: number }).code, -32603);
+    // Answering one held request makes room again.
+    client.respondApproval(client.pendingApprovals()[0]!.key, "accept");
+    assert.deepEqual((await replyTo(server, 0)).result, { decision: "accept" });
+    await askCommand(server, 6, { itemId: "held-6" });
+    while (client.pendingApprovals().length < 3) await new Promise((r) => setImmediate(r));
+    assert.equal(server.received.filter((m) => m.id === 6 && !("method" in m)).length, 0);
+    await client.close();
+  });
+
+  it("maxPendingServerRequests must be a positive integer", () => {
+    const { clientTransport } = createFakeServer();
+    assert.throws(() => new CodexClient(clientTransport, { maxPendingServerRequests: 0 }), RangeError);
   });
 });
