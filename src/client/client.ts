@@ -2,6 +2,7 @@ import type { ClientRequestParams, ClientRequestResult } from "../protocol/index
 import type { CommandExecParams } from "../protocol/generated/v2/CommandExecParams.js";
 import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartParams.js";
 import type { ReconnectOptions, ServerRequestHandler } from "../rpc/connection.js";
+import type { SafeReply } from "../rpc/server-requests.js";
 import type { Transport } from "../transport/transport.js";
 import type { TurnContinuation } from "../errors/index.js";
 import type { Subscription } from "../events/emitter.js";
@@ -131,7 +132,8 @@ export class CodexClient extends ClientCore {
     return this.#guard.handlerFor(method);
   }
 
-  protected override safeDefault(method: string, params: unknown): { result: unknown } | undefined {
+  /** @internal */
+  protected override safeDefault(method: string, params: unknown): SafeReply | undefined {
     return this.#guard.safeDefault(method, params);
   }
 

@@ -22,6 +22,7 @@ import {
   type ServerRequestHandler,
 } from "../rpc/connection.js";
 import type { RequestArgs } from "../rpc/typed-request.js";
+import type { SafeReply } from "../rpc/server-requests.js";
 import type { Transport } from "../transport/transport.js";
 import { StdioTransport } from "../transport/stdio.js";
 import { CodexError, type CodexTransportError } from "../errors/index.js";
@@ -102,8 +103,8 @@ export class ClientCore {
     return undefined;
   }
 
-  /** The safe default reply of a server request method, if the SDK has one. */
-  protected safeDefault(_method: string, _params: unknown): { result: unknown } | undefined {
+  /** @internal The reply of a server request refused because too many wait, if the SDK has one. */
+  protected safeDefault(_method: string, _params: unknown): SafeReply | undefined {
     return undefined;
   }
 

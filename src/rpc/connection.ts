@@ -16,6 +16,7 @@ import {
 } from "./notifications.js";
 import type { Transport } from "../transport/transport.js";
 import { asError } from "../internal/as-error.js";
+import { reportOrWarn } from "../internal/report.js";
 import { classifyMessage, plainNotification, type RequestId, type RpcResponse } from "./messages.js";
 import { ServerRequestDispatcher, type ServerRequestHandler } from "./server-requests.js";
 import { reconnectLoop, type ReconnectHost, type ReconnectOptions } from "./reconnect.js";
@@ -81,7 +82,12 @@ export class RpcConnection {
       fallbackHandler: options.fallbackHandler,
       maxPending: options.maxPendingServerRequests,
       safeDefault: options.safeDefault,
+      warn: (error, code) => reportOrWarn(this.#errors, error, code),
     });
+    // The server no longer waits for these: a handler still running is told, and stops counting.
+    this.#notifications.on("serverRequest/resolved", (p) =>
+      this.#serverRequests.resolved((p as { requestId?: RequestId } | null)?.requestId),
+    );
     this.#errorContext = options.errorContext;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
     this.retry =

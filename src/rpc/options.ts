@@ -3,7 +3,7 @@ import type { RpcErrorContext } from "../errors/from-rpc.js";
 import type { Emitter } from "../events/emitter.js";
 import type { ReconnectOptions } from "./reconnect.js";
 import type { OverloadRetryOptions } from "./retry.js";
-import type { ServerRequestHandler } from "./server-requests.js";
+import type { SafeReply, ServerRequestHandler } from "./server-requests.js";
 
 /** Per-request options. */
 export interface RequestOptions {
@@ -38,8 +38,8 @@ export interface RpcConnectionOptions {
   fallbackHandler?: ((method: string) => ServerRequestHandler | undefined) | undefined;
   /** Most server requests waiting for an answer at once; see `ServerRequestHost.maxPending`. */
   maxPendingServerRequests?: number | undefined;
-  /** The safe default reply of a server request method, sent when too many wait. */
-  safeDefault?: ((method: string, params: unknown) => { result: unknown } | undefined) | undefined;
+  /** @internal The reply of a server request method refused because too many wait. */
+  safeDefault?: ((method: string, params: unknown) => SafeReply | undefined) | undefined;
   /** What the connection may say about the server in errors (e.g. its version). */
   errorContext?: (() => Omit<RpcErrorContext, "method" | "params">) | undefined;
 }

@@ -59,11 +59,16 @@ export interface ServerRequestHost {
   /** Most requests waiting for their handler's answer at once. Default {@link DEFAULT_MAX_PENDING_SERVER_REQUESTS}. */
   maxPending?: number | undefined;
   /**
-   * The safe default reply of `method` (e.g. `{ decision: "decline" }`), sent at once when
-   * `maxPending` requests already wait; undefined: the method has none, and -32603 is sent.
+   * The reply of `method` sent at once when `maxPending` requests already wait: its safe default
+   * (e.g. `{ decision: "decline" }`) or an error; undefined: the method has none, and -32603 is sent.
    */
-  safeDefault?: ((method: string, params: unknown) => { result: unknown } | undefined) | undefined;
+  safeDefault?: ((method: string, params: unknown) => SafeReply | undefined) | undefined;
+  /** Reports a problem nobody may be listening for (a process warning when nobody is). */
+  warn?: ((error: Error, code: string) => void) | undefined;
 }
+
+/** A reply the SDK sends without running a handler. */
+export type SafeReply = { result: unknown } | { error: { code: number; message: string } };
 
 /** Default cap on server requests waiting for an answer (held approvals, hooks awaiting a person). */
 export const DEFAULT_MAX_PENDING_SERVER_REQUESTS = 10_000;
@@ -157,7 +162,11 @@ export class ServerRequestDispatcher {
 
   /** Aborts the context of every request still being handled (the connection dropped or closed). */
   abortAll(reason: unknown): void {
-    for (const context of this.#inflight.values()) context.abort(reason);
+    for (const context of this.#inflight.values()) {
+      // A late answer must not reach a new connection, where the server numbers from 0 again.
+      context.finished = true;
+      context.abort(reason);
+    }
     this.#inflight.clear();
   }
 
@@ -216,21 +225,42 @@ export class ServerRequestDispatcher {
    * bounded and nothing is granted.
    */
   #refuseOverflow(request: RpcRequest): void {
-    const safe = this.#host.safeDefault?.(request.method, request.params);
-    this.#host.report(
-      new CodexOverflowError(
-        `${this.#maxPending} server requests were already waiting for an answer (maxPendingServerRequests); ` +
-          `"${request.method}" ${JSON.stringify(request.id)} got ${safe ? "its safe default" : "-32603"} at once. ` +
-          "Answer held approvals sooner, set approvalTimeoutMs, or raise maxPendingServerRequests.",
-        this.#maxPending,
-      ),
+    let safe: SafeReply | undefined;
+    try {
+      safe = this.#host.safeDefault?.(request.method, request.params);
+    } catch {
+      safe = undefined; // a default that cannot be built from these params: -32603 below
+    }
+    const overflow = new CodexOverflowError(
+      `${this.#maxPending} server requests were already waiting for an answer (maxPendingServerRequests); ` +
+        `"${request.method}" ${JSON.stringify(request.id)} got ${safe && "result" in safe ? "its safe default" : "an error"} at once. ` +
+        "Answer held approvals sooner, set approvalTimeoutMs, or raise maxPendingServerRequests.",
+      this.#maxPending,
     );
-    if (safe) this.#reply(request.id, safe.result, undefined);
+    (this.#host.warn ?? this.#host.report)(overflow, "CODEX_SDK_SERVER_REQUESTS_OVERFLOW");
+    if (safe && "result" in safe) this.#reply(request.id, safe.result, undefined);
     else
-      this.#reply(request.id, undefined, {
-        code: RpcErrorCode.InternalError,
-        message: `Client has ${this.#maxPending} server requests pending; refused "${request.method}"`,
-      });
+      this.#reply(
+        request.id,
+        undefined,
+        safe?.error ?? {
+          code: RpcErrorCode.InternalError,
+          message: `Client has ${this.#maxPending} server requests pending; refused "${request.method}"`,
+        },
+      );
+  }
+
+  /**
+   * `serverRequest/resolved`: the server no longer waits for `id`. A request still being handled
+   * ends without a reply: its context's signal aborts and it no longer counts as pending.
+   */
+  resolved(id: RequestId | undefined): void {
+    if (id === undefined) return;
+    const context = this.#inflight.get(id);
+    if (!context) return;
+    this.#inflight.delete(id);
+    context.finished = true;
+    context.abort(new CodexError(`Server request ${JSON.stringify(id)} was resolved by the server.`));
   }
 
   #finish(request: RpcRequest, context: RequestContext, value: unknown, error: unknown): void {

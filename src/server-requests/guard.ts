@@ -4,9 +4,10 @@
 // hooks are its users.
 import { CodexError, CodexProtocolError, CodexTimeoutError } from "../errors/index.js";
 import type { Emitter } from "../events/emitter.js";
+import { reportOrWarn } from "../internal/report.js";
 import { after } from "../internal/timers.js";
 import { NO_REPLY, type ServerRequestContext, type ServerRequestHandler } from "../rpc/connection.js";
-import { deferReply } from "../rpc/server-requests.js";
+import { deferReply, type SafeReply } from "../rpc/server-requests.js";
 import { RpcErrorCode, type RequestId } from "../rpc/messages.js";
 import { invalidServerRequestParams } from "./validate.js";
 
@@ -157,12 +158,11 @@ export interface GuardSpec {
    * Starts handling: answer `request` now or later. A throw sends the safe default and is reported.
    */
   handle(params: unknown, request: GuardedRequest): void;
+  /** The reply when the client is too busy to handle the request at all. Default: `fallback`. */
+  busy?(params: unknown): unknown;
   /** What a timeout does. Default: send the safe default and report a `CodexTimeoutError`. */
   onTimeout?(request: GuardedRequest): void;
 }
-
-/** Warning codes emitted once each when a handler problem is absorbed and nobody listens on `onError`. */
-const warned = new Set<string>();
 
 /**
  * The server requests in flight on the guarded path. It listens for `serverRequest/resolved` and
@@ -203,10 +203,18 @@ export class ServerRequestGuard {
     return spec && ((params, ctx) => this.#run(spec, params, ctx));
   }
 
-  /** The safe default reply of a guarded `method` (e.g. `decline`), or undefined when it is not guarded. */
-  safeDefault(method: string, params: unknown): { result: unknown } | undefined {
+  /**
+   * The reply of a guarded `method` refused without being handled (too many requests wait): -32602
+   * for params that break the schema, as when handled, else its safe default (`decline`, …; a
+   * spec's `busy` reply when the default would say something untrue). Undefined when not guarded.
+   */
+  safeDefault(method: string, params: unknown): SafeReply | undefined {
     const spec = this.#specs.get(method);
-    return spec && { result: spec.fallback(params) };
+    if (!spec) return undefined;
+    const why = invalidServerRequestParams(method, params);
+    if (why !== undefined)
+      return { error: { code: RpcErrorCode.InvalidParams, message: `Invalid params: ${why}` } };
+    return { result: (spec.busy ?? spec.fallback)(params) };
   }
 
   /** `serverRequest/resolved`: the server stopped waiting for `requestId`. */
@@ -220,16 +228,7 @@ export class ServerRequestGuard {
    * with no `onError` listener, emits a process warning once per `code`, so it is never silent.
    */
   report(error: Error, code: string): void {
-    if (this.#errors.size > 0) {
-      this.#errors.fire(error);
-      return;
-    }
-    if (warned.has(code)) return;
-    warned.add(code);
-    process.emitWarning(`${error.message} (Listen with client.onError() to see every occurrence.)`, {
-      type: "CodexSdkWarning",
-      code,
-    });
+    reportOrWarn(this.#errors, error, code);
   }
 
   #run(spec: GuardSpec, params: unknown, ctx: ServerRequestContext): unknown {

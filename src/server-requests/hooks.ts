@@ -58,6 +58,8 @@ interface Spec<M extends ServerRequestMethod> {
   fallback(params: ServerRequestParams<M>): ServerRequestReply<M>;
   /** The reply to send for what the hook returned, or why it cannot be sent. */
   normalize(params: ServerRequestParams<M>, value: unknown): ServerRequestReply<M> | { invalid: string };
+  /** The reply when the client is too busy to run the hook. Default: `fallback`. */
+  busy?(params: ServerRequestParams<M>): ServerRequestReply<M>;
 }
 
 const DENIED_PERMISSIONS = (): ServerRequestReply<"item/permissions/requestApproval"> => ({
@@ -118,6 +120,16 @@ const SPECS: { [M in GuardedMethod]: Spec<M> } = {
       ],
       success: false,
     }),
+    // "Not available" would be untrue of a registered tool: say the client is busy.
+    busy: () => ({
+      contentItems: [
+        {
+          type: "inputText",
+          text: "The client is busy: too many requests are waiting for an answer. Try again later.",
+        },
+      ],
+      success: false,
+    }),
     normalize(_params, value) {
       if (typeof value === "string")
         return { contentItems: [{ type: "inputText", text: value }], success: true };
@@ -154,6 +166,7 @@ export class ServerRequestHooks {
       const spec = SPECS[method] as unknown as Spec<GuardedMethod>;
       const guardSpec: GuardSpec = {
         fallback: (params) => spec.fallback(params as never),
+        ...(spec.busy ? { busy: (params: unknown) => spec.busy?.(params as never) } : {}),
         timeoutMs: () => options.timeoutMs,
         handle: (params, request) => this.run(method, spec, guardSpec, params as never, request),
       };

@@ -412,7 +412,18 @@ describe("approvals: bounded waiting", () => {
     assert.match(overflows[0]?.message ?? "", /maxPendingServerRequests/);
     // A hook's safe default is used whoever handles it; a method with none gets -32603.
     client.handleRequest("item/tool/requestUserInput", () => new Promise(() => {}));
-    await server.send({ id: 5, method: "item/tool/requestUserInput", params: { threadId: T, turnId: U } });
+    await server.send({
+      id: 5,
+      method: "item/tool/requestUserInput",
+      params: {
+        threadId: T,
+        turnId: U,
+        itemId: "ui",
+        isBlocking: true,
+        autoResolutionMs: null,
+        questions: [],
+      },
+    });
     assert.deepEqual((await replyTo(server, 5)).result, { answers: {} });
     client.handleRequest("x/custom" as never, (() => new Promise(() => {})) as never);
     await server.send({ id: 7, method: "x/custom", params: {} });
@@ -423,6 +434,68 @@ describe("approvals: bounded waiting", () => {
     await askCommand(server, 6, { itemId: "held-6" });
     while (client.pendingApprovals().length < 3) await new Promise((r) => setImmediate(r));
     assert.equal(server.received.filter((m) => m.id === 6 && !("method" in m)).length, 0);
+    await client.close();
+  });
+
+  it("at the cap: bad params get -32602 (no crash), a tool call is told the client is busy, and nobody listening gets a warning", async () => {
+    // No onError listener (startedClient adds one): the overflow must still be heard.
+    const { clientTransport, server } = createFakeServer();
+    const client = new CodexClient(clientTransport, { maxPendingServerRequests: 1 });
+    await client.start();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      client.setApprovalHandler("hold");
+      client.registerTool("echo", () => "ok");
+      await askCommand(server, 0);
+      while (client.pendingApprovals().length < 1) await new Promise((r) => setImmediate(r));
+      await server.send({ id: 1, method: "item/tool/call" }); // no params at all
+      assert.equal(((await replyTo(server, 1)).error as { code: number }).code, -32602);
+      await server.send({
+        id: 2,
+        method: "item/tool/call",
+        params: { threadId: T, turnId: U, callId: "c", namespace: null, tool: "echo", arguments: {} },
+      });
+      const busy = (await replyTo(server, 2)).result as {
+        success: boolean;
+        contentItems: { text: string }[];
+      };
+      assert.equal(busy.success, false);
+      assert.match(busy.contentItems[0]?.text ?? "", /busy/);
+      await new Promise((r) => setImmediate(r));
+      const overflow = warnings.filter(
+        (w) => (w as { code?: string }).code === "CODEX_SDK_SERVER_REQUESTS_OVERFLOW",
+      );
+      assert.equal(overflow.length, 1); // once per kind, with no onError listener
+    } finally {
+      process.off("warning", onWarning);
+      await client.close();
+    }
+  });
+
+  it("a request the server resolves stops counting, and its raw handler's signal aborts", async () => {
+    const { client, server, errors } = await setup({ maxPendingServerRequests: 1 });
+    let signal: AbortSignal | undefined;
+    client.handleRequest(
+      "x/custom" as never,
+      ((_p: unknown, ctx: { signal: AbortSignal }) => {
+        signal = ctx.signal;
+        return new Promise(() => {});
+      }) as never,
+    );
+    await server.send({ id: 0, method: "x/custom", params: {} });
+    while (!signal) await new Promise((r) => setImmediate(r));
+    await server.send({ method: "serverRequest/resolved", params: { threadId: T, requestId: 0 } });
+    assert.equal(signal.aborted, true);
+    client.setApprovalHandler(() => "accept");
+    await askCommand(server, 1);
+    assert.deepEqual((await replyTo(server, 1)).result, { decision: "accept" });
+    assert.deepEqual(
+      errors.filter((e) => e instanceof CodexOverflowError),
+      [],
+    );
+    assert.equal(server.received.filter((m) => m.id === 0 && !("method" in m)).length, 0);
     await client.close();
   });
 

@@ -7,6 +7,7 @@ import {
   CodexTransportError,
 } from "../../src/errors/index.js";
 import { createFakeServer, type FakeServer } from "../support/fake-server.js";
+import type { ClientRequestMethod } from "../../src/protocol/index.js";
 
 async function answerInitialize(server: FakeServer) {
   const init = await server.next((m) => m.method === "initialize");
@@ -130,5 +131,22 @@ describe("CodexClient over the in-memory pair", () => {
     await optedIn.server.send({ id: start.id, result: { thread: { id: "thr" } } });
     assert.equal((await pending).threadId, "thr");
     await experimental.close();
+  });
+});
+
+describe("request() params, at the type level (checked by npm run typecheck)", () => {
+  it("may be left out only when every method of the union allows it", () => {
+    const calls = (c: CodexClient, wide: ClientRequestMethod, pair: "thread/start" | "account/logout") => {
+      // @ts-expect-error a union holding a method that needs params needs params
+      void c.request(wide);
+      // @ts-expect-error thread/start needs its params
+      void c.request(pair);
+      void c.request("account/rateLimits/read"); // its params are optional
+      void c.request("account/logout"); // it takes none
+      // @ts-expect-error remoteControl/enable takes params or null, not nothing
+      void c.request("remoteControl/enable");
+      void c.request("remoteControl/enable", null);
+    };
+    assert.equal(typeof calls, "function");
   });
 });

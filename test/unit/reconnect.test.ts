@@ -130,3 +130,39 @@ describe("reconnect (in-memory)", () => {
     await client.close();
   });
 });
+
+describe("reconnect and server requests (in-memory)", () => {
+  it("a handler's answer that comes after the connection dropped is not sent to the new server", async () => {
+    const { client, s1, servers } = setup(() => []);
+    const reconnected = new Promise((resolve) => client.onReconnected(resolve));
+    await client.initialize();
+    let answer: (value: unknown) => void = () => {};
+    let signal: AbortSignal | undefined;
+    client.handleRequest(
+      "x/custom" as never,
+      ((_p: unknown, ctx: { signal: AbortSignal }) => {
+        signal = ctx.signal;
+        return new Promise((resolve) => (answer = resolve));
+      }) as never,
+    );
+    await s1.send({ id: 0, method: "x/custom", params: {} });
+    while (!signal) await new Promise((r) => setImmediate(r));
+    s1.fail(new CodexTransportError("server gone"));
+    await reconnected;
+    assert.equal(signal.aborted, true);
+    const server = servers.at(-1) as MemoryTransport;
+    const seen: unknown[] = [];
+    const record = server.onmessage;
+    server.onmessage = (m) => {
+      seen.push(m);
+      record?.(m);
+    };
+    answer({ late: true }); // the new server numbers its requests from 0 too: this must not reach it
+    await client.request("thread/read", { threadId: "T", includeTurns: false }); // a barrier
+    assert.deepEqual(
+      seen.filter((m) => (m as { id?: unknown; method?: unknown }).id === 0 && !("method" in (m as object))),
+      [],
+    );
+    await client.close();
+  });
+});
