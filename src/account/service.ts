@@ -163,6 +163,11 @@ export class AccountService {
     const pending = new PendingLogin(this.#connection);
     try {
       const response = await this.#connection.request("account/login/start", params, options.request);
+      if (typeof (response as { type?: unknown } | null)?.type !== "string")
+        throw new CodexProtocolError(
+          `"account/login/start" was answered without a login type (${JSON.stringify(response)?.slice(0, 200)}).`,
+          { method: "account/login/start" },
+        );
       return { response, pending };
     } catch (error) {
       pending.dispose();

@@ -34,17 +34,20 @@ export async function cancelUntrackedTurn(
     if (rawEvents.length < options.bufferSize) rawEvents.push({ method, params } as TurnEvent);
     if (method === "turn/completed") wake.abort();
   });
+  // Every request of the wait shares its deadline: a server that does not answer cannot hold
+  // cancel() past `timeoutMs` (each request used to wait its own default 120 s).
+  const deadline = Date.now() + options.timeoutMs;
+  const left = () => Math.max(1, deadline - Date.now());
   try {
     let wasRunning = true;
     try {
-      await rpc.request("turn/interrupt", { threadId, turnId });
+      await rpc.request("turn/interrupt", { threadId, turnId }, { timeoutMs: left() });
     } catch (error) {
       if (!(error instanceof CodexProtocolError)) throw error;
       wasRunning = false; // "no active turn to interrupt", or the thread is not loaded in this server
     }
-    const deadline = Date.now() + options.timeoutMs;
     for (let pause = 25; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
-      const turn = await readTurn(rpc, threadId, turnId);
+      const turn = await readTurn(rpc, threadId, turnId, left());
       if (turn.status !== "inProgress") {
         return {
           threadId,
@@ -57,8 +60,8 @@ export async function cancelUntrackedTurn(
           tracked: false,
         };
       }
-      const left = deadline - Date.now();
-      if (left <= 0) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
         throw new CodexTimeoutError(
           `cancel: turn ${turnId} of thread ${threadId} was still running ${options.timeoutMs} ms after turn/interrupt` +
             (wasRunning ? "." : " (the server answering this client does not run it: another process may)."),
@@ -66,7 +69,7 @@ export async function cancelUntrackedTurn(
         );
       }
       // A turn/completed for the turn ends the pause early (a pre-aborted signal rejects at once).
-      await sleep(Math.min(pause, left), [wake.signal], () => undefined).catch(() => undefined);
+      await sleep(Math.min(pause, remaining), [wake.signal], () => undefined).catch(() => undefined);
       if (wake.signal.aborted) wake = new AbortController();
     }
   } finally {
@@ -74,8 +77,13 @@ export async function cancelUntrackedTurn(
   }
 }
 
-async function readTurn(rpc: TypedRequester, threadId: string, turnId: string): Promise<Turn> {
-  const { thread } = await rpc.request("thread/read", { threadId, includeTurns: true });
+async function readTurn(
+  rpc: TypedRequester,
+  threadId: string,
+  turnId: string,
+  timeoutMs: number,
+): Promise<Turn> {
+  const { thread } = await rpc.request("thread/read", { threadId, includeTurns: true }, { timeoutMs });
   const turn = thread.turns.find((t) => t.id === turnId);
   if (!turn) throw new CodexError(`cancel: thread ${threadId} has no turn ${turnId}.`);
   return turn;

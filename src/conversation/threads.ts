@@ -1,5 +1,6 @@
 // Thread operations: start, resume and fork (returning handles), settings, reads and history.
 import { CodexError } from "../errors/index.js";
+import { idIn } from "./reply-ids.js";
 import type { ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
 import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartParams.js";
 import type { RpcConnection } from "../rpc/connection.js";
@@ -56,9 +57,10 @@ export class ThreadService<H extends { threadId: string }> {
 
   /** Starts a thread (`thread/start`) and returns its handle. */
   async startThread(config: ThreadConfig = {}): Promise<H> {
-    const { thread } = await this.rpc.request("thread/start", settingsParams("thread/start", config));
-    this.#loaded.add(thread.id, config);
-    return this.hold(thread.id, config);
+    const reply = await this.rpc.request("thread/start", settingsParams("thread/start", config));
+    const threadId = idIn(reply, "thread", "thread/start");
+    this.#loaded.add(threadId, config);
+    return this.hold(threadId, config);
   }
 
   /** Starts a thread and returns its id. */
@@ -94,7 +96,7 @@ export class ThreadService<H extends { threadId: string }> {
     if (!resuming) {
       resuming = this.rpc
         .request("thread/resume", params)
-        .then(({ thread }) => this.#loaded.add(thread.id, overrides));
+        .then((reply) => this.#loaded.add(idIn(reply, "thread", "thread/resume"), overrides));
       this.#resuming.set(key, resuming);
       void resuming.then(
         () => this.#resuming.delete(key),
@@ -107,9 +109,9 @@ export class ThreadService<H extends { threadId: string }> {
   /** Forks a thread into a new one (`thread/fork`). */
   async forkThread(threadId: string, overrides: ThreadConfig = {}): Promise<H> {
     const params = settingsParams("thread/fork", overrides, { threadId });
-    const { thread } = await this.rpc.request("thread/fork", params);
-    this.#loaded.add(thread.id, overrides);
-    return this.hold(thread.id, overrides);
+    const forkId = idIn(await this.rpc.request("thread/fork", params), "thread", "thread/fork");
+    this.#loaded.add(forkId, overrides);
+    return this.hold(forkId, overrides);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { UserInput } from "../protocol/generated/v2/UserInput.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
 import { lazyGenerator } from "../streams/lazy-generator.js";
+import { idIn } from "./reply-ids.js";
 import { TurnRouter } from "../turn/router.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
 import { turnSteps } from "../turn/step-iterator.js";
@@ -290,9 +291,7 @@ export class TurnService {
     let turnId: string;
     try {
       const params = settingsParams("turn/start", { ...queued.settings, ...overrides }, { threadId, input });
-      ({
-        turn: { id: turnId },
-      } = await this.rpc.request("turn/start", params));
+      turnId = idIn(await this.rpc.request("turn/start", params), "turn", "turn/start");
     } catch (error) {
       queued.restore();
       router.cancelPending(pending);

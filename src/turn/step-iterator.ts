@@ -50,9 +50,13 @@ export function turnSteps(
   /** The buffered step, or the read that waits for the next one. */
   const serve = (): IteratorResult<ConversationStep> | Promise<IteratorResult<ConversationStep>> => {
     if (ended) return { value: undefined, done: true };
-    for (let event = state.takeBuffered(); event !== undefined; event = state.takeBuffered()) {
-      const step = stepOf(event);
-      if (step) return step;
+    try {
+      for (let event = state.takeBuffered(); event !== undefined; event = state.takeBuffered()) {
+        const step = stepOf(event);
+        if (step) return step;
+      }
+    } catch (error) {
+      return fail(error); // an item it cannot read: the turn is interrupted and released
     }
     return slowNext().catch(fail);
   };

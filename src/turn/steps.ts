@@ -1,4 +1,9 @@
+import { CodexProtocolError } from "../errors/index.js";
 import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
+
+/** `value` if it is an array (of what the schema says), else none: servers may send less. */
+const list = <T>(value: readonly T[] | null | undefined): readonly (T | undefined)[] =>
+  Array.isArray(value) ? value : [];
 
 /** What kind of step an item is, in conversation terms. */
 export type StepType = "thinking" | "exec" | "codex" | "tool" | "file" | (string & {});
@@ -36,8 +41,16 @@ function stepTypeOf(type: string): StepType {
   }
 }
 
-/** Maps a completed item to a step. */
+/**
+ * Maps a completed item to a step. An item that is not an object is a `CodexProtocolError`; fields
+ * of the wrong shape read as empty, so one odd item never breaks a `chat()` loop with a TypeError.
+ */
 export function toStep(threadId: string, turnId: string, item: ThreadItem): ConversationStep {
+  if (typeof item !== "object" || item === null || typeof item.type !== "string") {
+    throw new CodexProtocolError(
+      `Turn ${turnId}: an item/completed without an item the SDK can read (${JSON.stringify(item)?.slice(0, 200)}).`,
+    );
+  }
   const id = (item as { id?: unknown }).id;
   return {
     threadId,
@@ -56,13 +69,17 @@ function itemText(item: ThreadItem): string {
     case "plan":
       return item.text;
     case "reasoning":
-      return [...item.summary, ...item.content].join("\n");
+      return [...list(item.summary), ...list(item.content)].join("\n");
     case "commandExecution":
       return item.aggregatedOutput ? `$ ${item.command}\n${item.aggregatedOutput}` : `$ ${item.command}`;
     case "fileChange":
-      return item.changes.map((c) => c.path).join("\n");
+      return list(item.changes)
+        .map((c) => c?.path)
+        .join("\n");
     case "userMessage":
-      return item.content.map((c) => (c.type === "text" ? c.text : `[${c.type}]`)).join("\n");
+      return list(item.content)
+        .map((c) => (c?.type === "text" ? c.text : `[${c?.type}]`))
+        .join("\n");
     case "mcpToolCall":
       return `${item.server}.${item.tool}`;
     case "dynamicToolCall":

@@ -1,5 +1,6 @@
 import {
   CodexError,
+  CodexProtocolError,
   CodexTurnDisconnectedError,
   CodexTurnInactiveError,
   type CodexTransportError,
@@ -145,22 +146,34 @@ export class TurnState {
     let step = false;
     switch (method) {
       case "item/completed": {
-        const item = (params as ItemCompletedNotification).item;
-        if (item.type === "agentMessage") {
+        // An item that is not an object is queued as it came: the step reader reports it.
+        const item = (params as ItemCompletedNotification | null)?.item;
+        if (item?.type === "agentMessage") {
           this.finalText_ = item.text;
           this.assistantItemId = item.id;
         }
-        this.collected?.push(item);
+        if (typeof item === "object" && item !== null) this.collected?.push(item);
         step = true;
         break;
       }
       case "thread/tokenUsage/updated":
         this.usage = (params as ThreadTokenUsageUpdatedNotification).tokenUsage;
         break;
-      case "turn/completed":
-        this.completedTurn = (params as TurnCompletedNotification).turn;
+      case "turn/completed": {
+        const turn = (params as TurnCompletedNotification | null)?.turn;
+        if (typeof turn !== "object" || turn === null || typeof turn.status !== "string") {
+          // Ending as if it succeeded would hide that the outcome is unknown.
+          this.fail(
+            new CodexProtocolError(
+              `Turn ${this.turnId}: turn/completed without a turn the SDK can read (${JSON.stringify(params)?.slice(0, 200)}); its outcome is unknown.`,
+            ),
+          );
+          return;
+        }
+        this.completedTurn = turn;
         step = true;
         break;
+      }
     }
     if (this.queue && (step || !this.stepsOnly)) this.queue.push(event ?? ({ method, params } as TurnEvent));
     if (method === "turn/completed") {

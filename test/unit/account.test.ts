@@ -99,6 +99,17 @@ describe("AccountService", () => {
     assert.equal(fake.count(), 0);
   });
 
+  it("a login/start reply without a type is a CodexProtocolError and leaves no listener behind", async () => {
+    for (const reply of [null, {}, { type: 5 }]) {
+      const fake = fakeConnection(() => reply);
+      await assert.rejects(
+        new AccountService(fake.connection).loginWithChatGpt(),
+        (e: unknown) => e instanceof CodexProtocolError && /without a login type/.test(e.message),
+      );
+      assert.equal(fake.count(), 0);
+    }
+  });
+
   it("the API key never appears in an error, in the message or the data", async () => {
     const key = "sk-secret-1234567890";
     const fake = fakeConnection(() => {

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
-import { CodexOverflowError, CodexTransportError, CodexTurnInactiveError } from "../../src/errors/index.js";
+import {
+  CodexOverflowError,
+  CodexProtocolError,
+  CodexTimeoutError,
+  CodexTransportError,
+  CodexTurnInactiveError,
+} from "../../src/errors/index.js";
 import { createFakeServer, type FakeServer } from "../support/fake-server.js";
 
 async function connected(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
@@ -254,5 +260,95 @@ describe("toStep", () => {
     );
     assert.equal(step("constructor"), "constructor");
     assert.equal(step("toString"), "toString");
+  });
+});
+
+describe("turns against a server that breaks the protocol", () => {
+  it("chat(): an item it cannot read ends the loop with CodexProtocolError and interrupts and releases the turn", async () => {
+    const { client, server } = await connected();
+    const steps: string[] = [];
+    const loop = (async () => {
+      for await (const step of client.chat("go", { threadId: "T" })) steps.push(step.itemId);
+    })();
+    await answerTurnStart(server, "U", [
+      agentItem("T", "U", "m1", "fine"),
+      { method: "item/completed", params: { threadId: "T", turnId: "U", item: null, completedAtMs: 0 } },
+    ]);
+    await assert.rejects(
+      loop,
+      (e: unknown) => e instanceof CodexProtocolError && /without an item the SDK can read/.test(e.message),
+    );
+    assert.deepEqual(steps, ["m1"]);
+    await server.next((m) => m.method === "turn/interrupt");
+    // Released: cancel() no longer finds it tracked and asks the server again (a second
+    // turn/interrupt, which this fake never answers), ending within its own timeoutMs.
+    const started = performance.now();
+    await assert.rejects(
+      client.cancel({ threadId: "T", turnId: "U", cursor: 0, mode: "stream" }, { timeoutMs: 50 }),
+      CodexTimeoutError,
+    );
+    assert.ok(performance.now() - started < 2_000);
+    assert.equal(server.received.filter((m) => m.method === "turn/interrupt").length, 2);
+    await client.close();
+  });
+
+  it("chat(): items whose list fields are missing still become steps (empty text), no TypeError", async () => {
+    const { client, server } = await connected();
+    const steps: { type: string; text: string }[] = [];
+    const loop = (async () => {
+      for await (const step of client.chat("go", { threadId: "T" }))
+        steps.push({ type: step.stepType, text: step.text });
+    })();
+    await answerTurnStart(server, "U", [
+      {
+        method: "item/completed",
+        params: { threadId: "T", turnId: "U", item: { type: "reasoning", id: "r" }, completedAtMs: 0 },
+      },
+      {
+        method: "item/completed",
+        params: { threadId: "T", turnId: "U", item: { type: "fileChange", id: "f" }, completedAtMs: 0 },
+      },
+      {
+        method: "item/completed",
+        params: { threadId: "T", turnId: "U", item: { type: "userMessage", id: "u" }, completedAtMs: 0 },
+      },
+    ]);
+    await server.send(turnCompleted("T", "U"));
+    await loop;
+    assert.deepEqual(steps, [
+      { type: "thinking", text: "" },
+      { type: "file", text: "" },
+      { type: "userMessage", text: "" },
+    ]);
+    await client.close();
+  });
+
+  it("a turn/start reply without a turn id is a CodexProtocolError, not a turn that never ends", async () => {
+    const { client, server } = await connected();
+    const result = client.chatOnce("go", { threadId: "T" });
+    const req = await server.next((m) => m.method === "turn/start");
+    await server.send({ id: req.id, result: { turn: { status: "inProgress" } } });
+    await assert.rejects(
+      result,
+      (e: unknown) => e instanceof CodexProtocolError && /without a turn id/.test(e.message),
+    );
+    // The thread is usable again: the next turn is not refused as "already has a reader".
+    const next = client.chatOnce("again", { threadId: "T" });
+    await answerTurnStart(server, "U2", [agentItem("T", "U2", "m", "ok")]);
+    await server.send(turnCompleted("T", "U2"));
+    assert.equal((await next).finalText, "ok");
+    await client.close();
+  });
+
+  it("a turn/completed without a turn fails the turn with CodexProtocolError instead of ending it as a success", async () => {
+    const { client, server } = await connected();
+    const result = client.chatOnce("go", { threadId: "T" });
+    await answerTurnStart(server, "U");
+    await server.send({ method: "turn/completed", params: { threadId: "T", turnId: "U", turn: null } });
+    await assert.rejects(
+      result,
+      (e: unknown) => e instanceof CodexProtocolError && /outcome is unknown/.test(e.message),
+    );
+    await client.close();
   });
 });
