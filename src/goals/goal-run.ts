@@ -263,6 +263,13 @@ export class GoalRun {
   // ---------------------------------------------------------------- internals
 
   #turnStarted(turnId: string): void {
+    if (this.turnIds.length > this.#maxTurns && !this.turnIds.includes(turnId)) {
+      // Already past the bound and stopped once: a runtime that keeps starting turns gets each one
+      // interrupted, and nothing more is recorded or sent (turnIds stays at maxTurns + 1).
+      this.currentTurnId = turnId;
+      this.#best(this.#options.interrupt(turnId), "interrupt the goal's turn");
+      return;
+    }
     this.adoptRunningTurn(turnId);
     const count = this.turnIds.length;
     if (count > this.#maxTurns) {

@@ -21,6 +21,9 @@ import {
   type ResumeGoalOptions,
 } from "./goal-types.js";
 
+/** Most threads remembered as running a goal (turns on them are refused before anything is sent). */
+const MAX_ACTIVE_GOALS = 10_000;
+
 /**
  * The thread a goal runs on: its handle. A run keeps it alive, so a client that reconnects (and
  * resumes the threads whose handles are in use) resumes the goal's thread too.
@@ -63,13 +66,19 @@ export class GoalService {
     private readonly options: GoalServiceOptions,
   ) {
     connection.onNotification("thread/goal/updated", (params) => {
-      const { threadId, goal } = params as { threadId: string; goal: ThreadGoal };
-      if (goal.status === "active") this.#active.add(threadId);
-      else this.#active.delete(threadId);
+      const { threadId, goal } = params as { threadId: string; goal: ThreadGoal | null };
+      this.#active.delete(threadId); // re-added last: the oldest entry is the one a cap drops
+      if (goal?.status === "active") {
+        this.#active.add(threadId);
+        // Bounded: a server reporting goals on ever more threads cannot grow this without end.
+        // Past the cap the oldest is forgotten (its turns are then left to the server to refuse).
+        if (this.#active.size > MAX_ACTIVE_GOALS) this.#active.delete(this.#active.values().next().value!);
+      }
     });
-    connection.onNotification("thread/goal/cleared", (params) =>
-      this.#active.delete((params as { threadId: string }).threadId),
-    );
+    const forget = (params: unknown) =>
+      this.#active.delete((params as { threadId?: string } | null)?.threadId ?? "");
+    connection.onNotification("thread/goal/cleared", forget);
+    connection.onNotification("thread/closed", forget);
     // After a reconnect (threads resumed, see `owner`), each run reads its goal back.
     rpc.onReconnected(() => void this.afterReconnect());
     connection.onClose((error) => {

@@ -6,11 +6,17 @@ import { TurnState, type TurnEvent, type TurnStateOptions } from "./turn-state.j
 /** Most events that may arrive for one thread before its `turn/start` response. */
 const PENDING_START_BUFFER = 10_000;
 
+/** Turn ids remembered per pending start as having lost events; past it, every turn is suspect. */
+const DROPPED_TURN_IDS = 64;
+
 interface PendingStart {
   threadId: string;
   events: TurnEvent[];
-  /** Set when more events arrived than the buffer holds: the stream then fails, nothing is lost silently. */
-  overflowed: boolean;
+  /**
+   * The turns whose events did not fit the buffer (or "any", when too many turns did): the stream
+   * of such a turn fails, nothing is lost silently. Other turns' lost events do not fail it.
+   */
+  dropped: Set<string> | "any" | undefined;
 }
 
 const key = (threadId: string, turnId: string) => `${threadId}\u0000${turnId}`;
@@ -59,7 +65,7 @@ export class TurnRouter {
 
   /** Marks that a `turn/start` is in flight on `threadId`; call `bind` or `cancelPending` after. */
   expectTurn(threadId: string): PendingStart {
-    const entry: PendingStart = { threadId, events: [], overflowed: false };
+    const entry: PendingStart = { threadId, events: [], dropped: undefined };
     let set = this.pending.get(threadId);
     if (!set) {
       set = new Set();
@@ -79,7 +85,7 @@ export class TurnRouter {
   bind(entry: PendingStart, options: Omit<TurnStateOptions, "release">): TurnState {
     this.cancelPending(entry);
     const stream = this.register(options, entry.events);
-    if (entry.overflowed) {
+    if (entry.dropped === "any" || entry.dropped?.has(options.turnId)) {
       stream.fail(
         new CodexOverflowError(
           `Turn ${options.turnId}: more than ${PENDING_START_BUFFER} events arrived before its turn/start response; they could not all be kept.`,
@@ -190,7 +196,11 @@ export class TurnRouter {
       const event = (message ?? { method, params }) as TurnEvent;
       for (const entry of waiting) {
         if (entry.events.length < PENDING_START_BUFFER) entry.events.push(event);
-        else entry.overflowed = true;
+        else if (entry.dropped !== "any") {
+          entry.dropped ??= new Set();
+          entry.dropped.add(turnId);
+          if (entry.dropped.size > DROPPED_TURN_IDS) entry.dropped = "any";
+        }
       }
     }
   }

@@ -250,6 +250,18 @@ describe("goals (in-memory)", () => {
     await client.close();
   });
 
+  it("a thread/closed forgets another client's active goal on that thread: its turns are no longer refused", async () => {
+    const { client, server, thread } = await setup();
+    await server.send(n.updated(goalOf("active")));
+    await new Promise((r) => setTimeout(r, 5));
+    await assert.rejects(thread.chatOnce("mine"), CodexGoalRunningError);
+    await server.send({ method: "thread/closed", params: { threadId: T } });
+    await new Promise((r) => setTimeout(r, 5));
+    const turn = await thread.streamTurn("mine");
+    assert.equal(turn.turnId, "user-turn");
+    await client.close();
+  });
+
   it("refuses a turn on a thread whose goal another client made active (from its notifications)", async () => {
     const { client, server, thread } = await setup();
     await server.send(n.updated(goalOf("active")));
@@ -316,6 +328,24 @@ describe("goals (in-memory)", () => {
     assert.equal(result.endReason, "turnLimit");
     assert.equal(result.status, "paused");
     assert.deepEqual(result.turnIds, ["t1", "t2", "t3"]);
+    await client.close();
+  });
+
+  it("a runtime that keeps starting turns past the bound: each is interrupted, turnIds stays at maxTurns + 1, one pause", async () => {
+    const { client, server, thread } = await setup();
+    server.onSet = () => server.sendAll(n.updated(goalOf("active")), n.started("t1"));
+    const goal = await thread.startGoal("loop", { maxTurns: 1 });
+    await server.waitFor("thread/goal/set", (p) => p.status === "paused");
+    for (let i = 2; i <= 200; i++) await server.sendAll(n.started(`t${i}`));
+    await server.sendAll(n.updated(goalOf("paused")), n.completed("t200", "interrupted"));
+    const result = await goal.done();
+    assert.deepEqual(result.turnIds, ["t1", "t2"]);
+    const sets = server.received.filter(
+      (m) => m.method === "thread/goal/set" && m.params?.status === "paused",
+    );
+    const interrupts = server.received.filter((m) => m.method === "turn/interrupt");
+    assert.equal(sets.length, 2); // the pause at the limit, and the stop when t2 passed it
+    assert.equal(interrupts.length, 199); // t2 … t200, once each
     await client.close();
   });
 

@@ -161,6 +161,21 @@ describe("turn routing (in-memory server)", () => {
     await client.close();
   });
 
+  it("another turn's events overflowing the pending-start buffer do not fail the new turn", async () => {
+    const { client, server } = await connected();
+    const streamP = client.streamTurn("T", "hi");
+    // The tail of a turn the user just left, arriving while turn/start is in flight.
+    const old = Array.from({ length: 10_001 }, (_, i) => agentItem("T", "OLD", `o${i}`, "x"));
+    await answerTurnStart(server, "U", old);
+    const stream = await streamP;
+    await server.send(agentItem("T", "U", "m1", "mine"));
+    await server.send(turnCompleted("T", "U"));
+    const methods: string[] = [];
+    for await (const event of stream) methods.push(event.method);
+    assert.deepEqual(methods, ["item/completed", "turn/completed"]);
+    await client.close();
+  });
+
   it("a resumed continuation waits a fresh inactivity window instead of failing at once", async () => {
     const { client, server } = await connected({ inactivityTimeoutMs: 60 });
     const first = client.chatOnce("hi", { threadId: "T" });
