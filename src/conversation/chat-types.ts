@@ -32,6 +32,12 @@ export interface ChatOnceOptions {
   /** Aborting interrupts the turn; the call then ends with status `interrupted`. */
   signal?: AbortSignal | undefined;
   /**
+   * `chatOnce` only: completed items kept for `result.items`, the most recent ones (older ones are
+   * counted in `result.itemsDropped`), so a turn with a flood of items cannot grow memory without
+   * end. `Infinity` keeps them all. Default 10 000.
+   */
+  keepItems?: number | undefined;
+  /**
    * `chatOnce` only: structured output. A JSON Schema object, or a Standard Schema validator (zod,
    * valibot, arktype, or your own `{ "~standard": { version: 1, vendor, validate } }`). Its JSON
    * Schema is sent as `turn/start`'s `outputSchema`; the final message is parsed as JSON,
@@ -70,8 +76,10 @@ export interface ChatResult {
   turnId: string;
   /** Text of the last completed assistant message. */
   finalText: string;
-  /** Every completed item of the turn, in order. */
+  /** The completed items of the turn, in order: every one, or the most recent `keepItems`. */
   items: ThreadItem[];
+  /** Completed items left out of `items` because more than `keepItems` arrived (usually 0). */
+  itemsDropped: number;
   /** The last token usage the server reported for the turn. */
   usage: ThreadTokenUsage | null;
   status: Turn["status"];

@@ -83,6 +83,7 @@ export class TurnService {
   async chatOnce<O extends ChatOnceOptions>(input?: TurnInput, options?: O): Promise<ChatResultFor<O>> {
     const opts: ChatOnceOptions = options ?? {};
     refuseAborted("chatOnce", opts.signal);
+    keepItemsOf(opts); // a bad value is refused before anything is sent
     const output = structuredOutput(opts);
     const result = await this.runOnce(input, opts, output);
     if (!output) return result as ChatResultFor<O>;
@@ -102,7 +103,7 @@ export class TurnService {
       : await this.beginTurn(
           ...(await this.threadAndInput(input, options)),
           overrides,
-          { mode: "once", collectItems: true, bufferSize: 0 },
+          { mode: "once", collectItems: true, keepItems: keepItemsOf(options), bufferSize: 0 },
           approvalRouteOf(options),
         );
     let result;
@@ -131,6 +132,7 @@ export class TurnService {
       turnId: result.turnId,
       finalText,
       items: result.items,
+      itemsDropped: result.itemsDropped,
       usage: result.usage,
       status: result.status,
       assistantItemId,
@@ -276,6 +278,7 @@ export class TurnService {
       mode: TurnStreamMode;
       bufferSize: number;
       collectItems?: boolean;
+      keepItems?: number | undefined;
       stepsOnly?: boolean;
     },
     approval?: ApprovalRoute,
@@ -394,4 +397,12 @@ function structuredOutput(options: ChatOnceOptions): PreparedOutput | undefined 
     throw new TypeError("Pass the schema once: outputSchema, or turnOverrides.outputSchema, not both.");
   }
   return prepareOutput(options.outputSchema, options.jsonSchema);
+}
+
+/** `keepItems`, checked: a non-negative integer or `Infinity`. */
+function keepItemsOf(options: { keepItems?: number | undefined }): number | undefined {
+  const n = options.keepItems;
+  if (n !== undefined && !(n === Infinity || (Number.isInteger(n) && n >= 0)))
+    throw new RangeError(`keepItems must be a non-negative integer or Infinity, got ${n}`);
+  return n;
 }

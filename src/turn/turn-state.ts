@@ -41,9 +41,14 @@ export interface TurnResult {
   usage: ThreadTokenUsage | null;
   /** The server's `turn.error` for failed or interrupted turns. */
   error: Turn["error"];
-  /** The completed items, when the stream was asked to collect them (chatOnce), else []. */
+  /** The completed items, when the stream was asked to collect them (chatOnce), else []: the most recent `keepItems`. */
   items: ThreadItem[];
+  /** Completed items left out of `items` because more than `keepItems` arrived. */
+  itemsDropped: number;
 }
+
+/** Default `keepItems` of `chatOnce`: completed items kept for its result. */
+export const DEFAULT_KEEP_ITEMS = 10_000;
 
 /** How the consumer reads a turn. */
 export type TurnStreamMode = "once" | "stream";
@@ -54,6 +59,8 @@ export interface TurnStateOptions {
   mode: TurnStreamMode;
   /** Keep completed items for the result (chatOnce). Default false: nothing per-turn is retained. */
   collectItems?: boolean;
+  /** With `collectItems`: keep the most recent this many (older ones are counted). Default 10 000. */
+  keepItems?: number | undefined;
   /** Queue events for an iterating consumer; capacity of that queue. 0 = no queue. */
   bufferSize: number;
   /**
@@ -82,6 +89,8 @@ export class TurnState {
   private readonly stepsOnly: boolean;
   private pendingRead: Promise<IteratorResult<TurnEvent>> | undefined;
   private readonly collected: ThreadItem[] | undefined;
+  private readonly keepItems: number;
+  private itemsDropped = 0;
   private finalText_ = "";
   private assistantItemId: string | null = null;
   private usage: ThreadTokenUsage | null = null;
@@ -108,6 +117,7 @@ export class TurnState {
     this.interruptFn = options.interrupt;
     this.releaseFn = options.release;
     this.collected = options.collectItems ? [] : undefined;
+    this.keepItems = options.keepItems ?? DEFAULT_KEEP_ITEMS;
     this.stepsOnly = options.stepsOnly === true;
     this.queue =
       options.bufferSize > 0
@@ -152,7 +162,11 @@ export class TurnState {
           this.finalText_ = item.text;
           this.assistantItemId = item.id;
         }
-        if (typeof item === "object" && item !== null) this.collected?.push(item);
+        if (typeof item === "object" && item !== null && this.collected) {
+          this.collected.push(item);
+          // Trimmed in batches, so keeping the last N costs O(1) per item.
+          if (this.collected.length > 2 * this.keepItems + 64) this.trimCollected();
+        }
         step = true;
         break;
       }
@@ -259,8 +273,17 @@ export class TurnState {
       assistantItemId: this.assistantItemId,
       usage: this.usage,
       error: turn?.error ?? null,
-      items: this.collected ? [...this.collected] : [],
+      items: this.collected ? (this.trimCollected(), [...this.collected]) : [],
+      itemsDropped: this.itemsDropped,
     };
+  }
+
+  /** Drops the collected items older than the last `keepItems`, counting them. */
+  private trimCollected(): void {
+    const extra = (this.collected?.length ?? 0) - this.keepItems;
+    if (extra <= 0) return;
+    this.collected?.splice(0, extra);
+    this.itemsDropped += extra;
   }
 
   /** The continuation a caller can resume from. */

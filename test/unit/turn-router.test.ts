@@ -367,3 +367,34 @@ describe("turns against a server that breaks the protocol", () => {
     await client.close();
   });
 });
+
+describe("chatOnce keeps a bounded number of items", () => {
+  it("keepItems: the most recent items are kept, the others counted; a bad value is refused before anything is sent", async () => {
+    const { client, server } = await connected();
+    await assert.rejects(client.chatOnce("go", { threadId: "T", keepItems: -1 }), RangeError);
+    assert.equal(server.received.filter((m) => m.method === "turn/start").length, 0);
+    const result = client.chatOnce("go", { threadId: "T", keepItems: 3 });
+    const items = Array.from({ length: 500 }, (_, i) => agentItem("T", "U", `m${i}`, `t${i}`));
+    await answerTurnStart(server, "U", items);
+    await server.send(turnCompleted("T", "U"));
+    const r = await result;
+    assert.deepEqual(
+      r.items.map((i) => ("id" in i ? i.id : "")),
+      ["m497", "m498", "m499"],
+    );
+    assert.equal(r.itemsDropped, 497);
+    assert.equal(r.finalText, "t499");
+    await client.close();
+  });
+
+  it("by default every item of an ordinary turn is kept and none is counted as dropped", async () => {
+    const { client, server } = await connected();
+    const result = client.chatOnce("go", { threadId: "T" });
+    await answerTurnStart(server, "U", [agentItem("T", "U", "a", "1"), agentItem("T", "U", "b", "2")]);
+    await server.send(turnCompleted("T", "U"));
+    const r = await result;
+    assert.equal(r.items.length, 2);
+    assert.equal(r.itemsDropped, 0);
+    await client.close();
+  });
+});
