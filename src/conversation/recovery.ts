@@ -1,4 +1,5 @@
 // After a reconnect: resume the threads in use and tell each running turn what became of it.
+import { asError } from "../internal/as-error.js";
 import { CodexTransportError } from "../errors/index.js";
 import { settingsParams } from "./config.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
@@ -36,7 +37,7 @@ export async function recoverThreads(
         );
         turnsByThread.set(threadId, thread.turns);
       } catch (error) {
-        turnsByThread.set(threadId, error instanceof Error ? error : new Error(String(error)));
+        turnsByThread.set(threadId, asError(error));
       }
     }),
   );

@@ -1,4 +1,5 @@
 import { CodexAbortError, CodexTransportError } from "../errors/index.js";
+import { asError } from "../internal/as-error.js";
 
 /** Default cap on outgoing bytes waiting to be written to one app-server: 16 MiB. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -145,7 +146,7 @@ export class OutgoingQueue {
     try {
       this.#write(entry.text, done);
     } catch (error) {
-      done(error instanceof Error ? error : new Error(String(error)));
+      done(asError(error));
     }
   }
 

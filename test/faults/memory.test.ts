@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
 import type { ApprovalRequest } from "../../src/approvals/requests.js";
-import { createFakeServer } from "../support/fake-server.js";
+import { createFakeServer, INITIALIZE_RESULT } from "../support/fake-server.js";
 import { guardProcess } from "./support.js";
 
 guardProcess();
@@ -35,12 +35,7 @@ function turnsWithOneApproval() {
     const reply = (result: unknown) => void server.send({ id: m.id, result });
     switch (m.method) {
       case "initialize":
-        return reply({
-          userAgent: "fake/0.169.0",
-          codexHome: "/",
-          platformFamily: "unix",
-          platformOs: "linux",
-        });
+        return reply(INITIALIZE_RESULT);
       case "thread/start":
         return reply({ thread: { id: "T", turns: [] } });
       case "turn/start": {

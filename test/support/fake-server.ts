@@ -2,6 +2,14 @@
 import { CodexClient } from "../../src/client/client.js";
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
 
+/** What a fake app-server answers to `initialize` (a 0.169 server on Linux). */
+export const INITIALIZE_RESULT = {
+  userAgent: "fake/0.169.0",
+  codexHome: "/",
+  platformFamily: "unix",
+  platformOs: "linux",
+} as const;
+
 export interface FakeServer {
   transport: MemoryTransport;
   /** Every message the client sent, parsed. */

@@ -15,6 +15,7 @@ import {
 import type { GoalEvent } from "../../src/goals/goal-types.js";
 import type { ThreadGoal } from "../../src/protocol/generated/v2/ThreadGoal.js";
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
+import { INITIALIZE_RESULT } from "../support/fake-server.js";
 
 const T = "thread-1";
 
@@ -126,12 +127,7 @@ class GoalServer {
     const p = m.params ?? {};
     switch (m.method) {
       case "initialize":
-        return reply({
-          userAgent: "fake/0.169.0",
-          codexHome: "/",
-          platformFamily: "unix",
-          platformOs: "linux",
-        });
+        return reply(INITIALIZE_RESULT);
       case "thread/start":
       case "thread/resume":
         return reply({ thread: { id: T, turns: [] } });

@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
 import { CodexTransportError, CodexTurnDisconnectedError } from "../../src/errors/index.js";
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
+import { INITIALIZE_RESULT } from "../support/fake-server.js";
 
 /** A scripted server side: answers initialize, thread/start, turn/start and thread/resume. */
 function serve(
@@ -18,12 +19,7 @@ function serve(
     const reply = (result: unknown) => void side.send({ id: m.id, result });
     switch (m.method) {
       case "initialize":
-        return reply({
-          userAgent: "fake/0.169.0",
-          codexHome: "/",
-          platformFamily: "unix",
-          platformOs: "linux",
-        });
+        return reply(INITIALIZE_RESULT);
       case "thread/start":
         return reply({ thread: { id: "T" } });
       case "turn/start":
