@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { CodexTransportError } from "../errors/index.js";
-import { CodexApprovalNotPendingError, CodexError } from "../errors/index.js";
+import { CodexApprovalNotPendingError, CodexError, type CodexTransportError } from "../errors/index.js";
 import { Emitter, subscription, type Subscription } from "../events/emitter.js";
 import type { CommandExecutionRequestApprovalParams } from "../protocol/generated/v2/CommandExecutionRequestApprovalParams.js";
 import type { FileChangeRequestApprovalParams } from "../protocol/generated/v2/FileChangeRequestApprovalParams.js";
