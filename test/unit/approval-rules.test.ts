@@ -174,12 +174,22 @@ describe("approvalRules: which rule decided", () => {
     assert.deepEqual(await ask(2, "/bin/bash -lc 'rm -rf data'"), { decision: "decline" });
     client.setApprovalHandler(() => "accept");
     assert.deepEqual(await ask(3, "rm -rf data"), { decision: "accept" });
+    client.onError(() => {}); // the failing fallback below is reported there
+    client.setApprovalHandler(
+      approvalRules({
+        fallback: () => {
+          throw new Error("fallback bug");
+        },
+      }),
+    );
+    assert.deepEqual(await ask(4, "rm -rf data"), { decision: "decline" });
     assert.deepEqual(
-      decided.map((r) => [r.decidedBy, r.decision, r.rule]),
+      decided.map((r) => [r.decidedBy, r.decision, r.rule, r.error?.message]),
       [
-        ["rules", "accept", "allowCommands[1]"],
-        ["rules", "decline", "fallback"],
-        ["handler", "accept", undefined],
+        ["rules", "accept", "allowCommands[1]", undefined],
+        ["rules", "decline", "fallback", undefined],
+        ["handler", "accept", undefined, undefined],
+        ["rules", "decline", "fallback", "The approval handler threw; the request was declined."],
       ],
     );
     assert.deepEqual(
@@ -188,6 +198,7 @@ describe("approvalRules: which rule decided", () => {
         ["answered", "allowCommands[1]"],
         ["answered", "fallback"],
         ["answered", undefined],
+        ["answered", "fallback"],
       ],
     );
     assert.ok(!("rule" in (decided[2] as object)), "no rule key when rules did not decide");
