@@ -30,8 +30,9 @@ export type WarningMethod = keyof typeof KINDS;
  * - `"windowsWorldWritable"` (`windows/worldWritableWarning`): folders the Windows sandbox cannot
  *   protect.
  *
- * `summary` is one line, `details` more guidance when the server gives any, `threadId` the thread
- * it concerns (or `null`), and `params` the notification itself.
+ * `summary` is the server's message (a config warning may list the ignored keys on further
+ * lines), `details` more guidance when the server gives any, `threadId` the thread it concerns (or
+ * `null`), and `params` the notification itself.
  */
 export type CodexWarning = {
   [M in WarningMethod]: {
