@@ -25,7 +25,8 @@ export type WarningMethod = keyof typeof KINDS;
  * - `"config"` (`configWarning`): a setting the server ignored or cannot honour, e.g. bubblewrap
  *   missing from PATH, which weakens the Linux sandbox;
  * - `"deprecation"` (`deprecationNotice`): a call this client made that a later server will drop;
- * - `"server"` (`warning`): a notice about the running session, e.g. a transport fallback;
+ * - `"server"` (`warning`): a notice about the running session, e.g. a transport fallback; codex
+ *   0.169 also repeats a config warning this way, with the `threadId`, when a thread starts;
  * - `"guardian"` (`guardianWarning`): the automatic approval reviewer's warning about a thread;
  * - `"windowsWorldWritable"` (`windows/worldWritableWarning`): folders the Windows sandbox cannot
  *   protect.
