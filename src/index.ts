@@ -13,6 +13,7 @@ export type {
 } from "./client/options.js";
 export { resolveAppServerCommand, shellSplit, findPinnedCodexBinary } from "./client/command.js";
 export type { ClientCore } from "./client/core.js";
+export type { CodexWarning, CodexWarningKind, WarningMethod } from "./client/warnings.js";
 export type { Subscription } from "./events/emitter.js";
 export type { ResolvedCommand, AppServerCommandSource } from "./client/command.js";
 

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { CodexTransportError } from "../errors/index.js";
-import { CodexApprovalNotPendingError, CodexError } from "../errors/index.js";
+import { CodexApprovalNotPendingError, CodexError, type CodexTransportError } from "../errors/index.js";
 import { Emitter, subscription, type Subscription } from "../events/emitter.js";
 import type { CommandExecutionRequestApprovalParams } from "../protocol/generated/v2/CommandExecutionRequestApprovalParams.js";
 import type { FileChangeRequestApprovalParams } from "../protocol/generated/v2/FileChangeRequestApprovalParams.js";
@@ -27,7 +26,7 @@ import {
 } from "./requests.js";
 import { FileChangeTracker } from "./file-changes.js";
 import { ApprovalRoutes } from "./routes.js";
-import { isRulesHandler } from "./rules.js";
+import { isRulesHandler, ruleThatDecided } from "./rules.js";
 
 export const COMMAND_APPROVAL_METHOD = "item/commandExecution/requestApproval";
 export const FILE_CHANGE_APPROVAL_METHOD = "item/fileChange/requestApproval";
@@ -83,7 +82,7 @@ interface Entry {
   readonly guarded: GuardedRequest;
   owner: Owner;
   /** Set just before the reply is sent: what the settled record reports. */
-  decided?: { decision: ApprovalDecision; decidedBy: ApprovalDecider; by?: string; error?: Error };
+  decided?: Omit<ApprovalDecisionRecord, "request" | "latencyMs">;
   /** What `onRequested` listeners asked to run when the request ends. */
   onEnd?: (() => void)[] | undefined;
 }
@@ -432,7 +431,9 @@ export class ApprovalBroker {
       request.type === "commandExecution"
         ? commandDecisionToWire(decision)
         : fileChangeDecisionToWire(decision);
-    entry.decided = { decision, decidedBy, ...(by !== undefined ? { by } : {}), ...(error ? { error } : {}) };
+    const rule = decidedBy === "rules" ? ruleThatDecided(request) : undefined;
+    entry.decided = { decision, decidedBy, ...(by !== undefined ? { by } : {}), ...(rule ? { rule } : {}) };
+    if (error) entry.decided.error = error;
     return guarded.answer({ decision: wire }, decidedBy === "timeout" ? "timeout" : "answered");
   }
 

@@ -415,6 +415,11 @@ export interface ApprovalDecisionRecord {
   decidedBy: ApprovalDecider;
   /** Who decided, as passed to `respondApproval(…, { by })`; absent otherwise. */
   by?: string;
+  /**
+   * With `decidedBy: "rules"`: the rule that decided, e.g. `"allowCommands[1]"`, `"denyNetwork"`,
+   * or `"fallback"` when no rule matched (see `approvalRules`).
+   */
+  rule?: string;
   /** From the request's arrival to the reply, in ms. */
   latencyMs: number;
   /** Set when the SDK declined because the handler threw or answered something invalid. */
@@ -432,6 +437,8 @@ export interface ApprovalSettledRecord {
   decision?: ApprovalDecision;
   decidedBy?: ApprovalDecider;
   by?: string;
+  /** With `decidedBy: "rules"`: the rule that decided (as in `ApprovalDecisionRecord`). */
+  rule?: string;
   /** From the request's arrival to the end, in ms. */
   latencyMs: number;
   /** Set when the SDK declined because the handler threw or answered something invalid. */

@@ -1,9 +1,18 @@
 import path from "node:path";
 import { shellSplit } from "../internal/shell-split.js";
 import type { ApprovalDecision } from "./decisions.js";
-import type { ApprovalHandler, CommandApprovalRequest, FileChangeApprovalRequest, HOLD } from "./requests.js";
+import type {
+  ApprovalHandler,
+  ApprovalRequest,
+  CommandApprovalRequest,
+  FileChangeApprovalRequest,
+  HOLD,
+} from "./requests.js";
 
 const RULES = Symbol("codex.approvalRules");
+
+/** The rule of an `approvalRules` handler that answered each request (see {@link ruleThatDecided}). */
+const decidingRule = new WeakMap<ApprovalRequest, string>();
 
 /** Options of {@link approvalRules}. Rules are checked in this order: deny network, allow, fallback. */
 export interface ApprovalRulesOptions {
@@ -32,7 +41,10 @@ export interface ApprovalRulesOptions {
 }
 
 /**
- * Builds an approval handler from data. Its decisions are reported with `decidedBy: "rules"`.
+ * Builds an approval handler from data. Its decisions are reported with `decidedBy: "rules"` and
+ * `rule`, the rule that decided: `"denyNetwork"`, `"allowCommands[i]"` (the prefix at index `i`),
+ * `"allowFileChangesUnder"`, or `"fallback"` when none matched (for a fallback that is itself
+ * `approvalRules`, `"fallback."` and the rule inside it, e.g. `"fallback.allowCommands[0]"`).
  *
  * @example
  * ```ts
@@ -68,18 +80,33 @@ export function approvalRules(options: ApprovalRulesOptions): ApprovalHandler {
   });
   const denyNetwork = options.denyNetwork ?? true;
   const fallback = options.fallback ?? "decline";
+  const decide = <D>(request: ApprovalRequest, rule: string, decision: D): D => {
+    decidingRule.set(request, rule);
+    return decision;
+  };
   const handler: ApprovalHandler = (request) => {
     if (request.type === "commandExecution") {
       const words = commandWords(request.command);
-      if (denyNetwork && involvesNetwork(request, words)) return "decline";
-      if (words && prefixes.some((p) => startsWith(words, p))) return "accept";
+      if (denyNetwork && involvesNetwork(request, words)) return decide(request, "denyNetwork", "decline");
+      const i = words ? prefixes.findIndex((p) => startsWith(words, p)) : -1;
+      if (i !== -1) return decide(request, `allowCommands[${i}]`, "accept");
     } else if (roots.length > 0 && fileChangeInside(request, roots)) {
-      return "accept";
+      return decide(request, "allowFileChangesUnder", "accept");
     }
-    return typeof fallback === "function" ? fallback(request) : fallback;
+    decidingRule.set(request, "fallback");
+    if (typeof fallback !== "function") return fallback;
+    const result = fallback(request);
+    const inner = isRulesHandler(fallback) ? decidingRule.get(request) : undefined;
+    if (inner !== undefined) decidingRule.set(request, `fallback.${inner}`);
+    return result;
   };
   Object.defineProperty(handler, RULES, { value: true });
   return handler;
+}
+
+/** Which rule of an {@link approvalRules} handler answered `request`, if one did. */
+export function ruleThatDecided(request: ApprovalRequest): string | undefined {
+  return decidingRule.get(request);
 }
 
 /** True for handlers built by {@link approvalRules}. */

@@ -36,6 +36,7 @@ import {
   type HandshakeSettings,
 } from "./handshake.js";
 import type { ClientOptions } from "./options.js";
+import { ServerWarnings, type CodexWarning } from "./warnings.js";
 
 /** How long one handshake attempt waits, by default (as any request). */
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -65,6 +66,7 @@ export class ClientCore {
   #initializeOnWire: Promise<InitializeResponse> | undefined;
   readonly #handshakeTimeoutMs: number;
   #serverInfo: InitializeResponse | undefined;
+  readonly #warnings: ServerWarnings;
   readonly #reconnected = new Emitter<ReconnectInfo>((error) =>
     this.errors.fire(new CodexError("An onReconnected listener threw.", { cause: error })),
   );
@@ -95,6 +97,7 @@ export class ClientCore {
         schemaVersion: GENERATED_FROM_CODEX_VERSION,
       }),
     });
+    this.#warnings = new ServerWarnings(this.connection, this.errors);
     if (reconnect) this.connection.onReconnect(() => this.#afterReconnect());
   }
 
@@ -233,6 +236,23 @@ export class ClientCore {
   /** The client's own error channel (malformed messages, failing listeners and handlers). */
   onError(listener: (error: Error) => void): Subscription {
     return this.errors.on(listener);
+  }
+
+  /**
+   * The server's warnings (`configWarning`, `deprecationNotice`, `warning`, `guardianWarning`,
+   * `windows/worldWritableWarning`) as `{ kind, summary, details, threadId }`. With no listener,
+   * the first warning of each kind becomes a process warning (type `CodexServerWarning`), once per
+   * client. Subscribe before the first call: some arrive right after the handshake (e.g. that
+   * bubblewrap is missing, which weakens the Linux sandbox).
+   *
+   * @example
+   * ```ts
+   * const client = CodexClient.connectStdio();
+   * client.onWarning((w) => console.warn(`[codex ${w.kind}] ${w.summary}`));
+   * ```
+   */
+  onWarning(listener: (warning: CodexWarning) => void): Subscription {
+    return this.#warnings.on(listener);
   }
 
   /** Called once when the connection closes; `error` set if it failed. Returns an unsubscribe function. */

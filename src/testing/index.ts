@@ -5,8 +5,10 @@ export {
   lastUserText,
   threadIdOf,
   toolOutputsSinceLastUserMessage,
+  userMessagesOf,
 } from "./mock-model-server.js";
 export type {
+  MockModelServerOptions,
   ModelOutput,
   ModelResponder,
   ModelResponse,
@@ -15,7 +17,7 @@ export type {
   ToolOutput,
 } from "./mock-model-server.js";
 export { createTestCodexHome } from "./codex-home.js";
-export type { TestCodexHome, TestCodexHomeOptions } from "./codex-home.js";
+export type { TestApprovalPolicy, TestCodexHome, TestCodexHomeOptions } from "./codex-home.js";
 export { startTestClient } from "./test-client.js";
 export type { StartTestClientOptions, TestClient } from "./test-client.js";
 export { startListeningAppServer, freeLoopbackPort } from "./listening-app-server.js";

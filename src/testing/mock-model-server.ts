@@ -2,7 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { describeModelRequest, type RecordedModelRequest } from "./model-request.js";
 
-export { lastUserText, threadIdOf, toolOutputsSinceLastUserMessage } from "./model-request.js";
+export {
+  lastUserText,
+  threadIdOf,
+  toolOutputsSinceLastUserMessage,
+  userMessagesOf,
+} from "./model-request.js";
 export type { RecordedModelRequest, ToolOutput } from "./model-request.js";
 
 /** One output item the scripted model produces within a response. */
@@ -72,6 +77,19 @@ export const model = {
 
 let callCounter = 0;
 
+/** Options of {@link MockModelServer.start}. */
+export interface MockModelServerOptions {
+  /**
+   * How many recorded requests `requests` keeps: the most recent ones. Older ones are dropped and
+   * counted in `droppedRequests`. Default 100. Each body holds the whole conversation so far
+   * (tens to hundreds of KB), so a long test that kept every one would hold hundreds of MB.
+   * `Infinity` keeps all of them.
+   */
+  keepRequests?: number;
+}
+
+const DEFAULT_KEEP_REQUESTS = 100;
+
 /**
  * Answers a model request that no script entry covers (see {@link MockModelServer.respond}).
  * Return `undefined` to let the server answer "mock model: script exhausted".
@@ -80,14 +98,18 @@ export type ModelResponder = (request: RecordedModelRequest) => ModelResponse | 
 
 /**
  * A scripted OpenAI Responses API (SSE) on 127.0.0.1, to drive a real `codex app-server` without
- * a key or network. Every request body is recorded in `requests`. Each model step is answered by,
+ * a key or network. Request bodies are recorded in `requests` (the last `keepRequests`). Each model step is answered by,
  * in order: the script of its thread (`enqueueForThread`), else the shared script (`enqueue`),
  * else the `respond(fn)` function; when none has an answer, the model says
  * "mock model: script exhausted" so a test fails on its text rather than hanging.
  */
 export class MockModelServer {
-  /** Every request received, in order. */
+  /** The requests received, oldest first: the most recent `keepRequests` of them. */
   readonly requests: RecordedModelRequest[] = [];
+  #dropped = 0;
+  /** Model steps requested since the start (or the last `reset()`), kept or dropped. */
+  #modelRequestCount = 0;
+  readonly #keepRequests: number;
   private readonly script: ModelStep[] = [];
   private readonly threadScripts = new Map<string, ModelStep[]>();
   private responder: ModelResponder | undefined;
@@ -96,9 +118,22 @@ export class MockModelServer {
   private port_ = 0;
   private readonly waiters: { count: number; resolve: () => void }[] = [];
 
+  /** Use {@link MockModelServer.start}, which also starts listening. */
+  constructor(options: MockModelServerOptions = {}) {
+    const keep = options.keepRequests ?? DEFAULT_KEEP_REQUESTS;
+    if (!(keep === Infinity || (Number.isSafeInteger(keep) && keep >= 0)))
+      throw new TypeError(
+        `MockModelServer: keepRequests must be a whole number of requests (0 or more) or Infinity, got ${String(keep)}.`,
+      );
+    this.#keepRequests = keep;
+  }
+
   /** Starts listening on 127.0.0.1 (an ephemeral port). */
-  static async start(script: ModelStep[] = []): Promise<MockModelServer> {
-    const server = new MockModelServer();
+  static async start(
+    script: ModelStep[] = [],
+    options: MockModelServerOptions = {},
+  ): Promise<MockModelServer> {
+    const server = new MockModelServer(options);
     server.enqueue(...script);
     await server.listen();
     return server;
@@ -125,6 +160,13 @@ export class MockModelServer {
     this.threadScripts.clear();
     this.responder = undefined;
     this.requests.length = 0;
+    this.#dropped = 0;
+    this.#modelRequestCount = 0;
+  }
+
+  /** How many recorded requests were dropped to keep `requests` at `keepRequests`. */
+  get droppedRequests(): number {
+    return this.#dropped;
   }
 
   /**
@@ -169,14 +211,14 @@ export class MockModelServer {
     return n;
   }
 
-  /** Only the POST /responses requests (model steps). */
+  /** Only the POST /responses requests (model steps), of those kept. */
   get modelRequests(): RecordedModelRequest[] {
-    return this.requests.filter((r) => r.method === "POST" && r.path.endsWith("/responses"));
+    return this.requests.filter(isModelStep);
   }
 
-  /** Resolves once `count` model steps have been requested in total. */
+  /** Resolves once `count` model steps have been requested in total (dropped records count too). */
   waitForModelRequests(count: number, timeoutMs = 10_000): Promise<void> {
-    if (this.modelRequests.length >= count) return Promise.resolve();
+    if (this.#modelRequestCount >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`MockModelServer: expected ${count} model requests within ${timeoutMs} ms`)),
@@ -219,6 +261,18 @@ export class MockModelServer {
     await this.close();
   }
 
+  #record(request: RecordedModelRequest): void {
+    if (this.#keepRequests === 0) {
+      this.#dropped++;
+      return;
+    }
+    if (this.requests.length >= this.#keepRequests) {
+      this.requests.shift();
+      this.#dropped++;
+    }
+    this.requests.push(request);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -231,14 +285,14 @@ export class MockModelServer {
     }
     const url = req.url ?? "/";
     const recorded = describeModelRequest(req.method ?? "GET", url, body);
-    this.requests.push(recorded);
-    if (!(req.method === "POST" && url.split("?")[0]?.endsWith("/responses"))) {
+    this.#record(recorded);
+    if (!isModelStep(recorded)) {
       res
         .writeHead(404, { "content-type": "application/json" })
         .end(JSON.stringify({ error: "not scripted" }));
       return;
     }
-    const n = this.modelRequests.length;
+    const n = ++this.#modelRequestCount;
     for (const w of [...this.waiters]) {
       if (n >= w.count) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
@@ -292,6 +346,10 @@ export class MockModelServer {
     });
     if (!aborted) res.end();
   }
+}
+
+function isModelStep(request: RecordedModelRequest): boolean {
+  return request.method === "POST" && (request.path.split("?")[0] ?? "").endsWith("/responses");
 }
 
 function outputEvents(output: ModelOutput, index: number): (Record<string, unknown> & { type: string })[] {

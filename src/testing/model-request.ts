@@ -20,6 +20,12 @@ export interface RecordedModelRequest {
   /** The text of the last user message (the turn's prompt), or "". */
   userText: string;
   /**
+   * The text of every user message the model is shown, oldest first: the prompts of earlier turns,
+   * then this turn's (`userText` is the last). The server's own `<environment_context>` message,
+   * which describes the set-up rather than the conversation, is left out.
+   */
+  userMessages: string[];
+  /**
    * The tool results since the last user message, oldest first: empty on a turn's first step,
    * then one per tool call answered (e.g. a command's output, or "patch rejected by user").
    */
@@ -57,6 +63,19 @@ export function lastUserText(request: { body: unknown }): string {
   return "";
 }
 
+/**
+ * The text of every user message in a recorded model request, oldest first, without the server's
+ * `<environment_context>` message.
+ */
+export function userMessagesOf(request: { body: unknown }): string[] {
+  const out: string[] = [];
+  for (const item of inputOf(request.body)) {
+    const text = userTextOf(item);
+    if (text && !text.startsWith("<environment_context>")) out.push(text);
+  }
+  return out;
+}
+
 /** The thread a recorded model request belongs to (its `prompt_cache_key`), if it says. */
 export function threadIdOf(request: { body: unknown }): string | undefined {
   const key = (request.body as { prompt_cache_key?: unknown } | null)?.prompt_cache_key;
@@ -90,6 +109,7 @@ export function describeModelRequest(method: string, path: string, body: unknown
     body,
     threadId: threadIdOf(request),
     userText: lastUserText(request),
+    userMessages: userMessagesOf(request),
     toolOutputs: toolOutputsSinceLastUserMessage(request),
   };
 }

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CommandApprovalRequest, FileChangeApprovalRequest } from "../../src/approvals/requests.js";
-import { approvalRules, commandWords } from "../../src/approvals/rules.js";
+import type { ApprovalDecisionRecord, ApprovalSettledRecord } from "../../src/approvals/requests.js";
+import { approvalRules, commandWords, ruleThatDecided } from "../../src/approvals/rules.js";
+import { CodexClient } from "../../src/client/client.js";
+import { createFakeServer } from "../support/fake-server.js";
 
 const signal = new AbortController().signal;
 
@@ -103,5 +106,102 @@ describe("approvalRules", () => {
   it("rejects malformed rules up front", () => {
     assert.throws(() => approvalRules({ allowCommands: [[]] }), /allowCommands\[0\]/);
     assert.throws(() => approvalRules({ allowFileChangesUnder: ["relative/dir"] }), /absolute/);
+  });
+});
+
+describe("approvalRules: which rule decided", () => {
+  it("names the rule for each request it answers, and `fallback` when none matched", async () => {
+    const rules = approvalRules({
+      allowCommands: [
+        ["git", "status"],
+        ["npm", "test"],
+      ],
+      allowFileChangesUnder: ["/repo"],
+    });
+    const cases = [
+      [command("/bin/bash -lc 'npm test'"), "accept", "allowCommands[1]"],
+      [command("git status"), "accept", "allowCommands[0]"],
+      [command("curl https://example.com"), "decline", "denyNetwork"],
+      [command("rm -rf data"), "decline", "fallback"],
+      [fileChange(["/repo/a.txt"]), "accept", "allowFileChangesUnder"],
+      [fileChange(["/etc/passwd"]), "decline", "fallback"],
+    ] as const;
+    for (const [request, decision, rule] of cases) {
+      assert.equal(await rules(request), decision, rule);
+      assert.equal(ruleThatDecided(request), rule);
+    }
+  });
+
+  it("a fallback that is itself approvalRules adds its own rule after `fallback.`", async () => {
+    const inner = approvalRules({ allowCommands: [["ls"]] });
+    const outer = approvalRules({ allowCommands: [["git", "status"]], fallback: inner });
+    const ls = command("ls -la");
+    assert.equal(await outer(ls), "accept");
+    assert.equal(ruleThatDecided(ls), "fallback.allowCommands[0]");
+    const rm = command("rm x");
+    assert.equal(await outer(rm), "decline");
+    assert.equal(ruleThatDecided(rm), "fallback.fallback");
+  });
+
+  it("onApprovalDecided and onApprovalSettled records carry the rule; other deciders have none", async () => {
+    const { clientTransport, server } = createFakeServer();
+    const client = new CodexClient(clientTransport);
+    await client.start();
+    const decided: ApprovalDecisionRecord[] = [];
+    const settled: ApprovalSettledRecord[] = [];
+    client.onApprovalDecided((r) => decided.push(r));
+    client.onApprovalSettled((r) => settled.push(r));
+    const ask = async (id: number, cmd: string) => {
+      await server.send({
+        id,
+        method: "item/commandExecution/requestApproval",
+        params: {
+          kind: "command",
+          threadId: "t",
+          turnId: "u",
+          itemId: `i${id}`,
+          startedAtMs: 1,
+          environmentId: "local",
+          reason: null,
+          command: cmd,
+          cwd: "/work",
+        },
+      });
+      return (await server.next((m) => m.id === id && !("method" in m))).result;
+    };
+    client.setApprovalHandler(approvalRules({ allowCommands: [["git", "status"], ["touch"]] }));
+    assert.deepEqual(await ask(1, "/bin/bash -lc 'touch a.txt'"), { decision: "accept" });
+    assert.deepEqual(await ask(2, "/bin/bash -lc 'rm -rf data'"), { decision: "decline" });
+    client.setApprovalHandler(() => "accept");
+    assert.deepEqual(await ask(3, "rm -rf data"), { decision: "accept" });
+    client.onError(() => {}); // the failing fallback below is reported there
+    client.setApprovalHandler(
+      approvalRules({
+        fallback: () => {
+          throw new Error("fallback bug");
+        },
+      }),
+    );
+    assert.deepEqual(await ask(4, "rm -rf data"), { decision: "decline" });
+    assert.deepEqual(
+      decided.map((r) => [r.decidedBy, r.decision, r.rule, r.error?.message]),
+      [
+        ["rules", "accept", "allowCommands[1]", undefined],
+        ["rules", "decline", "fallback", undefined],
+        ["handler", "accept", undefined, undefined],
+        ["rules", "decline", "fallback", "The approval handler threw; the request was declined."],
+      ],
+    );
+    assert.deepEqual(
+      settled.map((r) => [r.outcome, r.rule]),
+      [
+        ["answered", "allowCommands[1]"],
+        ["answered", "fallback"],
+        ["answered", undefined],
+        ["answered", "fallback"],
+      ],
+    );
+    assert.ok(!("rule" in (decided[2] as object)), "no rule key when rules did not decide");
+    await client.close();
   });
 });
