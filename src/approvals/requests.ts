@@ -16,6 +16,7 @@ import {
   type ApprovalDecision,
 } from "./decisions.js";
 import { withUnifiedDiffs, type FileChange } from "./diff.js";
+import { commandEscalation } from "./escalation.js";
 
 /**
  * How an approval request stopped being pending: `answered` (a handler, rules, a caller or the
@@ -75,6 +76,12 @@ export interface ApprovalRequestJSON {
   cwd: string | null;
   /** Commands: the server's parse of the command. File changes: []. */
   commandActions: CommandAction[];
+  /**
+   * Commands: whether accepting runs the command outside the sandbox (`true`), keeps it inside
+   * (`false`), or the request does not say (`null`): see `CommandApprovalRequest.escalated`.
+   * File changes: null.
+   */
+  escalated: boolean | null;
   /** File changes: each path, the server's raw `diff` and a `unifiedDiff`. Commands: []. */
   changes: FileChange[];
   /** The decisions this request accepts, in their JSON form (see `allowedDecisions`). */
@@ -221,6 +228,16 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
   readonly environmentId: string | null;
   readonly additionalPermissions: AdditionalPermissionProfile | null;
   readonly networkApprovalContext: NetworkApprovalContext | null;
+  /**
+   * What accepting does to the sandbox: `true` when the accepted command runs outside it (the
+   * agent asked to escalate, giving its `reason`, and the server proposes an execpolicy
+   * amendment), `false` when it stays inside, `null` when the request does not say. On codex 0.169
+   * `null` covers requests whose accepted command was seen both leaving the sandbox and staying in
+   * it (e.g. under `untrusted` the server may re-run a sandbox-blocked command outside the sandbox
+   * without asking again), so a UI should show `null` as "may run outside the sandbox".
+   * docs/approvals.md has the table by approval policy and sandbox.
+   */
+  readonly escalated: boolean | null;
   /** The params exactly as received. */
   readonly params: CommandExecutionRequestApprovalParams;
 
@@ -245,6 +262,7 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
     this.environmentId = params.environmentId ?? null;
     this.additionalPermissions = params.additionalPermissions ?? null;
     this.networkApprovalContext = params.networkApprovalContext ?? null;
+    this.escalated = commandEscalation(params);
     this.#allowed = Object.freeze(normaliseCommandDecisions(this.availableDecisions));
   }
 
@@ -260,6 +278,7 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
       command: this.command,
       cwd: this.cwd,
       commandActions: [...this.commandActions],
+      escalated: this.escalated,
       changes: [],
       allowedDecisions: [...this.#allowed],
     };
@@ -328,6 +347,7 @@ export class FileChangeApprovalRequest extends ApprovalRequestBase {
       command: null,
       cwd: null,
       commandActions: [],
+      escalated: null,
       changes: this.changes.map((c) => ({ ...c })),
       allowedDecisions: [...FILE_CHANGE_DECISIONS],
     };
