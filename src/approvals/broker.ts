@@ -28,6 +28,7 @@ import {
 import { FileChangeTracker } from "./file-changes.js";
 import { ApprovalRoutes } from "./routes.js";
 import { isRulesHandler } from "./rules.js";
+import { ThreadSandboxes } from "./thread-sandbox.js";
 
 export const COMMAND_APPROVAL_METHOD = "item/commandExecution/requestApproval";
 export const FILE_CHANGE_APPROVAL_METHOD = "item/fileChange/requestApproval";
@@ -107,6 +108,8 @@ const REMEMBERED_OUTCOMES = 1000;
 export class ApprovalBroker {
   /** The client's, threads' and turns' handlers and timeouts. */
   readonly routes: ApprovalRoutes;
+  /** Each thread's approval policy and sandbox as last seen, for `CommandApprovalRequest.escalated`. */
+  readonly sandboxes: ThreadSandboxes;
   private readonly pending = new Map<string, Entry>();
   /** Pending entries by guarded record, for timeouts (a WeakMap made every scavenge walk it). */
   private readonly byGuarded = new Map<GuardedRequest, Entry>();
@@ -128,6 +131,7 @@ export class ApprovalBroker {
     options: ApprovalBrokerOptions = {},
   ) {
     this.routes = new ApprovalRoutes(options.approvalTimeoutMs);
+    this.sandboxes = new ThreadSandboxes(connection);
     this.bufferSize = options.approvalBufferSize ?? 1000;
     const listenerFailed = (what: string) => (error: unknown) =>
       guard.report(
@@ -150,12 +154,10 @@ export class ApprovalBroker {
       handle: (params, guarded) =>
         this.receive(
           guarded,
-          new CommandApprovalRequest(
-            guarded.id,
-            params as CommandExecutionRequestApprovalParams,
-            guarded,
-            this.meta(guarded),
-          ),
+          new CommandApprovalRequest(guarded.id, params as CommandExecutionRequestApprovalParams, guarded, {
+            ...this.meta(guarded),
+            thread: this.sandboxes.get((params as CommandExecutionRequestApprovalParams).threadId),
+          }),
         ),
     };
     this.fileChangeSpec = {

@@ -17,6 +17,7 @@ import {
 } from "./decisions.js";
 import { withUnifiedDiffs, type FileChange } from "./diff.js";
 import { commandEscalation } from "./escalation.js";
+import type { ThreadSandboxContext } from "./thread-sandbox.js";
 
 /**
  * How an approval request stopped being pending: `answered` (a handler, rules, a caller or the
@@ -53,6 +54,8 @@ export interface ApprovalRequestMeta {
   key?: string | undefined;
   /** Unix ms at which the approval timeout sends `decline`; null (default) when no timeout applies. */
   expiresAtMs?: number | null | undefined;
+  /** The thread's approval policy and sandbox as the SDK last saw them, if it did (for `escalated`). */
+  thread?: ThreadSandboxContext | undefined;
 }
 
 /**
@@ -229,13 +232,14 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
   readonly additionalPermissions: AdditionalPermissionProfile | null;
   readonly networkApprovalContext: NetworkApprovalContext | null;
   /**
-   * What accepting does to the sandbox: `true` when the accepted command runs outside it (the
-   * agent asked to escalate, giving its `reason`, and the server proposes an execpolicy
-   * amendment), `false` when it stays inside, `null` when the request does not say. On codex 0.169
-   * `null` covers requests whose accepted command was seen both leaving the sandbox and staying in
-   * it (e.g. under `untrusted` the server may re-run a sandbox-blocked command outside the sandbox
-   * without asking again), so a UI should show `null` as "may run outside the sandbox".
-   * docs/approvals.md has the table by approval policy and sandbox.
+   * What accepting does to the sandbox: `true` when the accepted command runs outside it, `false`
+   * when it stays inside, `null` when neither the request nor the thread's settings (as the SDK
+   * saw them) say. `true`: the agent asked to escalate (its `reason` and a proposed execpolicy
+   * amendment), or the thread has no sandbox (`danger-full-access`), or it runs under `on-request`
+   * or `granular` and the request proposes an amendment. On codex 0.169 `null` covers requests whose
+   * accepted command was seen both leaving the sandbox and staying in it (e.g. under `untrusted` the
+   * server may re-run a sandbox-blocked command outside the sandbox without asking again), so a UI
+   * should show `null` as "may run outside the sandbox". docs/approvals.md has the table.
    */
   readonly escalated: boolean | null;
   /** The params exactly as received. */
@@ -262,7 +266,7 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
     this.environmentId = params.environmentId ?? null;
     this.additionalPermissions = params.additionalPermissions ?? null;
     this.networkApprovalContext = params.networkApprovalContext ?? null;
-    this.escalated = commandEscalation(params);
+    this.escalated = commandEscalation(params, meta?.thread);
     this.#allowed = Object.freeze(normaliseCommandDecisions(this.availableDecisions));
   }
 

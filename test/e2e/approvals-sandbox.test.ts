@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CommandApprovalRequest, type ApprovalRequest } from "../../src/approvals/requests.js";
-import type { ApprovalPolicy, SandboxMode } from "../../src/conversation/config.js";
+import type { ApprovalPolicy, SandboxMode, SandboxPolicy } from "../../src/conversation/config.js";
 import type { ThreadItem } from "../../src/protocol/generated/v2/ThreadItem.js";
 import { model, startTestClient, type TestClient } from "../../src/testing/index.js";
 
@@ -50,17 +50,26 @@ describe("what accepting a command does to the sandbox (codex 0.169)", () => {
   async function run(
     approvalPolicy: ApprovalPolicy,
     sandbox: SandboxMode,
-    options: { escalate?: boolean; file?: string } = {},
+    options: {
+      escalate?: boolean;
+      /** Ask to escalate without giving a justification. */
+      escalateSilently?: boolean;
+      file?: string;
+      turnOverrides?: { approvalPolicy?: ApprovalPolicy; sandboxPolicy?: SandboxPolicy };
+    } = {},
   ): Promise<Outcome> {
     const file = options.file ?? `outside-${++n}.txt`;
     const target = path.join(root, file);
     rmSync(target, { force: true });
     t.modelServer.reset();
+    const command = `touch ../${file}`;
     t.modelServer.enqueue(
-      model.exec(
-        `touch ../${file}`,
-        options.escalate ? { escalate: { justification: "needs to write outside" } } : {},
-      ),
+      options.escalateSilently
+        ? model.functionCall("exec_command", { cmd: command, sandbox_permissions: "require_escalated" })
+        : model.exec(
+            command,
+            options.escalate ? { escalate: { justification: "needs to write outside" } } : {},
+          ),
       model.say("done"),
     );
     const asked: ApprovalRequest[] = [];
@@ -69,7 +78,10 @@ describe("what accepting a command does to the sandbox (codex 0.169)", () => {
       asked.push(req);
       return "accept";
     });
-    const result = await thread.chatOnce("touch it", { signal: AbortSignal.timeout(60_000) });
+    const result = await thread.chatOnce("touch it", {
+      signal: AbortSignal.timeout(60_000),
+      ...(options.turnOverrides ? { turnOverrides: options.turnOverrides } : {}),
+    });
     assert.equal(result.status, "completed");
     assert.equal(t.modelServer.remaining, 0, "the model was called again after the command");
     for (const req of asked) assert.ok(req instanceof CommandApprovalRequest);
@@ -85,6 +97,14 @@ describe("what accepting a command does to the sandbox (codex 0.169)", () => {
         assert.equal(o.asked.length, 1);
         assert.equal(o.asked[0]?.escalated, true);
         assert.equal(o.asked[0]?.reason, "needs to write outside");
+        assert.equal(o.outside, true);
+      });
+
+      it("on-request, an escalation without a justification: no reason, but the SDK knows the policy: true", async () => {
+        const o = await run("on-request", sandbox, { escalateSilently: true });
+        assert.equal(o.asked.length, 1);
+        assert.equal(o.asked[0]?.reason, null);
+        assert.equal(o.asked[0]?.escalated, true);
         assert.equal(o.outside, true);
       });
 
@@ -140,14 +160,26 @@ describe("what accepting a command does to the sandbox (codex 0.169)", () => {
         assert.equal(plain.outside, false);
       });
 
-      it("granular with sandbox_approval: an escalation is asked (true) and writes outside; a plain command is not asked", async () => {
+      it("granular with sandbox_approval: an escalation is asked (true) and writes outside", async () => {
         const o = await run(granular(true), sandbox, { escalate: true });
         assert.equal(o.asked.length, 1);
         assert.equal(o.asked[0]?.escalated, true);
         assert.equal(o.outside, true);
-        const plain = await run(granular(true), sandbox);
-        assert.equal(plain.asked.length, 0);
-        assert.equal(plain.outside, false);
+      });
+
+      it("granular with sandbox_approval, no escalation: runs sandboxed; a retry prompt, if any, is true and writes outside", async () => {
+        // The server runs it sandboxed unasked. When it judges the sandbox blocked it (run to run,
+        // it did or did not here), it asks again to retry without the sandbox.
+        const o = await run(granular(true), sandbox);
+        assert.ok(o.asked.length <= 1);
+        if (o.asked.length === 1) {
+          assert.equal(o.asked[0]?.reason, "command failed; retry without sandbox?");
+          assert.equal(o.asked[0]?.escalated, true);
+          assert.equal(o.outside, true);
+        } else {
+          assert.equal(o.outside, false);
+          assert.notEqual(o.item?.exitCode, 0);
+        }
       });
 
       it("granular without sandbox_approval: an escalation is refused unasked, nothing written", async () => {
@@ -167,11 +199,21 @@ describe("what accepting a command does to the sandbox (codex 0.169)", () => {
       assert.equal(o.outside, true);
     });
 
-    it("untrusted: asked, and accepted it writes outside (there is no sandbox)", async () => {
+    it("untrusted: asked, escalated true (there is no sandbox), and accepted it writes outside", async () => {
       const o = await run("untrusted", "danger-full-access");
       assert.equal(o.asked.length, 1);
+      assert.equal(o.asked[0]?.escalated, true);
       assert.equal(o.outside, true);
       assert.equal(o.item?.exitCode, 0);
+    });
+
+    it("set by a turn's overrides on a read-only thread: the SDK follows them (true), and it writes outside", async () => {
+      const o = await run("on-request", "read-only", {
+        turnOverrides: { approvalPolicy: "untrusted", sandboxPolicy: { type: "dangerFullAccess" } },
+      });
+      assert.equal(o.asked.length, 1);
+      assert.equal(o.asked[0]?.escalated, true);
+      assert.equal(o.outside, true);
     });
   });
 });
