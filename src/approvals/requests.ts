@@ -81,7 +81,7 @@ export interface ApprovalRequestJSON {
   commandActions: CommandAction[];
   /**
    * Commands: whether accepting runs the command outside the sandbox (`true`), keeps it inside
-   * (`false`), or the request does not say (`null`): see `CommandApprovalRequest.escalated`.
+   * (`false`), or the SDK cannot tell (`null`): see `CommandApprovalRequest.escalated`.
    * File changes: null.
    */
   escalated: boolean | null;
