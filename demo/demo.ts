@@ -175,7 +175,7 @@ async function decide(
         `  sandbox: ${term.paint("red", term.paint("bold", "accepting runs this OUTSIDE the sandbox"))}`,
       );
     else if (req.escalated === false) term.line("  sandbox: accepting keeps it inside the sandbox");
-    else term.line("  sandbox: accepting may run this outside the sandbox (the request does not say)");
+    else term.line("  sandbox: accepting may run this outside the sandbox (the SDK cannot tell)");
   } else {
     term.line(term.paint("yellow", term.paint("bold", "Approval needed: change files")));
     for (const change of req.changes) {
