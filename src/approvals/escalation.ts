@@ -10,9 +10,11 @@ import type { ThreadSandboxContext } from "./thread-sandbox.js";
  * when neither the request nor the thread's known settings say.
  *
  * `true`, each checked on codex 0.169:
- * - the request carries both the agent's `reason` and a `proposedExecpolicyAmendment`: the agent
- *   asked to leave the sandbox (`sandbox_permissions: "require_escalated"`) and said why, and the
- *   server runs the accepted command unsandboxed, under `on-request`, `untrusted` and `granular`;
+ * - the request carries both a `reason` and a `proposedExecpolicyAmendment`: the agent asked to
+ *   leave the sandbox (`sandbox_permissions: "require_escalated"`) and said why, or the server asks
+ *   to retry a sandbox-blocked command without the sandbox ("command failed; retry without
+ *   sandbox?"); the accepted command then runs unsandboxed, under `on-request`, `untrusted` and
+ *   `granular`;
  * - the thread's sandbox is `dangerFullAccess`: there is no sandbox;
  * - the thread's policy is `on-request` or `granular` and the request proposes an amendment: with a
  *   sandbox, those policies only ask with an amendment when the agent asks to escalate.
