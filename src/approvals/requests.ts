@@ -235,11 +235,12 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
    * What accepting does to the sandbox: `true` when the accepted command runs outside it, `false`
    * when it stays inside, `null` when neither the request nor the thread's settings (as the SDK
    * saw them) say. `true`: the agent asked to escalate or the server asks to retry without the
-   * sandbox (a `reason` and a proposed execpolicy amendment), or the thread has no sandbox (`danger-full-access`), or it runs under `on-request`
-   * or `granular` and the request proposes an amendment. On codex 0.169 `null` covers requests whose
-   * accepted command was seen both leaving the sandbox and staying in it (e.g. under `untrusted` the
-   * server may re-run a sandbox-blocked command outside the sandbox without asking again), so a UI
-   * should show `null` as "may run outside the sandbox". docs/approvals.md has the table.
+   * sandbox (a `reason` and a proposed execpolicy amendment), or the thread has no sandbox
+   * (`danger-full-access`), or it runs under `on-request` or `granular` and the request proposes an
+   * amendment. On codex 0.169 `null` covers requests whose accepted command was seen both leaving
+   * the sandbox and staying in it (e.g. under `untrusted` the server may re-run a sandbox-blocked
+   * command outside the sandbox without asking again), so a UI should show `null` as "may run
+   * outside the sandbox". docs/approvals.md has the table.
    */
   readonly escalated: boolean | null;
   /** The params exactly as received. */
