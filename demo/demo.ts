@@ -169,6 +169,13 @@ async function decide(
     term.line(term.paint("yellow", term.paint("bold", "Approval needed: run a command")));
     term.line(`  command: ${req.command ?? "(not given)"}`);
     term.line(`  cwd:     ${req.cwd ?? "(not given)"}`);
+    // What accepting does to the sandbox (docs/approvals.md has the table).
+    if (req.escalated === true)
+      term.line(
+        `  sandbox: ${term.paint("red", term.paint("bold", "accepting runs this OUTSIDE the sandbox"))}`,
+      );
+    else if (req.escalated === false) term.line("  sandbox: accepting keeps it inside the sandbox");
+    else term.line("  sandbox: accepting may run this outside the sandbox (the SDK cannot tell)");
   } else {
     term.line(term.paint("yellow", term.paint("bold", "Approval needed: change files")));
     for (const change of req.changes) {

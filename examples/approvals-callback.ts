@@ -20,6 +20,8 @@ const { client, cwd } = session;
 client.setApprovalHandler((req: ApprovalRequest) => {
   if (req instanceof CommandApprovalRequest) {
     console.log(`command: ${req.command} (reason: ${req.reason ?? "none"})`);
+    // true: accepting runs it outside the sandbox; null: the SDK cannot tell, so assume it may.
+    console.log(`outside the sandbox if accepted: ${req.escalated ?? "maybe"}`);
     return req.command?.includes("echo") ? "acceptForSession" : "decline";
   }
   const inside = req.changes.every((c) => !path.relative(cwd, c.path).startsWith(".."));

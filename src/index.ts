@@ -112,6 +112,7 @@ export type {
   ApprovalSignalSource,
 } from "./approvals/requests.js";
 export type { FileChange } from "./approvals/diff.js";
+export type { ThreadSandboxContext } from "./approvals/thread-sandbox.js";
 export { ServerRequestSettled } from "./server-requests/guard.js";
 export {
   CommandApprovalWithExecpolicyAmendment,

@@ -100,6 +100,9 @@ test("a person approves and declines from the page; cancelled and timed-out requ
     cardOf(page, "Build").locator("pre.command", { hasText: "echo built > build.txt" }).waitFor(),
   );
   assert.match(await cardOf(page, "Build").innerText(), /Why: Write the build output to build\.txt/);
+  // Each command card says what accepting does to the sandbox; these commands all ask to escalate.
+  assert.match(await cardOf(page, "Build").innerText(), /Accepting runs this OUTSIDE the sandbox\./);
+  assert.equal(await cardOf(page, "Release notes").locator(".sandbox").count(), 0);
   assert.match(await cardOf(page, "Release notes").innerText(), /\+\+\+ .*NOTES\.md[\s\S]*\+# Release 1\.2/);
   assert.deepEqual(await cardOf(page, "Build").locator("button").allInnerTexts(), [
     "Approve",

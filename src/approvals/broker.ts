@@ -27,51 +27,23 @@ import {
 import { FileChangeTracker } from "./file-changes.js";
 import { ApprovalRoutes } from "./routes.js";
 import { isRulesHandler, ruleThatDecided } from "./rules.js";
+import { ThreadSandboxes } from "./thread-sandbox.js";
+import type {
+  ApprovalBrokerOptions,
+  ApprovalRequestsOptions,
+  ApproveOptions,
+  RespondOptions,
+} from "./broker-options.js";
 
 export const COMMAND_APPROVAL_METHOD = "item/commandExecution/requestApproval";
 export const FILE_CHANGE_APPROVAL_METHOD = "item/fileChange/requestApproval";
 
-/** Options of {@link ApprovalBroker}. */
-export interface ApprovalBrokerOptions {
-  /**
-   * How long a handler, a stream-mode caller or a person may take to answer before the SDK sends
-   * `decline`. Default: no limit (the request still ends with its turn or the connection). A
-   * thread's or a turn's own timeout takes precedence.
-   */
-  approvalTimeoutMs?: number | undefined;
-  /** Default capacity of `approvalRequests()` iterators. Default 1000. */
-  approvalBufferSize?: number | undefined;
-}
-
-/** Options of `approveApproval`. */
-export interface ApproveOptions extends RespondOptions {
-  /** Accept for the rest of the session (`acceptForSession`). */
-  forSession?: boolean | undefined;
-  /** Accept and allow commands starting with this prefix from now on (command approvals only). */
-  execpolicyAmendment?: readonly string[] | undefined;
-}
-
-/** Options of `respondApproval`, `declineApproval` and `cancelApproval`. */
-export interface RespondOptions {
-  /** Who decided (a user name, an id): free-form, passed to the audit records as `by`. */
-  by?: string | undefined;
-}
-
-/** Options of `approvalRequests()`. */
-export interface ApprovalRequestsOptions {
-  /** Capacity of this iterator's buffer. Default: the client's `approvalBufferSize` (1000). */
-  bufferSize?: number | undefined;
-  /** Closes the iterator. */
-  signal?: AbortSignal | undefined;
-  /** Only the requests of this thread. */
-  threadId?: string | undefined;
-  /**
-   * Only watch: the iterator never takes ownership of an answer, so a loop that only logs cannot
-   * stall a turn. Without it, an open iterator holds requests no handler answers until
-   * `respondApproval`.
-   */
-  observe?: boolean | undefined;
-}
+export type {
+  ApprovalBrokerOptions,
+  ApprovalRequestsOptions,
+  ApproveOptions,
+  RespondOptions,
+} from "./broker-options.js";
 
 /** Who answers a pending request: its handler, a caller of an open iterator, or a person (held). */
 type Owner = "handler" | "stream" | "hold";
@@ -106,6 +78,8 @@ const REMEMBERED_OUTCOMES = 1000;
 export class ApprovalBroker {
   /** The client's, threads' and turns' handlers and timeouts. */
   readonly routes: ApprovalRoutes;
+  /** Each thread's approval policy and sandbox as last seen, for `CommandApprovalRequest.escalated`. */
+  readonly sandboxes: ThreadSandboxes;
   private readonly pending = new Map<string, Entry>();
   /** Pending entries by guarded record, for timeouts (a WeakMap made every scavenge walk it). */
   private readonly byGuarded = new Map<GuardedRequest, Entry>();
@@ -127,6 +101,7 @@ export class ApprovalBroker {
     options: ApprovalBrokerOptions = {},
   ) {
     this.routes = new ApprovalRoutes(options.approvalTimeoutMs);
+    this.sandboxes = new ThreadSandboxes(connection);
     this.bufferSize = options.approvalBufferSize ?? 1000;
     const listenerFailed = (what: string) => (error: unknown) =>
       guard.report(
@@ -149,12 +124,10 @@ export class ApprovalBroker {
       handle: (params, guarded) =>
         this.receive(
           guarded,
-          new CommandApprovalRequest(
-            guarded.id,
-            params as CommandExecutionRequestApprovalParams,
-            guarded,
-            this.meta(guarded),
-          ),
+          new CommandApprovalRequest(guarded.id, params as CommandExecutionRequestApprovalParams, guarded, {
+            ...this.meta(guarded),
+            thread: this.sandboxes.get((params as CommandExecutionRequestApprovalParams).threadId),
+          }),
         ),
     };
     this.fileChangeSpec = {

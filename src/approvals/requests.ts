@@ -16,6 +16,8 @@ import {
   type ApprovalDecision,
 } from "./decisions.js";
 import { withUnifiedDiffs, type FileChange } from "./diff.js";
+import { commandEscalation } from "./escalation.js";
+import type { ThreadSandboxContext } from "./thread-sandbox.js";
 
 /**
  * How an approval request stopped being pending: `answered` (a handler, rules, a caller or the
@@ -52,6 +54,8 @@ export interface ApprovalRequestMeta {
   key?: string | undefined;
   /** Unix ms at which the approval timeout sends `decline`; null (default) when no timeout applies. */
   expiresAtMs?: number | null | undefined;
+  /** The thread's approval policy and sandbox as the SDK last saw them, if it did (for `escalated`). */
+  thread?: ThreadSandboxContext | undefined;
 }
 
 /**
@@ -75,6 +79,12 @@ export interface ApprovalRequestJSON {
   cwd: string | null;
   /** Commands: the server's parse of the command. File changes: []. */
   commandActions: CommandAction[];
+  /**
+   * Commands: whether accepting runs the command outside the sandbox (`true`), keeps it inside
+   * (`false`), or the SDK cannot tell (`null`): see `CommandApprovalRequest.escalated`.
+   * File changes: null.
+   */
+  escalated: boolean | null;
   /** File changes: each path, the server's raw `diff` and a `unifiedDiff`. Commands: []. */
   changes: FileChange[];
   /** The decisions this request accepts, in their JSON form (see `allowedDecisions`). */
@@ -221,6 +231,18 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
   readonly environmentId: string | null;
   readonly additionalPermissions: AdditionalPermissionProfile | null;
   readonly networkApprovalContext: NetworkApprovalContext | null;
+  /**
+   * What accepting does to the sandbox: `true` when the accepted command runs outside it, `false`
+   * when it stays inside, `null` when neither the request nor the thread's settings (as the SDK
+   * saw them) say. `true`: the agent asked to escalate or the server asks to retry without the
+   * sandbox (a `reason` and a proposed execpolicy amendment), or the thread has no sandbox
+   * (`danger-full-access`), or it runs under `on-request` or `granular` and the request proposes an
+   * amendment. On codex 0.169 `null` covers requests whose accepted command was seen both leaving
+   * the sandbox and staying in it (e.g. under `untrusted` the server may re-run a sandbox-blocked
+   * command outside the sandbox without asking again), so a UI should show `null` as "may run
+   * outside the sandbox". docs/approvals.md has the table.
+   */
+  readonly escalated: boolean | null;
   /** The params exactly as received. */
   readonly params: CommandExecutionRequestApprovalParams;
 
@@ -245,6 +267,7 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
     this.environmentId = params.environmentId ?? null;
     this.additionalPermissions = params.additionalPermissions ?? null;
     this.networkApprovalContext = params.networkApprovalContext ?? null;
+    this.escalated = commandEscalation(params, meta?.thread);
     this.#allowed = Object.freeze(normaliseCommandDecisions(this.availableDecisions));
   }
 
@@ -260,6 +283,7 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
       command: this.command,
       cwd: this.cwd,
       commandActions: [...this.commandActions],
+      escalated: this.escalated,
       changes: [],
       allowedDecisions: [...this.#allowed],
     };
@@ -328,6 +352,7 @@ export class FileChangeApprovalRequest extends ApprovalRequestBase {
       command: null,
       cwd: null,
       commandActions: [],
+      escalated: null,
       changes: this.changes.map((c) => ({ ...c })),
       allowedDecisions: [...FILE_CHANGE_DECISIONS],
     };

@@ -34,7 +34,9 @@ export function createServices(
     approvalBufferSize: options.approvalBufferSize,
   });
   const hooks = new ServerRequestHooks(guard, { timeoutMs: options.approvalTimeoutMs });
-  const threads: ThreadService<ThreadHandle> = new ThreadService<ThreadHandle>(client, {
+  // The thread and turn services' requests also tell the approvals each thread's policy and sandbox.
+  const rpc = approvals.sandboxes.follow(client);
+  const threads: ThreadService<ThreadHandle> = new ThreadService<ThreadHandle>(rpc, {
     makeHandle: (id, defaults) =>
       new ThreadHandle(threads, turns, { goals, approvals: approvals.routes }, id, defaults),
     holdHandles,
@@ -42,7 +44,7 @@ export function createServices(
     connection,
     experimentalApi: Boolean(options.experimentalApi ?? options.capabilities?.experimentalApi),
   });
-  const turns: TurnService = new TurnService(client, connection, threads, {
+  const turns: TurnService = new TurnService(rpc, connection, threads, {
     inactivityTimeoutMs: options.inactivityTimeoutMs,
     turnBufferSize: options.turnBufferSize ?? 10_000,
     refuseTurn: (threadId) => goals.refuseTurn(threadId),

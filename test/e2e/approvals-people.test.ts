@@ -72,6 +72,7 @@ describe("approvals for people against the real app-server", () => {
       "command",
       "commandActions",
       "cwd",
+      "escalated",
       "expiresAtMs",
       "itemId",
       "key",
@@ -87,6 +88,7 @@ describe("approvals for people against the real app-server", () => {
     assert.equal(json.reason, "needs to write a file");
     assert.equal(json.cwd, ws);
     assert.equal(json.expiresAtMs, null, "no timeout applies");
+    assert.equal(json.escalated, true, "an escalation with its justification leaves the sandbox");
     assert.match(String(json.command), /echo b > b\.txt/);
     // 0.169 offers ["accept", {acceptWithExecpolicyAmendment}, "cancel"]; the SDK adds what it honours.
     const allowed = held.allowedDecisions;
@@ -396,6 +398,7 @@ describe("approvals for people against the real app-server", () => {
     const json = req.toJSON();
     assert.equal(json.kind, null);
     assert.equal(json.command, null);
+    assert.equal(json.escalated, null);
     assert.deepEqual(json.changes, req.changes);
     // Declined: nothing on disk changed.
     assert.equal(existsSync(path.join(ws, "add.txt")), false);

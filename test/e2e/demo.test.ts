@@ -21,6 +21,8 @@ describe("the offline demo", () => {
     assert.match(stdout, /Offline: the real codex app-server/);
     assert.match(stdout, /I'll start by recording the Node\.js version/);
     assert.match(stdout, /Approval needed: run a command\n {2}command: .*node --version > versions\.txt/);
+    // The demo's command asks to escalate: accepting it runs outside the sandbox, and the prompt says so.
+    assert.match(stdout, /\n {2}cwd: .*\n {2}sandbox: accepting runs this OUTSIDE the sandbox\n/);
     assert.match(stdout, /Approval needed: change files\n {2}add .*NOTES\.md\n {4}\+# Notes/);
     assert.match(stdout, /✓ commandExecution completed \(exit 0\)/);
     assert.match(stdout, /✓ fileChange completed/);
@@ -56,6 +58,7 @@ describe("the offline demo", () => {
       term.press("y");
       const screen = await term.waitFor(/EXIT=\d+/, 60_000);
       assert.match(screen, /> n\n/);
+      assert.match(screen, /sandbox: accepting runs this OUTSIDE the sandbox/);
       assert.match(screen, /✓ fileChange completed/);
       assert.match(screen, /Workspace now holds:\n {2}NOTES\.md: # Notes/);
       assert.doesNotMatch(screen, /versions\.txt:/);

@@ -18,6 +18,7 @@ const example = async (name: string, ...args: string[]) =>
 
 const EXPECTED: Record<string, RegExp[]> = {
   "approvals-callback": [
+    /outside the sandbox if accepted: true/,
     /decision: commandExecution -> "acceptForSession" \(by handler\)/,
     /decision: fileChange -> "decline" \(by handler\)/,
     /hello\.txt written: true/,

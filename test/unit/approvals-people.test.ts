@@ -223,6 +223,7 @@ describe("allowed decisions, JSON and the decision guard", () => {
       command: "echo hi",
       cwd: "/work",
       commandActions: [],
+      escalated: null,
       changes: [],
       allowedDecisions: ["accept", "acceptForSession", "decline", "cancel"],
       startedAtMs: 1,
