@@ -5,6 +5,9 @@
 //   npm test                 every phase
 //   npm test -- unit e2e     only the phases named (in the order below)
 import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 const PHASES = [
   ["check", "check"],
@@ -26,6 +29,18 @@ if (unknown.length > 0) {
 }
 const phases = wanted.length === 0 ? PHASES : PHASES.filter(([phase]) => wanted.includes(phase));
 
+// A test that skips itself for a reason the user should act on (no Chromium, say) appends one
+// line to this file; the lines are repeated under the summary, where they cannot scroll away.
+const notesDir = mkdtempSync(path.join(os.tmpdir(), "sdk-test-notes-"));
+const notesFile = path.join(notesDir, "notes.txt");
+const notes = () => {
+  try {
+    return readFileSync(notesFile, "utf8").split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 let current;
 let stopping = false;
@@ -39,7 +54,10 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 
 const runPhase = (script) =>
   new Promise((resolve) => {
-    current = spawn(npm, ["run", script], { stdio: "inherit" });
+    current = spawn(npm, ["run", script], {
+      stdio: "inherit",
+      env: { ...process.env, SDK_TEST_NOTES: notesFile },
+    });
     current.on("error", (error) => resolve({ code: null, error }));
     current.on("exit", (code, signal) => resolve({ code, signal }));
   });
@@ -80,4 +98,7 @@ console.log(
     : `\n${failed.length} of ${results.length} phases did not pass: ${failed.map((r) => r.phase).join(", ")}. ` +
         `Rerun one with npm test -- <phase>, or its own npm script.`,
 );
+const noted = [...new Set(notes())];
+if (noted.length > 0) console.log(`\nNotes:\n${noted.map((n) => `- ${n}`).join("\n")}`);
+rmSync(notesDir, { recursive: true, force: true });
 process.exitCode = failed.length === 0 ? 0 : 1;

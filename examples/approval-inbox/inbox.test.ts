@@ -6,7 +6,7 @@
 // Chromium: CHROMIUM_PATH, else `chromium` or `chromium-browser` on PATH. Without it the test is
 // skipped, saying what to install; under CI (CI=true) it is required and fails instead.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test as nodeTest } from "node:test";
@@ -36,7 +36,11 @@ const MISSING =
     : undefined;
 const SKIP =
   MISSING !== undefined && !CI ? `SKIPPED, no Chromium. ${MISSING} (Under CI=true it fails.)` : false;
-if (SKIP) process.stderr.write(`\n*** approval inbox browser test ${SKIP}\n\n`);
+if (SKIP) {
+  process.stderr.write(`\n*** approval inbox browser test ${SKIP}\n\n`);
+  // `npm test` repeats it under its summary.
+  if (process.env.SDK_TEST_NOTES) appendFileSync(process.env.SDK_TEST_NOTES, `Browser test ${SKIP}\n`);
+}
 
 // One budget for the whole test, well under the runner's timeout: each wait is for the page's own
 // change (an element, a DOM mutation), bounded by what is left of it, never by a fixed pause.
