@@ -72,7 +72,7 @@ function withWaitFor(session: Omit<TerminalSession, "waitFor">): TerminalSession
     ...session,
     // The bound is generous: a loaded machine is slow to start the app-server, and a pattern that
     // shows up early ends the wait at once.
-    async waitFor(pattern, timeoutMs = 90_000) {
+    async waitFor(pattern, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const screen = session.screen();
