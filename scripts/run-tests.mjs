@@ -20,6 +20,13 @@ const PHASES = [
 ];
 
 const wanted = process.argv.slice(2);
+if (wanted.includes("-h") || wanted.includes("--help")) {
+  console.log(
+    `Usage: npm test [-- <phase>…]\nRuns each phase (all by default, in this order) and prints a summary:\n` +
+      PHASES.map(([phase, script]) => `  ${phase.padEnd(7)} npm run ${script}`).join("\n"),
+  );
+  process.exit(0);
+}
 const unknown = wanted.filter((name) => !PHASES.some(([phase]) => phase === name));
 if (unknown.length > 0) {
   console.error(

@@ -66,16 +66,18 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
 
   /**
    * The agent's text as it streams: the `delta` of each `item/agentMessage/delta` of this turn, in
-   * order, and nothing else. Named after the Vercel AI SDK's `streamText().textStream`, and used
-   * the same way (`for await (const text of …)`); one difference: the turn may hold several agent
-   * messages (before and after tool calls), and their deltas follow one another with no separator.
+   * order, and nothing else. Named after the Vercel AI SDK's `streamText().textStream` and read
+   * the same way (`for await (const text of …)`), with three differences: it is an async iterator,
+   * not a `ReadableStream`; a turn may hold several agent messages (before and after tool calls),
+   * whose deltas follow one another with no separator; and a broken connection throws from the
+   * loop rather than going to an `onError` callback.
    *
    * It reads the same events as iterating the stream itself, so it behaves the same: it ends when
    * the turn ends; `break` interrupts a still-running turn and releases the stream; a dropped
    * connection or an overflow throws as the event loop would. A turn that ends `failed` or
    * `interrupted` ends the loop too, without throwing: `await turn.done()` then gives its `status`
-   * and `error` (as `chatOnce` would not: it throws `CodexTurnFailedError`). Read either the text
-   * or the events of one turn, not both: they share one queue.
+   * and `error` (`chatOnce`, by contrast, throws `CodexTurnFailedError`). Read either the text or
+   * the events of one turn, not both: they share one queue.
    *
    * @example
    * ```ts
