@@ -25,7 +25,7 @@ try {
     .split("\n");
   const unexpected = listed.filter(
     (f) =>
-      !/^package\/(dist\/(index|testing)\.(js|cjs|d\.ts)|dist\/types\/.+\.d\.ts|dist\/types\/package\.json|docs\/[\w./-]+\.(md|png)|README\.md|LICENSE|package\.json)$/.test(
+      !/^package\/(dist\/(index|testing)\.(js|cjs|d\.ts)|dist\/types\/.+\.d\.ts|dist\/types\/package\.json|docs\/[\w.-]+\.md|README\.md|LICENSE|package\.json)$/.test(
         f,
       ),
   );
