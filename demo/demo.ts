@@ -69,7 +69,9 @@ async function main(): Promise<number> {
   );
   term.spin("Starting codex app-server…");
 
-  const session = flags.live ? await startLive() : await startOffline();
+  const starting = flags.live ? startLive() : startOffline();
+  stopOnSignal(term, starting);
+  const session = await starting;
   const { client, workspace } = session;
   try {
     const info = await client.initialize();
@@ -117,6 +119,28 @@ async function startLive(): Promise<{ client: CodexClient; workspace: string; di
       rmSync(workspace, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM, at any point, even while a prompt waits for a key: stop the
+ * app-server and remove the scratch folder, then exit with the signal's usual code. A second
+ * Ctrl-C while that runs quits at once.
+ */
+let interrupted = false;
+function stopOnSignal(term: Terminal, session: Promise<{ dispose(): Promise<void> }>): void {
+  const stop = (signal: NodeJS.Signals) => {
+    interrupted = true;
+    term.stopSpinner();
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    term.line();
+    term.line(term.paint("dim", `Interrupted (${signal}): removing the scratch folder…`));
+    session
+      .then((s) => s.dispose())
+      .catch(() => undefined)
+      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
 }
 
 /** Renders one event of the live turn. */
@@ -220,6 +244,8 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    // Stopping by signal closes the client under the running turn: that is not an error to show.
+    if (interrupted) return;
     process.stdout.write("\n");
     console.error(error instanceof CodexError ? `${error.name}: ${error.message}` : error);
     process.exitCode = 1;

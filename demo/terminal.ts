@@ -122,11 +122,17 @@ export class Terminal {
       const onData = (chunk: Buffer | string) => {
         const key = chunk.toString();
         if (key === "\u0003") {
-          finish(undefined);
+          // Raw mode turns Ctrl-C into a key: raise the signal it stands for, and leave the
+          // prompt unanswered (the signal handler ends the program).
+          input.off("data", onData);
+          input.off("end", onEnd);
+          signal?.removeEventListener("abort", onEnd);
+          input.setRawMode?.(false);
           process.kill(process.pid, "SIGINT");
           return;
         }
         if (keys.includes(key.trim().toLowerCase())) finish(key.trim().toLowerCase());
+        else this.unknownKey(key, keys);
       };
       if (signal?.aborted) return resolve(undefined);
       signal?.addEventListener("abort", onEnd, { once: true });
@@ -135,6 +141,13 @@ export class Terminal {
       input.once("end", onEnd);
       input.resume();
     });
+  }
+
+  /** One line saying which keys the prompt takes, then the prompt again. */
+  private unknownKey(key: string, keys: readonly string[]): void {
+    const shown = /^[\x21-\x7e]$/.test(key) ? `"${key}"` : JSON.stringify(key);
+    this.line(this.paint("dim", `${shown} is not an answer: press ${keys.join(", ")} (Ctrl-C quits).`));
+    this.write(this.paint("bold", "> "));
   }
 
   // Line mode (input is a pipe): lines are read once and kept, so several answers in one chunk
@@ -150,6 +163,7 @@ export class Terminal {
       while (this.lines.length > 0) {
         const next = (this.lines.shift() as string).trim().toLowerCase();
         if (keys.includes(next)) return next;
+        this.unknownKey(next, keys);
       }
       if (this.inputEnded || signal?.aborted) return undefined;
       await new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@
 // each format against the shipped declarations under NodeNext resolution. It also holds the build
 // to its shape: a few bundled .js modules (not one per source file), and `ws` not loaded at import.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -18,27 +18,35 @@ try {
   run("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", scratch], root);
   const tarball = readdirSync(scratch).find((f) => f.endsWith(".tgz"));
   if (!tarball) throw new Error("npm pack produced no tarball");
-  // Only the build, the README, the licence and package.json ship: no tests, fixtures, examples,
-  // scratch files or anything that could hold a secret.
+  // Only the build, the README and its docs/, the licence and package.json ship: no tests,
+  // fixtures, examples, scratch files or anything that could hold a secret.
   const listed = run("tar", ["-tzf", path.join(scratch, tarball)], scratch)
     .trim()
     .split("\n");
   const unexpected = listed.filter(
     (f) =>
-      !/^package\/(dist\/(index|testing)\.(js|cjs|d\.ts)|dist\/types\/.+\.d\.ts|dist\/types\/package\.json|README\.md|LICENSE|package\.json)$/.test(
+      !/^package\/(dist\/(index|testing)\.(js|cjs|d\.ts)|dist\/types\/.+\.d\.ts|dist\/types\/package\.json|docs\/[\w.-]+\.md|README\.md|LICENSE|package\.json)$/.test(
         f,
       ),
   );
   if (unexpected.length > 0) throw new Error(`unexpected files in the package:\n${unexpected.join("\n")}`);
   if (listed.some((f) => /\.(env|pem|key|tgz)$|\/(test|tests|fixtures?|\.tmp)\/|\.test\./.test(f)))
     throw new Error("the package holds test, fixture or secret-like files");
+  // The README's links into docs/ resolve inside node_modules too.
+  const readme = readFileSync(path.join(root, "README.md"), "utf8");
+  const docLinks = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]);
+  if (docLinks.length === 0)
+    throw new Error("the README links to nothing under docs/: is the pattern stale?");
+  const missingDocs = docLinks.filter((link) => !listed.includes(`package/${link}`));
+  if (missingDocs.length > 0)
+    throw new Error(`README links to files the package lacks:\n${missingDocs.join("\n")}`);
   // One ESM and one CommonJS bundle per entry point; protocol types ship as declarations only.
   const modules = listed.filter((f) => /\.(c?js)$/.test(f));
   if (modules.length > 4)
     throw new Error(`expected at most 4 .js/.cjs modules, found:\n${modules.join("\n")}`);
   console.log(
     `contents ok: ${listed.length} files (${modules.length} JS modules: ${modules.map((f) => f.slice("package/".length)).join(", ")}; ` +
-      `${listed.filter((f) => f.endsWith(".d.ts")).length} declarations), only dist/, README.md and package.json`,
+      `${listed.filter((f) => f.endsWith(".d.ts")).length} declarations), only dist/, docs/, README.md and package.json`,
   );
   writeFileSync(
     path.join(scratch, "package.json"),

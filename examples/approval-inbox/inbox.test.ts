@@ -2,18 +2,52 @@
 // model: a person clicks, and the disk shows what was granted.
 //   node --import tsx --test examples/approval-inbox/inbox.test.ts
 // INBOX_SCREENSHOT=docs/img/approval-inbox.png also saves the screenshot the docs show.
+//
+// Chromium: CHROMIUM_PATH, else `chromium` or `chromium-browser` on PATH. Without it the test is
+// skipped, saying what to install; under CI (CI=true) it is required and fails instead.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { after, before, test } from "node:test";
+import { after, before, test as nodeTest } from "node:test";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import type { ApprovalSettledRecord } from "codex-app-server-sdk";
 import { startTestClient, type TestClient } from "codex-app-server-sdk/testing";
 import { startInbox, type Inbox } from "./inbox.js";
 import { CONVERSATIONS, scenarioModel } from "./scenario.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+function findChromium(): string | undefined {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured !== undefined && configured !== "") return existsSync(configured) ? configured : undefined;
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean))
+    for (const name of ["chromium", "chromium-browser"])
+      if (existsSync(path.join(dir, name))) return path.join(dir, name);
+  return undefined;
+}
+const CHROMIUM = findChromium();
+const CI = !["", "0", "false"].includes((process.env.CI ?? "").toLowerCase());
+const MISSING =
+  CHROMIUM === undefined
+    ? `The approval inbox test needs Chromium, and ${
+        process.env.CHROMIUM_PATH
+          ? `CHROMIUM_PATH (${process.env.CHROMIUM_PATH}) does not exist`
+          : "none is on PATH"
+      }: install it (apt-get install chromium, as .ci/run does) or set CHROMIUM_PATH to its executable.`
+    : undefined;
+const SKIP =
+  MISSING !== undefined && !CI ? `SKIPPED, no Chromium. ${MISSING} (Under CI=true it fails.)` : false;
+if (SKIP) {
+  process.stderr.write(`\n*** approval inbox browser test ${SKIP}\n\n`);
+  // `npm test` repeats it under its summary.
+  if (process.env.SDK_TEST_NOTES) appendFileSync(process.env.SDK_TEST_NOTES, `Browser test ${SKIP}\n`);
+}
+
+// One budget for the test, inside the 120 s that `npm run test:e2e` gives each file: each wait is
+// for the page's own change (an element, a condition on the DOM) and ends as soon as it holds. A
+// wait that never ends fails after WAIT_MS with Playwright's message naming what it waited for,
+// before the runner would stop the whole file without saying where.
+const BUDGET_MS = 100_000;
+const WAIT_MS = 80_000;
 
 let t: TestClient;
 let inbox: Inbox;
@@ -22,11 +56,8 @@ let profile: string;
 const settled: ApprovalSettledRecord[] = [];
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The approval inbox test needs Chromium at ${CHROMIUM}: install it (apt-get install chromium, as .ci/run does) or set CHROMIUM_PATH.`,
-    );
-  }
+  if (SKIP) return;
+  if (CHROMIUM === undefined) throw new Error(`${MISSING} Under CI=true this test is required.`);
   t = await startTestClient({ approvalPolicy: "on-request", sandbox: "read-only" });
   t.modelServer.respond(scenarioModel(t.workspace));
   t.client.onApprovalSettled((r) => settled.push(r));
@@ -47,6 +78,7 @@ before(async () => {
       "--disable-sync",
     ],
   });
+  browser.setDefaultTimeout(WAIT_MS);
 });
 
 after(async () => {
@@ -62,36 +94,42 @@ const keysOn = async (page: Page) => {
   for (let i = 0; i < (await cards.count()); i++) keys.push(await cards.nth(i).getAttribute("data-key"));
   return keys;
 };
+// Checked on each animation frame in the page, until it holds or the budget runs out.
 const cardsLeft = (page: Page, n: number) =>
-  page.waitForFunction(`document.querySelectorAll(".approval").length === ${n}`, undefined, {
-    timeout: 20_000,
-  });
+  page.waitForFunction(`document.querySelectorAll(".approval").length === ${n}`);
 
 const cardOf = (page: Page, conversation: string) =>
   page.locator(".approval", { has: page.locator(".conversation", { hasText: conversation }) });
 
 const conversation = (name: string) => CONVERSATIONS.find((c) => c.name === name)!;
 
+// Skipped without Chromium (outside CI), and bounded by the budget.
+const test = (name: string, fn: () => Promise<void>) =>
+  nodeTest(name, { skip: SKIP, timeout: BUDGET_MS }, fn);
+
 test("a person approves and declines from the page; cancelled and timed-out requests disappear", async () => {
   const page = await browser.newPage();
   await page.goto(inbox.url);
   const started = new Map<string, Promise<void>>();
-  for (const c of CONVERSATIONS) {
-    const timeout = c.name === "Cleanup" ? 4_000 : c.approvalTimeoutMs;
+  const start = async (c: (typeof CONVERSATIONS)[number], timeout = c.approvalTimeoutMs) => {
     const { done } = await inbox.startConversation(c.name, c.prompt, {
       cwd: t.workspace,
       ...(timeout === undefined ? {} : { approvalTimeoutMs: timeout }),
     });
     started.set(c.name, done);
-  }
-  // Five conversations, five requests, live.
-  await page.locator(".approval").nth(4).waitFor();
-  assert.equal(await page.locator(".approval").count(), 5);
+  };
+  // "Cleanup" is left to time out. It starts once the others are answered, so that however slow
+  // the machine, its short timeout cannot fire while the page is still being checked.
+  const answered = CONVERSATIONS.filter((c) => c.name !== "Cleanup");
+  for (const c of answered) await start(c);
+  // Four conversations, four requests, live.
+  await page.locator(".approval").nth(3).waitFor();
+  assert.equal(await page.locator(".approval").count(), 4);
 
   // A reload starts from the server's snapshot: the same requests, the same keys.
   const keysBefore = await keysOn(page);
   await page.reload();
-  await page.locator(".approval").nth(4).waitFor();
+  await page.locator(".approval").nth(3).waitFor();
   const keysAfter = await keysOn(page);
   assert.deepEqual(new Set(keysAfter), new Set(keysBefore));
 
@@ -144,10 +182,21 @@ test("a person approves and declines from the page; cancelled and timed-out requ
     started.get("Tests"),
     started.get("Deploy"),
   ]);
-  // Answered, and the turn stopped: those cards are gone; "Cleanup" waits for its 4 s timeout.
-  await cardsLeft(page, 1);
-  await started.get("Cleanup");
+  // Answered, and the turn stopped: those cards are gone.
   await cardsLeft(page, 0);
+  // "Cleanup" asks, nobody answers, and its card leaves with its 1 s timeout. The page records each
+  // card it renders, so a card shown and removed between two looks still counts.
+  await page.evaluate(`{
+    const seen = (window.cardsSeen = []);
+    new MutationObserver(() => {
+      for (const name of document.querySelectorAll(".approval .conversation")) seen.push(name.textContent);
+    }).observe(document.body, { childList: true, subtree: true });
+  }`);
+  await start(conversation("Cleanup"), 1_000);
+  await started.get("Cleanup");
+  await page.waitForFunction(
+    `window.cardsSeen.includes("Cleanup") && document.querySelectorAll(".approval").length === 0`,
+  );
 
   // On disk: the approved command ran, the declined patch was not applied, the session approval
   // let the second identical command run unasked, and the others did nothing.
@@ -182,8 +231,7 @@ test("a person approves and declines from the page; cancelled and timed-out requ
   );
   assert.deepEqual(
     inbox.conversations().map((c) => [c.name, c.status]),
-    CONVERSATIONS.map((c) => [c.name, c.name === "Deploy" ? "stopped" : "finished"]),
+    [...answered, conversation("Cleanup")].map((c) => [c.name, c.name === "Deploy" ? "stopped" : "finished"]),
   );
   assert.match(inbox.conversations().find((c) => c.name === "Build")?.text ?? "", /Build: done/);
-  assert.ok(conversation("Cleanup"));
 });

@@ -76,11 +76,17 @@ export interface ChatResult {
   turnId: string;
   /** Text of the last completed assistant message. */
   finalText: string;
-  /** The completed items of the turn, in order: every one, or the most recent `keepItems`. */
+  /**
+   * The completed items of the turn, in order: every one, or the most recent `keepItems`. The
+   * first is usually the user's own message (`userMessage`).
+   */
   items: ThreadItem[];
   /** Completed items left out of `items` because more than `keepItems` arrived (usually 0). */
   itemsDropped: number;
-  /** The last token usage the server reported for the turn. */
+  /**
+   * The last token usage the server reported during the turn: `total` counts the whole thread so
+   * far, `last` only the turn's last model request (a turn that calls tools makes several).
+   */
   usage: ThreadTokenUsage | null;
   status: Turn["status"];
   /** Id of the assistant message `finalText` came from. */

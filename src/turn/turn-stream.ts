@@ -65,10 +65,43 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
   }
 
   /**
+   * The agent's text as it streams: the `delta` of each `item/agentMessage/delta` of this turn, in
+   * order, and nothing else. Named after the Vercel AI SDK's `streamText().textStream` and read
+   * the same way (`for await (const text of …)`), with three differences: it is an async iterator,
+   * not a `ReadableStream`; a turn may hold several agent messages (before and after tool calls),
+   * whose deltas follow one another with no separator; and a broken connection throws from the
+   * loop rather than going to an `onError` callback.
+   *
+   * It reads the same events as iterating the stream itself, so it behaves the same: it ends when
+   * the turn ends; `break` interrupts a still-running turn and releases the stream; a dropped
+   * connection or an overflow throws as the event loop would. A turn that ends `failed` or
+   * `interrupted` ends the loop too, without throwing: `await turn.done()` then gives its `status`
+   * and `error` (`chatOnce`, by contrast, throws `CodexTurnFailedError`). Read either the text or
+   * the events of one turn, not both: they share one queue.
+   *
+   * @example
+   * ```ts
+   * const turn = await thread.streamTurn("Summarise the README");
+   * for await (const text of turn.textStream()) process.stdout.write(text);
+   * const { status, error } = await turn.done();
+   * if (status !== "completed") console.error(`\nturn ${status}: ${error?.message ?? ""}`);
+   * ```
+   */
+  textStream(): AsyncIterableIterator<string> {
+    return agentText(this.#state.events());
+  }
+
+  /**
    * Events as they arrive. `break` interrupts a still-running turn and releases the stream.
    * Iterate it once: a second loop shares the same events.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<TurnEvent> {
     return this.#state.events();
   }
+}
+
+// An async generator: leaving its loop (break, return, throw) closes the event iterator, which
+// interrupts and releases the turn exactly as breaking out of the events would.
+async function* agentText(events: AsyncIterableIterator<TurnEvent>): AsyncGenerator<string, void, undefined> {
+  for await (const event of events) if (event.method === "item/agentMessage/delta") yield event.params.delta;
 }

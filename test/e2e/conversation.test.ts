@@ -72,6 +72,23 @@ describe("conversations against the real app-server", () => {
     assert.ok(methods.includes("turn/started"));
   });
 
+  it("textStream(): the agent's deltas, and only those, until the turn ends", async () => {
+    const text = "Streaming text, one piece at a time";
+    rs.modelServer.enqueue(model.exec("echo tool-output"), model.say(text, { deltas: 5 }));
+    const thread = await rs.client.startThread({
+      cwd: rs.home.workspace,
+      approvalPolicy: "never",
+      sandbox: "workspace-write",
+    });
+    const turn = await thread.streamTurn("stream the text");
+    const pieces: string[] = [];
+    for await (const piece of turn.textStream()) pieces.push(piece);
+    assert.equal(pieces.length, 5);
+    assert.equal(pieces.join(""), text);
+    assert.equal(turn.status, "completed");
+    assert.equal((await turn.done()).finalText, text);
+  });
+
   it("aborting a slow turn's stream interrupts it within a second", async () => {
     rs.modelServer.enqueue(model.say("slow", { delayBeforeCompletedMs: 30_000 }));
     const thread = await rs.client.startThread({ cwd: rs.home.workspace });

@@ -1,6 +1,8 @@
 // The README's main command, `npm run demo`, run the ways a user runs it.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
@@ -63,6 +65,58 @@ describe("the offline demo", () => {
       assert.match(screen, /Workspace now holds:\n {2}NOTES\.md: # Notes/);
       assert.doesNotMatch(screen, /versions\.txt:/);
       assert.match(screen, /EXIT=0/);
+    } finally {
+      term.close();
+    }
+  });
+
+  it("SIGTERM while a piped prompt waits removes the scratch folder and exits 143", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "demo/demo.ts"], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const exited = once(child, "exit");
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (/Allow\?[^\n]*\n> $/.test(stdout)) resolve();
+        });
+        void exited.then(() => reject(new Error(`the demo ended before its prompt:\n${stdout}`)));
+      });
+      const workspace = /Workspace: (\S+)/.exec(stdout)?.[1] ?? "";
+      assert.ok(existsSync(workspace), `the demo's workspace ${workspace} exists while it runs`);
+      child.kill("SIGTERM");
+      const [code] = await exited;
+      assert.equal(code, 143);
+      assert.match(stdout, /Interrupted \(SIGTERM\): removing the scratch folder/);
+      assert.equal(stderr, "", "no error shown for a requested stop");
+      assert.equal(existsSync(path.dirname(workspace)), false, "the scratch folder was removed");
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  it("in a terminal: an unknown key gets a hint; Ctrl-C at a prompt removes the scratch folder", async () => {
+    const term = startTerminal(`${process.execPath} --import tsx demo/demo.ts`, root, process.env);
+    try {
+      const shown = await term.waitFor(/Approval needed: run a command[\s\S]*Allow\?[^\n]*\n> ?$/m);
+      const workspace = /Workspace: (\S+)/.exec(shown)?.[1] ?? "";
+      const scratch = path.dirname(workspace);
+      assert.ok(existsSync(workspace), `the demo's workspace ${workspace} exists while it runs`);
+      assert.match(path.basename(scratch), /^\.codex-sdk-test-/);
+      term.press("x");
+      await term.waitFor(/"x" is not an answer: press y, a, n, c \(Ctrl-C quits\)\.\n> ?$/m);
+      term.press("\u0003");
+      const screen = await term.waitFor(/EXIT=\d+/, 60_000);
+      assert.match(screen, /Interrupted \(SIGINT\): removing the scratch folder/);
+      assert.match(screen, /EXIT=130/);
+      assert.doesNotMatch(screen, /Error/);
+      assert.equal(existsSync(scratch), false, `${scratch} was removed`);
     } finally {
       term.close();
     }

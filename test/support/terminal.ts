@@ -70,7 +70,9 @@ export function startTerminal(command: string, cwd: string, env: NodeJS.ProcessE
 function withWaitFor(session: Omit<TerminalSession, "waitFor">): TerminalSession {
   return {
     ...session,
-    async waitFor(pattern, timeoutMs = 30_000) {
+    // The bound is generous: a loaded machine is slow to start the app-server, and a pattern that
+    // shows up early ends the wait at once.
+    async waitFor(pattern, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const screen = session.screen();

@@ -26,6 +26,35 @@ describe("demo terminal", () => {
     assert.equal(await term.ask("?", ["y", "n", "c"], "n"), "n");
   });
 
+  it("a key or line the prompt does not take gets a one-line hint, then the prompt again", async () => {
+    const out = Object.assign(new PassThrough(), { isTTY: true });
+    const raw: boolean[] = [];
+    const input = Object.assign(new PassThrough(), {
+      isTTY: true,
+      setRawMode: (on: boolean) => raw.push(on),
+    });
+    const term = new Terminal(out, input, { NO_COLOR: "1" });
+    const answer = term.ask("Allow?", ["y", "n"], "n");
+    input.write("x");
+    input.write("\u001b[A");
+    input.write("y");
+    assert.equal(await answer, "y");
+    assert.deepEqual(raw, [true, false]);
+    assert.equal(
+      String(out.read()),
+      'Allow?\n> \n"x" is not an answer: press y, n (Ctrl-C quits).\n> ' +
+        '\n"\\u001b[A" is not an answer: press y, n (Ctrl-C quits).\n> y\n',
+    );
+
+    const piped = terminal(false, {});
+    piped.input.end("maybe\ny\n");
+    assert.equal(await piped.term.ask("?", ["y", "n"], "n"), "y");
+    assert.match(
+      String(piped.out.read()),
+      /^\?\n> \n"maybe" is not an answer: press y, n \(Ctrl-C quits\)\.\n> y\n$/,
+    );
+  });
+
   it("an aborted signal answers with the fallback", async () => {
     const { term } = terminal(false, {});
     const controller = new AbortController();
