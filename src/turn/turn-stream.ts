@@ -1,3 +1,4 @@
+import { turnFailedError } from "./turn-errors.js";
 import type { TurnContinuation } from "../errors/index.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { TurnEvent, TurnResult, TurnState } from "./turn-state.js";
@@ -74,17 +75,17 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
    *
    * It reads the same events as iterating the stream itself, so it behaves the same: it ends when
    * the turn ends; `break` interrupts a still-running turn and releases the stream; a dropped
-   * connection or an overflow throws as the event loop would. A turn that ends `failed` or
-   * `interrupted` ends the loop too, without throwing: `await turn.done()` then gives its `status`
-   * and `error` (`chatOnce`, by contrast, throws `CodexTurnFailedError`). Read either the text or
-   * the events of one turn, not both: they share one queue.
+   * connection or an overflow throws as the event loop would. A turn that ends `failed` throws
+   * `CodexTurnFailedError` once its text is read, as `chatOnce` does, so text alone never hides a
+   * failure; one that ends `interrupted` ends the loop quietly, and `await turn.done()` gives its
+   * `status`. Read either the text or the events of one turn, not both: they share one queue.
    *
    * @example
    * ```ts
    * const turn = await thread.streamTurn("Summarise the README");
-   * for await (const text of turn.textStream()) process.stdout.write(text);
-   * const { status, error } = await turn.done();
-   * if (status !== "completed") console.error(`\nturn ${status}: ${error?.message ?? ""}`);
+   * for await (const text of turn.textStream()) process.stdout.write(text); // throws if the turn failed
+   * const { status } = await turn.done();
+   * if (status === "interrupted") console.error("\n(interrupted)");
    * ```
    */
   textStream(): AsyncIterableIterator<string> {
@@ -102,6 +103,12 @@ export class TurnStream implements AsyncIterable<TurnEvent> {
 
 // An async generator: leaving its loop (break, return, throw) closes the event iterator, which
 // interrupts and releases the turn exactly as breaking out of the events would.
+// A failed turn throws at the end: a reader of text alone would otherwise see a short answer and
+// never learn that the turn failed.
 async function* agentText(events: AsyncIterableIterator<TurnEvent>): AsyncGenerator<string, void, undefined> {
-  for await (const event of events) if (event.method === "item/agentMessage/delta") yield event.params.delta;
+  for await (const event of events) {
+    if (event.method === "item/agentMessage/delta") yield event.params.delta;
+    else if (event.method === "turn/completed" && event.params.turn.status === "failed")
+      throw turnFailedError(event.params.threadId, event.params.turn);
+  }
 }

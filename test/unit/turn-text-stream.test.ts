@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
-import { CodexTransportError } from "../../src/errors/index.js";
+import { CodexTransportError, CodexTurnFailedError } from "../../src/errors/index.js";
 import { createFakeServer, INITIALIZE_RESULT, type FakeServer } from "../support/fake-server.js";
 
 async function streaming() {
@@ -73,7 +73,7 @@ describe("TurnStream.textStream()", () => {
     await client.close();
   });
 
-  it("a failed turn ends the loop without throwing; done() gives the status and the error", async () => {
+  it("a failed turn throws CodexTurnFailedError after its text; done() still gives the status and error", async () => {
     const { client, server, turn } = await streaming();
     await sendAll(server, [
       delta("m1", "partial"),
@@ -84,7 +84,13 @@ describe("TurnStream.textStream()", () => {
       }),
     ]);
     const texts: string[] = [];
-    for await (const text of turn.textStream()) texts.push(text);
+    await assert.rejects(
+      (async () => {
+        for await (const text of turn.textStream()) texts.push(text);
+      })(),
+      (error: unknown) =>
+        error instanceof CodexTurnFailedError && /boom/.test(error.message) && error.turnId === "U",
+    );
     assert.deepEqual(texts, ["partial"]);
     const result = await turn.done();
     assert.equal(result.status, "failed");
