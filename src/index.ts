@@ -33,6 +33,8 @@ export {
   CodexGoalRunningError,
   CodexGoalInactiveError,
   CodexApprovalNotPendingError,
+  CodexAuthRequiredError,
+  CodexModelUnavailableError,
   SERVER_OVERLOADED_CODE,
   isCodexError,
 } from "./errors/index.js";
