@@ -7,7 +7,7 @@ import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import { watchIdle } from "../internal/timers.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
-import { DEFAULT_MODEL_RETRY_TIMEOUT_MS, RetryWatch } from "../turn/model-retry.js";
+import { RetryWatch } from "../turn/model-retry.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
 import { turnFailedError } from "../turn/turn-errors.js";
 import type { GoalEndReason, GoalEvent, GoalResult } from "./goal-types.js";
@@ -78,14 +78,10 @@ export class GoalRun {
     this.owner = options.owner;
     this.#maxTurns = options.maxTurns;
     this.#keepItems = options.keepItems;
-    this.#retry = new RetryWatch(
-      options.threadId,
-      options.modelRetryTimeoutMs ?? DEFAULT_MODEL_RETRY_TIMEOUT_MS,
-      (error) => {
-        this.#stopGoal();
-        this.fail(error);
-      },
-    );
+    this.#retry = new RetryWatch(options.threadId, options.modelRetryTimeoutMs, (error) => {
+      this.#stopGoal();
+      this.fail(error);
+    });
     this.#updates = new Emitter((error) =>
       options.report(new CodexError("A goal update listener threw; the goal goes on.", { cause: error })),
     );

@@ -39,12 +39,17 @@ export class RetryWatch {
   #last: ErrorNotification | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
+  private readonly timeoutMs: number;
+
   constructor(
     private readonly threadId: string,
-    private readonly timeoutMs: number,
+    /** Default {@link DEFAULT_MODEL_RETRY_TIMEOUT_MS}; `Infinity`: no limit. */
+    timeoutMs: number | undefined,
     /** Called once when the run outlasts `timeoutMs`, with the error to end the turn with. */
     private readonly onExpire: (error: CodexModelUnavailableError) => void,
-  ) {}
+  ) {
+    this.timeoutMs = timeoutMs ?? DEFAULT_MODEL_RETRY_TIMEOUT_MS;
+  }
 
   /** Counts `params` if it is a retry notice (the first of a run starts the clock); else false. */
   notice(params: unknown): boolean {

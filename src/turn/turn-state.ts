@@ -15,7 +15,7 @@ import type { ApprovalRequestedEvent } from "../approvals/requests.js";
 import type { TurnCompletedNotification } from "../protocol/generated/v2/TurnCompletedNotification.js";
 import type { ServerNotification } from "../protocol/index.js";
 import { watchIdle } from "../internal/timers.js";
-import { DEFAULT_MODEL_RETRY_TIMEOUT_MS, RetryWatch } from "./model-retry.js";
+import { RetryWatch } from "./model-retry.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 
 import { keepsTurn, turnFailedError } from "./turn-errors.js";
@@ -124,14 +124,10 @@ export class TurnState {
     this.collected = options.collectItems ? [] : undefined;
     this.keepItems = options.keepItems ?? DEFAULT_KEEP_ITEMS;
     this.stepsOnly = options.stepsOnly === true;
-    this.retry = new RetryWatch(
-      this.threadId,
-      options.modelRetryTimeoutMs ?? DEFAULT_MODEL_RETRY_TIMEOUT_MS,
-      (e) => {
-        void this.interruptFn().catch(() => {});
-        this.fail(e);
-      },
-    );
+    this.retry = new RetryWatch(this.threadId, options.modelRetryTimeoutMs, (e) => {
+      void this.interruptFn().catch(() => {});
+      this.fail(e);
+    });
     this.queue =
       options.bufferSize > 0
         ? new BoundedQueue<TurnEvent>({
@@ -431,6 +427,7 @@ export class TurnState {
   releaseOnce(): void {
     if (this.released) return;
     this.released = true;
+    this.retry.stop(); // a stream given up on (break, cancel) hears no more of its turn
     this.releaseFn();
   }
 
