@@ -190,8 +190,8 @@ export class TurnService {
     const items = requireInput(input);
     const modelRetryTimeoutMs = this.retryTimeoutOf(options);
     this.refuseTurn(threadId);
-    await this.threads.ensureLoaded(threadId, options.threadConfig);
     await this.requireModelAccess(threadId, options.threadConfig);
+    await this.threads.ensureLoaded(threadId, options.threadConfig);
     const state = await this.beginTurn(
       threadId,
       items,
@@ -280,11 +280,11 @@ export class TurnService {
     const items = requireInput(input);
     if (options.threadId !== undefined) {
       this.refuseTurn(options.threadId);
-      await this.threads.ensureLoaded(options.threadId, options.threadConfig);
+      // Checked before the thread is resumed or started: a turn that cannot run sends nothing.
       await this.requireModelAccess(options.threadId, options.threadConfig);
+      await this.threads.ensureLoaded(options.threadId, options.threadConfig);
       return [options.threadId, items];
     }
-    // Checked before the thread is started: a turn that cannot run leaves no empty thread behind.
     await this.requireModelAccess(undefined, options.threadConfig);
     return [await this.threads.startThreadId(options.threadConfig), items];
   }
