@@ -200,6 +200,24 @@ describe("a model endpoint that cannot be reached (default retries)", () => {
     }
   });
 
+  it("a goal is paused and done() rejects with CodexModelUnavailableError", async () => {
+    const { client } = spiedClient(h.env, h.dir);
+    try {
+      const thread = await client.startThread({ cwd: h.dir });
+      const goal = await thread.startGoal("say hi", { modelRetryTimeoutMs: 2000 });
+      const error = await goal.done().then(
+        () => assert.fail("the goal ended normally"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof CodexModelUnavailableError, String(error));
+      assert.ok(error.retries >= 1);
+      assert.match(error.lastMessage, /Reconnecting/);
+      assert.equal((await thread.getGoal())?.status, "paused");
+    } finally {
+      await client.close();
+    }
+  });
+
   it("chatOnce rejects with CodexModelUnavailableError after modelRetryTimeoutMs; the turn is interrupted", async () => {
     const { client, sent } = spiedClient(h.env, h.dir, { modelRetryTimeoutMs: 3000 });
     const notices: ErrorNotification[] = [];
