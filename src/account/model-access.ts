@@ -19,6 +19,8 @@ export class ModelAccess {
   constructor(
     private readonly rpc: TypedRequester,
     connection: Pick<RpcConnection, "onNotification" | "onDisconnect">,
+    /** The server's CODEX_HOME (from its `initialize` reply), named in the error. */
+    private readonly codexHome: () => string | undefined = () => undefined,
   ) {
     const forget = () => {
       this.#answer = undefined;
@@ -36,12 +38,14 @@ export class ModelAccess {
   async require(): Promise<void> {
     const answer = await (this.#answer ??= this.#read());
     if (answer?.requiresOpenaiAuth === true && answer.account === null) {
+      const home = this.codexHome();
       throw new CodexAuthRequiredError(
         "The app-server's model provider needs an OpenAI sign-in and nobody is signed in " +
           "(account/read: requiresOpenaiAuth true, account null), so no turn was sent: it could only " +
           "retry without end. Sign in, then try again: client.account.loginWithApiKey(key) " +
           "(an OPENAI_API_KEY in the server's environment is not a sign-in: pass it here) or " +
-          "client.account.loginWithChatGpt(), or run `codex login` for the server's CODEX_HOME. " +
+          "client.account.loginWithChatGpt(), or run `npx codex login` for the server's CODEX_HOME" +
+          (home ? ` (${home}). ` : ". ") +
           "A custom model provider in config.toml (its own base_url and env_key) needs no sign-in.",
       );
     }

@@ -49,7 +49,7 @@ export function createServices(
     refuseTurn: (threadId) => goals.refuseTurn(threadId),
     approvals,
     modelRetryTimeoutMs: options.modelRetryTimeoutMs,
-    modelAccess: new ModelAccess(client, connection),
+    modelAccess: new ModelAccess(client, connection, () => client.serverInfo?.codexHome),
   });
   const goals = new GoalService(client, connection, approvals, turns, guard, options);
   return { guard, approvals, hooks, threads, turns };

@@ -61,6 +61,7 @@ describe("no sign-in on the default OpenAI provider", () => {
         assert.ok(error instanceof CodexAuthRequiredError, String(error));
         assert.match(error.message, /client\.account\.loginWithApiKey/);
         assert.match(error.message, /codex login/);
+        assert.ok(error.message.includes(`(${h.dir})`), "names the server's CODEX_HOME");
         assert.match(error.message, /OPENAI_API_KEY/);
         return true;
       });
