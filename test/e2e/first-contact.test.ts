@@ -11,7 +11,7 @@ import { CodexClient } from "../../src/client/client.js";
 import { resolveAppServerCommand } from "../../src/client/command.js";
 import { CodexAuthRequiredError, CodexModelUnavailableError } from "../../src/errors/index.js";
 import type { ErrorNotification } from "../../src/protocol/generated/v2/ErrorNotification.js";
-import { MockModelServer, model } from "../../src/testing/index.js";
+import { MockModelServer, model, startTestClient } from "../../src/testing/index.js";
 import { StdioTransport } from "../../src/transport/stdio.js";
 
 /** A CODEX_HOME (outside /tmp) holding `config.toml`, and the environment that points at it. */
@@ -103,19 +103,15 @@ describe("set-ups that need no sign-in are not refused", () => {
   const mock = () =>
     provider("mock", modelServer.baseUrl, "request_max_retries = 0\nstream_max_retries = 0\n");
 
-  it("the kit's custom provider (requires_openai_auth false)", async () => {
-    const h = home(`model = "gpt-5.5"\nmodel_provider = "mock"\n${mock()}`);
-    const { client } = spiedClient(h.env, h.dir);
+  it("the testing kit's home (startTestClient): chatOnce and streamTurn run", async () => {
+    const t = await startTestClient({ script: [model.say("hi from mock"), model.say("streamed")] });
     try {
-      assert.equal((await client.account.read()).requiresOpenaiAuth, false);
-      modelServer.enqueue(model.say("hi from mock"));
-      assert.equal(
-        (await client.chatOnce("hello", { threadConfig: { cwd: h.dir } })).finalText,
-        "hi from mock",
-      );
+      assert.equal((await t.client.account.read()).requiresOpenaiAuth, false);
+      const thread = await t.client.startThread({ cwd: t.workspace });
+      assert.equal((await thread.chatOnce("hello")).finalText, "hi from mock");
+      assert.equal(await (await thread.streamTurn("again")).finalText(), "streamed");
     } finally {
-      await client.close();
-      h.dispose();
+      await t.dispose();
     }
   });
 
