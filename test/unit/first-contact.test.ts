@@ -70,6 +70,8 @@ class Server {
         return reply(INITIALIZE_RESULT);
       case "account/read":
         return void this.send({ id: m.id, ...this.account });
+      case "thread/read":
+        return reply({ thread: { id: T, turns: [] } });
       case "thread/start":
       case "thread/resume":
         return reply({ thread: { id: T, turns: [] }, modelProvider: "p" });
@@ -177,11 +179,13 @@ describe("the sign-in check before a turn (in-memory)", () => {
     server.account = NO_SIGN_IN;
     const own = await client.startThread({ modelProvider: "mine" });
     assert.equal((await own.streamTurn("hi")).turnId, "U1");
-    const viaConfig = await client.chatOnce("hi", {
-      threadConfig: { config: { model_provider: "mine" } },
-      signal: AbortSignal.timeout(50),
+    const viaConfig = client.chatOnce("hi", { threadConfig: { config: { model_provider: "mine" } } });
+    await until(() => server.sent("turn/start").length === 2);
+    await server.send({
+      method: "turn/completed",
+      params: { threadId: T, turn: { id: "U2", items: [], status: "completed", error: null } },
     });
-    assert.equal(viaConfig.status, "interrupted");
+    assert.equal((await viaConfig).turnId, "U2");
     assert.equal(server.sent("account/read").length, 0);
     await client.close();
   });
