@@ -9,6 +9,7 @@ import type { ClientOptions } from "../../src/client/options.js";
 import {
   CodexAuthRequiredError,
   CodexModelUnavailableError,
+  CodexTransportError,
   CodexTurnInactiveError,
 } from "../../src/errors/index.js";
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
@@ -171,6 +172,34 @@ describe("the sign-in check before a turn (in-memory)", () => {
     const turn = await thread.streamTurn("hi");
     assert.equal(turn.turnId, "U1");
     assert.equal(server.sent("account/read").length, 2);
+    await client.close();
+  });
+
+  it("a reconnect forgets the answer: the next turn asks the new connection", async () => {
+    const [first, firstServerSide] = createLinkedTransports();
+    const firstServer = new Server(firstServerSide);
+    firstServer.account = NO_SIGN_IN;
+    const servers: Server[] = [];
+    const client = new CodexClient(
+      first,
+      {},
+      {
+        maxAttempts: 3,
+        backoffMs: 10,
+        transport: () => {
+          const [c, s] = createLinkedTransports();
+          servers.push(new Server(s)); // this server's provider needs no sign-in
+          return c;
+        },
+      },
+    );
+    const thread = await client.startThread();
+    await assert.rejects(thread.streamTurn("hi"), CodexAuthRequiredError);
+    const reconnected = new Promise((resolve) => client.onReconnected(resolve));
+    firstServerSide.fail(new CodexTransportError("server gone"));
+    await reconnected;
+    assert.equal((await thread.streamTurn("hi")).turnId, "U1");
+    assert.equal(servers.at(-1)?.sent("account/read").length, 1);
     await client.close();
   });
 
