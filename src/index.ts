@@ -34,6 +34,8 @@ export {
   CodexGoalRunningError,
   CodexGoalInactiveError,
   CodexApprovalNotPendingError,
+  CodexAuthRequiredError,
+  CodexModelUnavailableError,
   SERVER_OVERLOADED_CODE,
   isCodexError,
 } from "./errors/index.js";

@@ -22,6 +22,13 @@ export interface ClientOptions {
   experimentalApi?: boolean | undefined;
   /** Default inactivity timeout of chatOnce/chat turns, in ms. Default: none. */
   inactivityTimeoutMs?: number | undefined;
+  /**
+   * Default `modelRetryTimeoutMs` of every turn and goal: how long the server may keep retrying an
+   * unreachable model (its `error` notices with `willRetry`) with no progress before the SDK
+   * interrupts the turn and rejects with `CodexModelUnavailableError`. Default 300 000 (5 minutes);
+   * `Infinity` lets it retry for ever.
+   */
+  modelRetryTimeoutMs?: number | undefined;
   /** Events a turn stream buffers for a slow consumer before `CodexOverflowError`. Default 10 000. */
   turnBufferSize?: number | undefined;
   /**

@@ -6,6 +6,7 @@ import { ThreadService } from "../conversation/threads.js";
 import { TurnService } from "../conversation/turns.js";
 import type { Emitter } from "../events/emitter.js";
 import { GoalService } from "../goals/goals.js";
+import { ModelAccess } from "../account/model-access.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import { ServerRequestGuard } from "../server-requests/guard.js";
 import { ServerRequestHooks } from "../server-requests/hooks.js";
@@ -49,6 +50,8 @@ export function createServices(
     turnBufferSize: options.turnBufferSize ?? 10_000,
     refuseTurn: (threadId) => goals.refuseTurn(threadId),
     approvals,
+    modelRetryTimeoutMs: options.modelRetryTimeoutMs,
+    modelAccess: new ModelAccess(client, connection, () => client.serverInfo?.codexHome),
   });
   const goals = new GoalService(client, connection, approvals, turns, guard, options);
   return { guard, approvals, hooks, threads, turns };

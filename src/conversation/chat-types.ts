@@ -25,8 +25,17 @@ export interface ChatOnceOptions {
   threadConfig?: ThreadConfig | undefined;
   /** Settings of this turn. */
   turnOverrides?: TurnOverrides | undefined;
-  /** Raise `CodexTurnInactiveError` when the turn sends no event for this long. Default: the client's. */
+  /**
+   * Raise `CodexTurnInactiveError` when the turn sends no event for this long (the server's retry
+   * notices do not count as events here). Default: the client's.
+   */
   inactivityTimeoutMs?: number | undefined;
+  /**
+   * How long the server may keep retrying an unreachable model (its `error` notices with
+   * `willRetry: true`) with no progress in between. Then the SDK interrupts the turn and rejects with
+   * `CodexModelUnavailableError`. Default: the client's, else 300 000 (5 minutes). `Infinity`: no limit.
+   */
+  modelRetryTimeoutMs?: number | undefined;
   /** Resume a turn that timed out for inactivity. Excludes input, threadId, threadConfig, turnOverrides. */
   continuation?: TurnContinuation | undefined;
   /** Aborting interrupts the turn; the call then ends with status `interrupted`. */
@@ -104,6 +113,12 @@ export interface StreamTurnOptions {
   signal?: AbortSignal | undefined;
   /** Events buffered for a slow consumer before `CodexOverflowError`. Default: the client's `turnBufferSize`. */
   bufferSize?: number | undefined;
+  /**
+   * How long the server may keep retrying an unreachable model with no progress; then the turn is
+   * interrupted and the stream's iterator (and `done()`) throws `CodexModelUnavailableError`.
+   * Default: the client's, else 300 000 (5 minutes). `Infinity`: no limit.
+   */
+  modelRetryTimeoutMs?: number | undefined;
   /**
    * Answers this turn's approval requests, before the thread's and the client's handler: a
    * handler, or `"hold"` to leave them to a person (`respondApproval(key, …)`).

@@ -63,6 +63,11 @@ export class ThreadService<H extends { threadId: string }> {
     return this.hold(threadId, config);
   }
 
+  /** The settings this connection loaded `threadId` with, or undefined when it has not loaded it. */
+  loadedWith(threadId: string): ThreadConfig | undefined {
+    return this.#loaded.get(threadId);
+  }
+
   /** Starts a thread and returns its id. */
   async startThreadId(config: ThreadConfig | undefined): Promise<string> {
     return (await this.startThread(config)).threadId;

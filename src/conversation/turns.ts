@@ -14,6 +14,8 @@ import { toStep, type ConversationStep } from "../turn/steps.js";
 import { turnSteps } from "../turn/step-iterator.js";
 import { keepsTurn } from "../turn/turn-errors.js";
 import type { TurnState, TurnStreamMode } from "../turn/turn-state.js";
+import { modelRetryTimeoutOf } from "../turn/model-retry.js";
+import type { ModelAccess } from "../account/model-access.js";
 import { TurnStream } from "../turn/turn-stream.js";
 import { cancelUntrackedTurn } from "./cancel.js";
 import type {
@@ -24,7 +26,13 @@ import type {
   ChatResultFor,
   StreamTurnOptions,
 } from "./chat-types.js";
-import { settingsParams, toUserInput, type TurnInput, type TurnOverrides } from "./config.js";
+import {
+  settingsParams,
+  toUserInput,
+  type ThreadConfig,
+  type TurnInput,
+  type TurnOverrides,
+} from "./config.js";
 import { prepareOutput, readOutput, type PreparedOutput } from "./structured-output.js";
 import type { ThreadService } from "./threads.js";
 
@@ -38,6 +46,10 @@ export interface TurnServiceOptions {
   refuseTurn?: ((threadId: string) => Error | undefined) | undefined;
   /** The approvals service: per-turn handlers and timeouts, and approval events in turn streams. */
   approvals?: Pick<ApprovalBroker, "routes" | "onRequested"> | undefined;
+  /** Default `modelRetryTimeoutMs` of every turn (undefined: 5 minutes). */
+  modelRetryTimeoutMs?: number | undefined;
+  /** Refuses a turn the server cannot run for want of a sign-in (`account/read`, cached). */
+  modelAccess?: Pick<ModelAccess, "require"> | undefined;
 }
 
 /** The events a `chat()` consumer needs queued: steps and the end of the turn. */
@@ -84,6 +96,7 @@ export class TurnService {
     const opts: ChatOnceOptions = options ?? {};
     refuseAborted("chatOnce", opts.signal);
     keepItemsOf(opts); // a bad value is refused before anything is sent
+    this.retryTimeoutOf(opts);
     const output = structuredOutput(opts);
     const result = await this.runOnce(input, opts, output);
     if (!output) return result as ChatResultFor<O>;
@@ -103,7 +116,13 @@ export class TurnService {
       : await this.beginTurn(
           ...(await this.threadAndInput(input, options)),
           overrides,
-          { mode: "once", collectItems: true, keepItems: keepItemsOf(options), bufferSize: 0 },
+          {
+            mode: "once",
+            collectItems: true,
+            keepItems: keepItemsOf(options),
+            bufferSize: 0,
+            modelRetryTimeoutMs: this.retryTimeoutOf(options),
+          },
           approvalRouteOf(options),
         );
     let result;
@@ -143,6 +162,7 @@ export class TurnService {
   chat(input?: TurnInput, options: ChatOptions = {}): AsyncGenerator<ConversationStep> {
     return lazyGenerator(async () => {
       refuseAborted("chat", options.signal);
+      const modelRetryTimeoutMs = this.retryTimeoutOf(options);
       const structured = options as ChatOnceOptions;
       if (structured.outputSchema !== undefined || structured.jsonSchema !== undefined) {
         throw new TypeError(
@@ -154,7 +174,7 @@ export class TurnService {
         : await this.beginTurn(
             ...(await this.threadAndInput(input, options)),
             options.turnOverrides,
-            { mode: "stream", bufferSize: this.options.turnBufferSize, stepsOnly: true },
+            { mode: "stream", bufferSize: this.options.turnBufferSize, stepsOnly: true, modelRetryTimeoutMs },
             approvalRouteOf(options),
           );
       return turnSteps(
@@ -168,13 +188,15 @@ export class TurnService {
   async streamTurn(threadId: string, input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {
     refuseAborted("streamTurn", options.signal);
     const items = requireInput(input);
+    const modelRetryTimeoutMs = this.retryTimeoutOf(options);
     this.refuseTurn(threadId);
+    await this.requireModelAccess(threadId, options.threadConfig, options.signal);
     await this.threads.ensureLoaded(threadId, options.threadConfig);
     const state = await this.beginTurn(
       threadId,
       items,
       options.turnOverrides,
-      { mode: "stream", bufferSize: options.bufferSize ?? this.options.turnBufferSize },
+      { mode: "stream", bufferSize: options.bufferSize ?? this.options.turnBufferSize, modelRetryTimeoutMs },
       approvalRouteOf(options),
     );
     state.interruptOnAbort(options.signal);
@@ -258,10 +280,35 @@ export class TurnService {
     const items = requireInput(input);
     if (options.threadId !== undefined) {
       this.refuseTurn(options.threadId);
+      // Checked before the thread is resumed or started: a turn that cannot run sends nothing.
+      await this.requireModelAccess(options.threadId, options.threadConfig, options.signal);
       await this.threads.ensureLoaded(options.threadId, options.threadConfig);
       return [options.threadId, items];
     }
+    await this.requireModelAccess(undefined, options.threadConfig, options.signal);
     return [await this.threads.startThreadId(options.threadConfig), items];
+  }
+
+  /**
+   * Refuses a turn with `CodexAuthRequiredError` when the server's model provider needs an OpenAI
+   * sign-in and nobody is signed in. `account/read` speaks of the server's default provider only:
+   * a thread that names its own (`modelProvider`, or `model_provider` in its `config`) is not checked.
+   */
+  async requireModelAccess(
+    threadId: string | undefined,
+    config?: ThreadConfig,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const access = this.options.modelAccess;
+    if (!access || namesProvider(config)) return;
+    if (threadId !== undefined && namesProvider(this.threads.loadedWith(threadId))) return;
+    await this.threads.ready();
+    await access.require(signal);
+  }
+
+  /** The turn's `modelRetryTimeoutMs`, else the client's; a bad value is refused before anything is sent. */
+  private retryTimeoutOf(options: { modelRetryTimeoutMs?: number | undefined }): number | undefined {
+    return modelRetryTimeoutOf(options.modelRetryTimeoutMs ?? this.options.modelRetryTimeoutMs);
   }
 
   /** A thread whose goal is running takes no turn from the caller: refused before anything is sent. */
@@ -280,6 +327,7 @@ export class TurnService {
       collectItems?: boolean;
       keepItems?: number | undefined;
       stepsOnly?: boolean;
+      modelRetryTimeoutMs?: number | undefined;
     },
     approval?: ApprovalRoute,
   ): Promise<TurnState> {
@@ -405,4 +453,10 @@ function keepItemsOf(options: { keepItems?: number | undefined }): number | unde
   if (n !== undefined && !(n === Infinity || (Number.isInteger(n) && n >= 0)))
     throw new RangeError(`keepItems must be a non-negative integer or Infinity, got ${n}`);
   return n;
+}
+
+/** Whether thread settings choose a model provider of their own. */
+function namesProvider(config: ThreadConfig | undefined): boolean {
+  if (config == null) return false;
+  return config.modelProvider != null || (config.config != null && "model_provider" in config.config);
 }

@@ -334,6 +334,55 @@ export class CodexApprovalNotPendingError extends CodexProtocolError {
   }
 }
 
+/**
+ * A turn was refused before anything was sent: the server's model provider needs an OpenAI sign-in
+ * (`account/read` answered `requiresOpenaiAuth: true`) and nobody is signed in, so the turn could
+ * only retry without end. Sign in with `client.account.loginWithApiKey(key)` or
+ * `client.account.loginWithChatGpt()`, or run `codex login` for the same CODEX_HOME, then try again.
+ */
+export class CodexAuthRequiredError extends CodexError {
+  override name = "CodexAuthRequiredError";
+}
+
+/**
+ * The server kept retrying the model (its `error` notifications with `willRetry: true`) for
+ * `timeoutMs` without any progress: the model endpoint cannot be reached. The SDK interrupted the
+ * turn (and paused a goal). `lastMessage` is the server's last retry message, `retries` how many
+ * retry notices came since the turn's last progress.
+ */
+export class CodexModelUnavailableError extends CodexError {
+  override name = "CodexModelUnavailableError";
+  readonly threadId: string;
+  readonly turnId: string;
+  /** The message of the server's last retry notice, e.g. `"Reconnecting... 2/5"`. */
+  readonly lastMessage: string;
+  /** The server's `additionalDetails` of that notice (e.g. why the connection failed), or null. */
+  readonly additionalDetails: string | null;
+  /** Retry notices since the turn's last progress. */
+  readonly retries: number;
+  /** The `modelRetryTimeoutMs` that ran out. */
+  readonly timeoutMs: number;
+  constructor(
+    message: string,
+    details: {
+      threadId: string;
+      turnId: string;
+      lastMessage: string;
+      additionalDetails: string | null;
+      retries: number;
+      timeoutMs: number;
+    },
+  ) {
+    super(message);
+    this.threadId = details.threadId;
+    this.turnId = details.turnId;
+    this.lastMessage = details.lastMessage;
+    this.additionalDetails = details.additionalDetails;
+    this.retries = details.retries;
+    this.timeoutMs = details.timeoutMs;
+  }
+}
+
 // Names every SDK error class for the cross-copy `instanceof` above. Kept as literal strings, not
 // `cls.name`, so that a minifier renaming classes cannot break the match between copies.
 for (const [cls, id] of [
@@ -353,6 +402,8 @@ for (const [cls, id] of [
   [CodexGoalRunningError, "CodexGoalRunningError"],
   [CodexGoalInactiveError, "CodexGoalInactiveError"],
   [CodexApprovalNotPendingError, "CodexApprovalNotPendingError"],
+  [CodexAuthRequiredError, "CodexAuthRequiredError"],
+  [CodexModelUnavailableError, "CodexModelUnavailableError"],
 ] as const) {
   Object.defineProperty(cls, ERROR_CLASS, { value: id });
 }

@@ -7,6 +7,7 @@ import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import { watchIdle } from "../internal/timers.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
+import { RetryWatch } from "../turn/model-retry.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
 import { turnFailedError } from "../turn/turn-errors.js";
 import type { GoalEndReason, GoalEvent, GoalResult } from "./goal-types.js";
@@ -21,6 +22,8 @@ export interface GoalRunOptions {
   /** Capacity of the event queue; 0 = no queue (runGoal). */
   bufferSize: number;
   inactivityTimeoutMs: number | undefined;
+  /** How long the server may retry the model without progress (undefined: 5 min; Infinity: no limit). */
+  modelRetryTimeoutMs: number | undefined;
   /** `thread/goal/set {status}` (with `tokenBudget` when given); resolves with the goal. */
   setStatus: (status: "active" | "paused", tokenBudget?: number) => Promise<ThreadGoal>;
   /** `thread/goal/clear`. */
@@ -60,6 +63,8 @@ export class GoalRun {
   #ended = false;
   #lastEventAt = Date.now();
   #stopIdleWatch: () => void = () => {};
+  /** The server's retries of the model since the chain's last progress. */
+  readonly #retry: RetryWatch;
   readonly #queue: BoundedQueue<GoalEvent> | undefined;
   readonly #updates: Emitter<ThreadGoal>;
   readonly #completion: Promise<GoalResult>;
@@ -73,6 +78,10 @@ export class GoalRun {
     this.owner = options.owner;
     this.#maxTurns = options.maxTurns;
     this.#keepItems = options.keepItems;
+    this.#retry = new RetryWatch(options.threadId, options.modelRetryTimeoutMs, (error) => {
+      this.#stopGoal();
+      this.fail(error);
+    });
     this.#updates = new Emitter((error) =>
       options.report(new CodexError("A goal update listener threw; the goal goes on.", { cause: error })),
     );
@@ -141,7 +150,11 @@ export class GoalRun {
         this.#itemCompleted(p.item as ThreadItem);
         break;
     }
-    this.#lastEventAt = Date.now();
+    // Retry notices and warnings are events of the goal, but not progress (inactivity, retry bound).
+    if (method === "error" ? !this.#retry.notice(params) : method !== "warning") {
+      this.#lastEventAt = Date.now();
+      this.#retry.progress();
+    }
     if (this.#queue && !this.#queue.closed) this.#queue.push({ method, params } as GoalEvent);
     if (method === "turn/completed") this.#turnCompleted(p.turn as Turn);
     else if (method.startsWith("thread/goal/") && this.currentTurnId === undefined) this.#endIfStopped();
@@ -331,6 +344,7 @@ export class GoalRun {
   #finish(): void {
     this.#ended = true;
     this.#stopIdleWatch();
+    this.#retry.stop();
     this.#updates.clear();
     this.#options.release();
   }

@@ -34,6 +34,13 @@ export interface GoalOptions {
    */
   inactivityTimeoutMs?: number | undefined;
   /**
+   * How long the server may keep retrying an unreachable model (its `error` notices with
+   * `willRetry: true`; they and `warning`s do not count as events for `inactivityTimeoutMs`) with
+   * no progress in between. Then the goal is paused, its turn interrupted and `done()` rejects with
+   * `CodexModelUnavailableError`. Default: the client's, else 300 000 (5 minutes). `Infinity`: no limit.
+   */
+  modelRetryTimeoutMs?: number | undefined;
+  /**
    * Most physical turns this handle lets the goal run (the runtime alone would chain them without
    * limit). When the last allowed turn starts the SDK pauses the goal, so that turn is the last;
    * the result then has `endReason: "turnLimit"`. Default 50.

@@ -12,6 +12,7 @@ import type { ServerRequestGuard } from "../server-requests/guard.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
 import { GoalHandle } from "./goal-handle.js";
 import { GoalRun } from "./goal-run.js";
+import { modelRetryTimeoutOf } from "../turn/model-retry.js";
 import {
   DEFAULT_GOAL_KEEP_ITEMS,
   DEFAULT_GOAL_MAX_TURNS,
@@ -38,6 +39,8 @@ export interface GoalServiceOptions {
   inactivityTimeoutMs?: number | undefined;
   /** The client's default buffer of a stream's events. */
   turnBufferSize?: number | undefined;
+  /** The client's default `modelRetryTimeoutMs`. */
+  modelRetryTimeoutMs?: number | undefined;
 }
 
 /** How long a read-back waits before it believes an active goal on an idle thread has stopped. */
@@ -61,7 +64,11 @@ export class GoalService {
     private readonly connection: RpcConnection,
     private readonly approvals: ApprovalBroker,
     /** The turn service: goals only ask which turns run now. */
-    private readonly turns: { readonly existingRouter: Pick<TurnRouter, "activeTurns"> | undefined },
+    private readonly turns: {
+      readonly existingRouter: Pick<TurnRouter, "activeTurns"> | undefined;
+      /** Refuses, before anything is sent, a goal whose turns the server could not run (no sign-in). */
+      requireModelAccess(threadId: string): Promise<void>;
+    },
     private readonly guard: ServerRequestGuard,
     private readonly options: GoalServiceOptions,
   ) {
@@ -184,9 +191,14 @@ export class GoalService {
     if (!(keepItems >= 0)) throw new RangeError(`keepItems must be >= 0, got ${keepItems}.`);
     if (options.tokenBudget !== undefined && !(options.tokenBudget > 0))
       throw new RangeError(`tokenBudget must be a positive number of tokens, got ${options.tokenBudget}.`);
+    const modelRetryTimeoutMs = modelRetryTimeoutOf(
+      options.modelRetryTimeoutMs ?? this.options.modelRetryTimeoutMs,
+    );
     const threadId = thread.threadId;
     const signal = options.signal;
     if (signal?.aborted) throw abortError("thread/goal/set", signal); // an already-aborted signal sends nothing
+    // Setting (or resuming) a goal starts turns: refused like a turn when no model can be reached.
+    if (setParams) await this.turns.requireModelAccess(threadId);
     const busy = this.turns.existingRouter?.activeTurns().some((t) => t.threadId === threadId) ?? false;
     if (this.#runs.has(threadId) || busy) {
       throw new CodexGoalRunningError(
@@ -203,6 +215,7 @@ export class GoalService {
       keepItems,
       bufferSize: options.bufferSize ?? this.options.turnBufferSize ?? 10_000,
       inactivityTimeoutMs: options.inactivityTimeoutMs ?? this.options.inactivityTimeoutMs,
+      modelRetryTimeoutMs,
       setStatus: async (status, tokenBudget) =>
         (await this.rpc.request("thread/goal/set", { threadId, status, ...budget(tokenBudget) })).goal,
       clear: () => this.rpc.request("thread/goal/clear", { threadId }),

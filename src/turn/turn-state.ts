@@ -15,6 +15,7 @@ import type { ApprovalRequestedEvent } from "../approvals/requests.js";
 import type { TurnCompletedNotification } from "../protocol/generated/v2/TurnCompletedNotification.js";
 import type { ServerNotification } from "../protocol/index.js";
 import { watchIdle } from "../internal/timers.js";
+import { RetryWatch } from "./model-retry.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 
 import { keepsTurn, turnFailedError } from "./turn-errors.js";
@@ -68,6 +69,8 @@ export interface TurnStateOptions {
    * tracked for the result). Default false: every event is queued.
    */
   stepsOnly?: boolean | undefined;
+  /** How long the server may retry the model without progress (default 5 min; Infinity: no limit). */
+  modelRetryTimeoutMs?: number | undefined;
   /** Sends `turn/interrupt`. */
   interrupt: () => Promise<void>;
   /** Called once the stream is finished with (completed and drained, or cancelled). */
@@ -109,6 +112,8 @@ export class TurnState {
   private released = false;
   private readonly interruptFn: () => Promise<void>;
   private readonly releaseFn: () => void;
+  /** The server's retries of the model (its `error` notices with `willRetry`) since the last progress. */
+  private readonly retry: RetryWatch;
 
   constructor(options: TurnStateOptions) {
     this.threadId = options.threadId;
@@ -119,6 +124,10 @@ export class TurnState {
     this.collected = options.collectItems ? [] : undefined;
     this.keepItems = options.keepItems ?? DEFAULT_KEEP_ITEMS;
     this.stepsOnly = options.stepsOnly === true;
+    this.retry = new RetryWatch(this.threadId, options.modelRetryTimeoutMs, (e) => {
+      void this.interruptFn().catch(() => {});
+      this.fail(e);
+    });
     this.queue =
       options.bufferSize > 0
         ? new BoundedQueue<TurnEvent>({
@@ -152,7 +161,12 @@ export class TurnState {
    * router passes the parsed message itself as `event`.
    */
   receive(method: string, params: unknown, event?: TurnEvent): void {
-    this.stamp();
+    // A retry notice is queued like any event but is not progress: not for the inactivity timeout,
+    // and its run is bounded by modelRetryTimeoutMs.
+    if (method !== "error" || !this.retry.notice(params)) {
+      this.stamp();
+      this.retry.progress();
+    }
     let step = false;
     switch (method) {
       case "item/completed": {
@@ -219,8 +233,9 @@ export class TurnState {
     });
   }
 
-  /** Ends the stream because the connection failed or closed. */
+  /** Ends the stream because the connection failed or closed, or the model stayed unreachable. */
   fail(error: CodexTransportError | CodexError): void {
+    this.retry.stop();
     if (this.finished) return;
     this.failure = error;
     this.queue?.end(error);
@@ -412,6 +427,7 @@ export class TurnState {
   releaseOnce(): void {
     if (this.released) return;
     this.released = true;
+    this.retry.stop(); // a stream given up on (break, cancel) hears no more of its turn
     this.releaseFn();
   }
 

@@ -14,6 +14,9 @@ export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn-state.js";
  * still running. Each approval request of the turn arrives too, in order, as
  * `{ method: "approval/requested", params: request }`; yielding it does not answer it (pass
  * `approvalHandler: "hold"` to `streamTurn` to answer the turn's requests from the loop).
+ * While the server cannot reach its model, its retry notices arrive as `error` events with
+ * `willRetry: true`; after `modelRetryTimeoutMs` of them with no progress, the SDK interrupts the
+ * turn and the loop throws `CodexModelUnavailableError`.
  *
  * @example
  * ```ts

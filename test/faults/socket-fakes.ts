@@ -77,6 +77,9 @@ export async function startSocketFake(options: SocketFakeOptions = {}): Promise<
         case "thread/start":
           reply(msg.id, { thread: { id: "thr_1" } });
           break;
+        case "account/read": // a provider that needs no sign-in
+          reply(msg.id, { account: null, userId: null, requiresOpenaiAuth: false, workspaceRouting: null });
+          break;
         case "turn/start": {
           // The turn starts and streams one delta; then a frame over the client's limit kills it.
           const ids = { threadId: "thr_1", turnId: "turn_1" };

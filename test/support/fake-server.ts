@@ -10,6 +10,17 @@ export const INITIALIZE_RESULT = {
   platformOs: "linux",
 } as const;
 
+/**
+ * What a fake app-server answers to `account/read`: a provider that needs no OpenAI sign-in (the
+ * client asks before its first turn, and refuses the turn when a sign-in is missing).
+ */
+export const ACCOUNT_READ_RESULT = {
+  account: null,
+  userId: null,
+  requiresOpenaiAuth: false,
+  workspaceRouting: null,
+} as const;
+
 export interface FakeServer {
   transport: MemoryTransport;
   /** Every message the client sent, parsed. */
@@ -20,8 +31,15 @@ export interface FakeServer {
   sendRaw(text: string): Promise<void>;
 }
 
-/** Creates a linked pair; the returned client side is unstarted. */
-export function createFakeServer(): { clientTransport: MemoryTransport; server: FakeServer } {
+/**
+ * Creates a linked pair; the returned client side is unstarted. `account/read` (asked before a
+ * connection's first turn) is answered with {@link ACCOUNT_READ_RESULT} and not recorded, so tests
+ * script the turn traffic only; pass `{ accountRead: "manual" }` to see and answer it yourself.
+ */
+export function createFakeServer(options: { accountRead?: "auto" | "manual" } = {}): {
+  clientTransport: MemoryTransport;
+  server: FakeServer;
+} {
   const [clientTransport, serverTransport] = createLinkedTransports();
   const received: Record<string, unknown>[] = [];
   const waiters: {
@@ -31,6 +49,10 @@ export function createFakeServer(): { clientTransport: MemoryTransport; server: 
   let cursor = 0;
   serverTransport.onmessage = (message) => {
     const m = message as Record<string, unknown>;
+    if (m.method === "account/read" && options.accountRead !== "manual") {
+      void serverTransport.send({ id: m.id, result: ACCOUNT_READ_RESULT });
+      return;
+    }
     received.push(m);
     const i = waiters.findIndex((w) => w.match(m));
     if (i !== -1) {

@@ -15,7 +15,7 @@ import {
 import type { GoalEvent } from "../../src/goals/goal-types.js";
 import type { ThreadGoal } from "../../src/protocol/generated/v2/ThreadGoal.js";
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
-import { INITIALIZE_RESULT } from "../support/fake-server.js";
+import { ACCOUNT_READ_RESULT, INITIALIZE_RESULT } from "../support/fake-server.js";
 
 const T = "thread-1";
 
@@ -135,6 +135,8 @@ class GoalServer {
         return reply({ turn: { id: "user-turn", items: [], status: "inProgress", error: null } });
       case "turn/interrupt":
         return reply({});
+      case "account/read":
+        return reply(ACCOUNT_READ_RESULT);
       case "thread/goal/get":
         return reply({ goal: this.goal });
       case "thread/goal/clear":

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
 import { CodexTransportError, CodexTurnDisconnectedError } from "../../src/errors/index.js";
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
-import { INITIALIZE_RESULT } from "../support/fake-server.js";
+import { ACCOUNT_READ_RESULT, INITIALIZE_RESULT } from "../support/fake-server.js";
 
 /** A scripted server side: answers initialize, thread/start, turn/start and thread/resume. */
 function serve(
@@ -24,6 +24,8 @@ function serve(
         return reply({ thread: { id: "T" } });
       case "turn/start":
         return reply({ turn: { id: "U", items: [], status: "inProgress", error: null } });
+      case "account/read":
+        return reply(ACCOUNT_READ_RESULT);
       case "thread/read":
         return reply({ thread: { id: m.params?.threadId, turns: readTurns(m.params?.threadId as string) } });
       case "thread/resume":
