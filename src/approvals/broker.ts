@@ -28,6 +28,16 @@ import {
 import { FileChangeTracker } from "./file-changes.js";
 import { ApprovalRoutes } from "./routes.js";
 import { isRulesHandler } from "./rules.js";
+import { checkOptions } from "../internal/option-check.js";
+import {
+  APPROVAL_REQUESTS_OPTIONS,
+  APPROVE_OPTIONS,
+  PENDING_APPROVALS_OPTIONS,
+  RESPOND_OPTIONS,
+  type ApprovalRequestsOptions,
+  type ApproveOptions,
+  type RespondOptions,
+} from "./options.js";
 
 export const COMMAND_APPROVAL_METHOD = "item/commandExecution/requestApproval";
 export const FILE_CHANGE_APPROVAL_METHOD = "item/fileChange/requestApproval";
@@ -44,35 +54,7 @@ export interface ApprovalBrokerOptions {
   approvalBufferSize?: number | undefined;
 }
 
-/** Options of `approveApproval`. */
-export interface ApproveOptions extends RespondOptions {
-  /** Accept for the rest of the session (`acceptForSession`). */
-  forSession?: boolean | undefined;
-  /** Accept and allow commands starting with this prefix from now on (command approvals only). */
-  execpolicyAmendment?: readonly string[] | undefined;
-}
-
-/** Options of `respondApproval`, `declineApproval` and `cancelApproval`. */
-export interface RespondOptions {
-  /** Who decided (a user name, an id): free-form, passed to the audit records as `by`. */
-  by?: string | undefined;
-}
-
-/** Options of `approvalRequests()`. */
-export interface ApprovalRequestsOptions {
-  /** Capacity of this iterator's buffer. Default: the client's `approvalBufferSize` (1000). */
-  bufferSize?: number | undefined;
-  /** Closes the iterator. */
-  signal?: AbortSignal | undefined;
-  /** Only the requests of this thread. */
-  threadId?: string | undefined;
-  /**
-   * Only watch: the iterator never takes ownership of an answer, so a loop that only logs cannot
-   * stall a turn. Without it, an open iterator holds requests no handler answers until
-   * `respondApproval`.
-   */
-  observe?: boolean | undefined;
-}
+export type { ApprovalRequestsOptions, ApproveOptions, RespondOptions } from "./options.js";
 
 /** Who answers a pending request: its handler, a caller of an open iterator, or a person (held). */
 type Owner = "handler" | "stream" | "hold";
@@ -192,6 +174,7 @@ export class ApprovalBroker {
    * no handler answers until `respond()`; breaking out of the loop (or `signal`) closes it.
    */
   requests(options: ApprovalRequestsOptions = {}): AsyncIterableIterator<ApprovalRequest> {
+    checkOptions(options, APPROVAL_REQUESTS_OPTIONS, "approvalRequests(options)");
     const capacity = options.bufferSize ?? this.bufferSize;
     const queue: BoundedQueue<ApprovalRequest> = new BoundedQueue<ApprovalRequest>({
       capacity,
@@ -221,6 +204,7 @@ export class ApprovalBroker {
 
   /** Requests still waiting for an answer (of one thread, with `threadId`). */
   pendingRequests(options: { threadId?: string | undefined } = {}): ApprovalRequest[] {
+    checkOptions(options, PENDING_APPROVALS_OPTIONS, "pendingApprovals(options)");
     const out: ApprovalRequest[] = [];
     for (const { request } of this.pending.values())
       if (options.threadId === undefined || request.threadId === options.threadId) out.push(request);
@@ -238,6 +222,7 @@ export class ApprovalBroker {
    * pending (already answered, timed out, resolved, its turn ended, or the client closed).
    */
   respond(target: ApprovalRequest | string, decision: ApprovalDecision, options: RespondOptions = {}): void {
+    checkOptions(options, RESPOND_OPTIONS, "respondApproval(request, decision, options)");
     const entry = this.pendingEntry(target);
     const request = entry.request;
     const why = request.invalidReason(decision);
@@ -247,13 +232,12 @@ export class ApprovalBroker {
         'This approval request is answered by its approval handler (of the turn, the thread or the client); approvalRequests() only observes it. Remove the handler, or have it return "hold", to answer requests yourself.',
       );
     }
-    if (options.by !== undefined && typeof options.by !== "string")
-      throw new TypeError("respondApproval: `by` must be a string.");
     this.settle(entry, decision, entry.owner === "hold" ? "hold" : "stream", options.by);
   }
 
   /** `accept`, `acceptForSession` or an execpolicy amendment, from options. */
   approve(target: ApprovalRequest | string, options: ApproveOptions = {}): void {
+    checkOptions(options, APPROVE_OPTIONS, "approveApproval(request, options)");
     if (options.forSession && options.execpolicyAmendment !== undefined) {
       throw new TypeError("approveApproval: pass forSession or execpolicyAmendment, not both.");
     }
@@ -263,7 +247,7 @@ export class ApprovalBroker {
         : options.forSession
           ? "acceptForSession"
           : "accept";
-    this.respond(target, decision, options);
+    this.respond(target, decision, options.by === undefined ? {} : { by: options.by });
   }
 
   /** Subscribes to every answered request. */

@@ -100,7 +100,8 @@ export class CodexClient extends ClientCore {
    * Resolves the command now (so a missing binary fails fast) but starts nothing.
    */
   static connectStdio(options: StdioConnectOptions = {}): CodexClient {
-    return new CodexClient(stdioPlan(options).transport, options);
+    const plan = stdioPlan(options);
+    return new CodexClient(plan.transport, plan.options);
   }
 
   /**
@@ -110,13 +111,13 @@ export class CodexClient extends ClientCore {
    */
   static connectWebSocket(options: WebSocketConnectOptions = {}): CodexClient {
     const plan = webSocketPlan(options);
-    return new CodexClient(plan.transport, options, plan.reconnect);
+    return new CodexClient(plan.transport, plan.options, plan.reconnect);
   }
 
   /** A client of `codex app-server --listen unix://PATH` (WebSocket over the Unix socket). */
   static connectUnix(options: UnixConnectOptions = {}): CodexClient {
     const plan = unixPlan(options);
-    return new CodexClient(plan.transport, options, plan.reconnect);
+    return new CodexClient(plan.transport, plan.options, plan.reconnect);
   }
 
   /** Sign-in and account: read it, sign in (API key, ChatGPT, device code), log out. */

@@ -36,6 +36,8 @@ import {
   type HandshakeSettings,
 } from "./handshake.js";
 import type { ClientOptions } from "./options.js";
+import { CLIENT_OPTIONS } from "./option-specs.js";
+import { checkOptions } from "../internal/option-check.js";
 
 /** How long one handshake attempt waits, by default (as any request). */
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -74,6 +76,7 @@ export class ClientCore {
     options: ClientOptions,
     reconnect: ReconnectOptions | undefined,
   ) {
+    checkOptions(options, CLIENT_OPTIONS, "new CodexClient(transport, options)");
     this.#transport = transport;
     this.#handshake = {
       clientInfo: options.clientInfo,

@@ -1,6 +1,7 @@
 // The options of an RpcConnection and of one request.
 import type { RpcErrorContext } from "../errors/from-rpc.js";
 import type { Emitter } from "../events/emitter.js";
+import type { OptionSpec } from "../internal/option-check.js";
 import type { ReconnectOptions } from "./reconnect.js";
 import type { OverloadRetryOptions } from "./retry.js";
 import type { SafeReply, ServerRequestHandler } from "./server-requests.js";
@@ -12,6 +13,12 @@ export interface RequestOptions {
   /** Abort the wait. The server is not told (JSON-RPC has no cancel); the promise rejects. */
   signal?: AbortSignal | undefined;
 }
+
+/** The keys of {@link RequestOptions}, checked where a public call takes them. */
+export const REQUEST_OPTIONS = {
+  timeoutMs: "number",
+  signal: "signal",
+} as const satisfies OptionSpec<RequestOptions>;
 
 /** Options of {@link RpcConnection}. */
 export interface RpcConnectionOptions {

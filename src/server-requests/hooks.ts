@@ -1,4 +1,5 @@
 import { CodexError } from "../errors/index.js";
+import { checkOptions } from "../internal/option-check.js";
 import type { ServerRequestMethod, ServerRequestParams, ServerRequestReply } from "../protocol/index.js";
 import type { JsonValue } from "../protocol/generated/serde_json/JsonValue.js";
 import type { DynamicToolCallParams } from "../protocol/generated/v2/DynamicToolCallParams.js";
@@ -194,6 +195,7 @@ export class ServerRequestHooks {
     options: { namespace?: string } = {},
   ): Subscription {
     if (typeof name !== "string" || name === "") throw new TypeError("registerTool needs a tool name.");
+    checkOptions(options, { namespace: "string" }, "registerTool(name, handler, options)");
     if (typeof handler !== "function")
       throw new TypeError(`registerTool("${name}") needs a handler function.`);
     const k = toolName({ namespace: options.namespace ?? null, tool: name });

@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { MockModelServer } from "./mock-model-server.js";
+import { checkOptions, type OptionSpec } from "../internal/option-check.js";
 
 /** Options of {@link createTestCodexHome}. */
 export interface TestCodexHomeOptions {
@@ -23,6 +24,17 @@ export interface TestCodexHomeOptions {
   /** Parent folder. Default: the home directory (the server refuses helper links under /tmp). */
   parentDir?: string;
 }
+
+/** The keys of {@link TestCodexHomeOptions}. */
+export const TEST_CODEX_HOME_OPTIONS = {
+  modelServer: "object",
+  approvalPolicy: "string",
+  sandbox: "string",
+  model: "string",
+  features: "object",
+  extraToml: "string",
+  parentDir: "string",
+} as const satisfies OptionSpec<TestCodexHomeOptions>;
 
 /** An isolated CODEX_HOME and workspace, removed by `dispose()`. */
 export interface TestCodexHome {
@@ -48,6 +60,9 @@ const tomlString = (value: string) => JSON.stringify(value);
  * scripted failure surfaces at once. Both folders live outside /tmp (see docs/testing.md).
  */
 export function createTestCodexHome(options: TestCodexHomeOptions): TestCodexHome {
+  checkOptions(options, TEST_CODEX_HOME_OPTIONS, "createTestCodexHome(options)");
+  if (options?.modelServer === undefined)
+    throw new TypeError("createTestCodexHome(options) needs `modelServer`, a started MockModelServer.");
   const root = mkdtempSync(path.join(options.parentDir ?? os.homedir(), ".codex-sdk-test-"));
   const codexHome = path.join(root, "codex-home");
   const workspace = path.join(root, "workspace");

@@ -1,6 +1,13 @@
 import { CodexClient } from "../client/client.js";
 import type { StdioConnectOptions } from "../client/options.js";
-import { createTestCodexHome, type TestCodexHome, type TestCodexHomeOptions } from "./codex-home.js";
+import { STDIO_OPTIONS } from "../client/option-specs.js";
+import { checkOptions, type OptionSpec } from "../internal/option-check.js";
+import {
+  createTestCodexHome,
+  TEST_CODEX_HOME_OPTIONS,
+  type TestCodexHome,
+  type TestCodexHomeOptions,
+} from "./codex-home.js";
 import { MockModelServer, type ModelStep } from "./mock-model-server.js";
 
 /** Options of {@link startTestClient}. */
@@ -10,6 +17,13 @@ export interface StartTestClientOptions
   /** The model script (one entry per model step). More can be queued later on `modelServer`. */
   script?: ModelStep[];
 }
+
+/** The keys of {@link StartTestClientOptions}: the home's (but the model server), the client's (but env and cwd), the script. */
+export const START_TEST_CLIENT_OPTIONS = {
+  ...(({ modelServer: _m, ...home }) => home)(TEST_CODEX_HOME_OPTIONS),
+  ...(({ env: _e, cwd: _c, ...client }) => client)(STDIO_OPTIONS),
+  script: "array",
+} as const satisfies OptionSpec<StartTestClientOptions>;
 
 /** A started client on the real pinned app-server, wired to a scripted model. */
 export interface TestClient extends AsyncDisposable {
@@ -33,6 +47,7 @@ export interface TestClient extends AsyncDisposable {
  * ```
  */
 export async function startTestClient(options: StartTestClientOptions = {}): Promise<TestClient> {
+  checkOptions(options, START_TEST_CLIENT_OPTIONS, "startTestClient(options)");
   const {
     script = [],
     approvalPolicy,
