@@ -12,7 +12,12 @@ import type { CancelLoginAccountStatus } from "../protocol/generated/v2/CancelLo
 import type { GetAccountResponse } from "../protocol/generated/v2/GetAccountResponse.js";
 import type { LoginAccountParams } from "../protocol/generated/v2/LoginAccountParams.js";
 import type { AccountConnection } from "./connection.js";
-import { PendingLogin, type LoginCompletion, type LoginWaitOptions } from "./pending-login.js";
+import {
+  LOGIN_WAIT_OPTIONS,
+  PendingLogin,
+  type LoginCompletion,
+  type LoginWaitOptions,
+} from "./pending-login.js";
 import { subscription, type Subscription } from "../events/emitter.js";
 
 /** A sign-in that goes on outside this process (a browser, another device). */
@@ -48,14 +53,14 @@ export interface DeviceCodeSignIn extends PendingSignIn {
 }
 
 /** The keys of `account.read(options)`. */
-const READ_OPTIONS = { ...REQUEST_OPTIONS, refreshToken: "boolean" } as const satisfies OptionSpec<
-  { refreshToken?: boolean | undefined } & RequestOptions
->;
+export const ACCOUNT_READ_OPTIONS = {
+  ...REQUEST_OPTIONS,
+  refreshToken: "boolean",
+} as const satisfies OptionSpec<{ refreshToken?: boolean | undefined } & RequestOptions>;
 
 /** The keys of {@link SignInOptions}. */
-const SIGN_IN_OPTIONS = {
-  timeoutMs: "number",
-  signal: "signal",
+export const SIGN_IN_OPTIONS = {
+  ...LOGIN_WAIT_OPTIONS,
   request: nested(REQUEST_OPTIONS),
 } as const satisfies OptionSpec<SignInOptions>;
 
@@ -97,7 +102,7 @@ export class AccountService {
    */
   read(options: { refreshToken?: boolean | undefined } & RequestOptions = {}): Promise<GetAccountResponse> {
     try {
-      checkOptions(options, READ_OPTIONS, "account.read(options)");
+      checkOptions(options, ACCOUNT_READ_OPTIONS, "account.read(options)");
     } catch (error) {
       return Promise.reject(error as Error);
     }

@@ -38,6 +38,7 @@ import {
 import type { ClientOptions } from "./options.js";
 import { CLIENT_OPTIONS } from "./option-specs.js";
 import { checkOptions } from "../internal/option-check.js";
+import { REQUEST_OPTIONS } from "../rpc/options.js";
 
 /** How long one handshake attempt waits, by default (as any request). */
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -193,6 +194,7 @@ export class ClientCore {
 
   /** Escape hatch for methods the pinned schema does not know. Result is `unknown`. */
   async requestUntyped(method: string, params?: unknown, options?: RequestOptions): Promise<unknown> {
+    checkOptions(options, REQUEST_OPTIONS, "request(method, params, options)");
     refuseExperimental(this.#handshake, method, params);
     await this.initialize();
     return this.connection.request(method, params, options);

@@ -4,7 +4,7 @@
 import { nested, type OptionCheck, type OptionSpec } from "../internal/option-check.js";
 import type { ClientInfo } from "../protocol/generated/ClientInfo.js";
 import type { InitializeCapabilities } from "../protocol/generated/InitializeCapabilities.js";
-import type { OverloadRetryOptions } from "../rpc/retry.js";
+import { OVERLOAD_RETRY_OPTIONS } from "../rpc/retry.js";
 import type {
   ClientOptions,
   ReconnectSetting,
@@ -12,13 +12,6 @@ import type {
   UnixConnectOptions,
   WebSocketConnectOptions,
 } from "./options.js";
-
-const OVERLOAD_RETRY = {
-  maxRetries: "number",
-  initialDelayMs: "number",
-  maxDelayMs: "number",
-  jitter: "number",
-} as const satisfies OptionSpec<OverloadRetryOptions>;
 
 const CLIENT_INFO = {
   name: "string",
@@ -44,7 +37,7 @@ const RECONNECT: OptionCheck = nested(
 /** Options of every connect call and of `new CodexClient(transport, options)`. */
 export const CLIENT_OPTIONS = {
   requestTimeoutMs: "number",
-  overloadRetry: nested(OVERLOAD_RETRY, "boolean"),
+  overloadRetry: nested(OVERLOAD_RETRY_OPTIONS, "boolean"),
   notificationBufferSize: "number",
   clientInfo: nested(CLIENT_INFO),
   experimentalApi: "boolean",

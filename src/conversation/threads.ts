@@ -172,7 +172,7 @@ export class ThreadService<H extends { threadId: string }> {
     };
   }
 
-  readThread(
+  async readThread(
     threadId: string,
     options: { includeTurns?: boolean } = {},
   ): Promise<ClientRequestResult<"thread/read">> {

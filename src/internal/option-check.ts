@@ -201,7 +201,9 @@ const KIND_TEXT: Record<OptionKind, string> = {
 };
 
 function expectedText(kinds: readonly OptionKind[]): string {
-  const texts = [...new Set(kinds.map((k) => KIND_TEXT[k]))];
+  // "a string or null" reads better than "null or a string", whatever order the schema gave
+  const ordered = [...kinds.filter((k) => k !== "null"), ...kinds.filter((k) => k === "null")];
+  const texts = [...new Set(ordered.map((k) => KIND_TEXT[k]))];
   return texts.length <= 1 ? (texts[0] ?? "nothing") : `${texts.slice(0, -1).join(", ")} or ${texts.at(-1)}`;
 }
 

@@ -1,5 +1,4 @@
 import { CodexError } from "../errors/index.js";
-import { checkOptions } from "../internal/option-check.js";
 import type { ServerRequestMethod, ServerRequestParams, ServerRequestReply } from "../protocol/index.js";
 import type { JsonValue } from "../protocol/generated/serde_json/JsonValue.js";
 import type { DynamicToolCallParams } from "../protocol/generated/v2/DynamicToolCallParams.js";
@@ -7,6 +6,7 @@ import type { DynamicToolCallResponse } from "../protocol/generated/v2/DynamicTo
 import type { GrantedPermissionProfile } from "../protocol/generated/v2/GrantedPermissionProfile.js";
 import type { RequestPermissionProfile } from "../protocol/generated/v2/RequestPermissionProfile.js";
 import { subscription, type Subscription } from "../events/emitter.js";
+import { checkOptions } from "../internal/option-check.js";
 import type { RequestId } from "../rpc/messages.js";
 import type { GuardedRequest, GuardSpec, ServerRequestGuard } from "./guard.js";
 
