@@ -76,7 +76,7 @@ export function checkOptions(value: unknown, spec: AnyOptionSpec, where: string)
   if (!isPlainObject(value)) throw new TypeError(`${where} takes an options object, got ${describe(value)}.`);
   for (const key of Object.keys(value)) {
     const check = spec[key];
-    if (check === undefined) throw new TypeError(unknownOptionMessage(key, Object.keys(spec), where));
+    if (check === undefined) throw new TypeError(unknownOptionMessage(key, spec, where));
     checkValue((value as Record<string, unknown>)[key], check, `${where}.${key}`);
   }
 }
@@ -107,34 +107,59 @@ export function nested(spec: AnyOptionSpec, ...kinds: OptionKind[]): NestedCheck
   return { kinds, spec, sample: {} };
 }
 
-/** The error text for an unknown key: the closest valid key, a known alias, or the valid keys. */
-export function unknownOptionMessage(key: string, valid: readonly string[], where: string): string {
+/**
+ * The error text for an unknown key: the closest valid key, the nested options that take it
+ * (`model` in chatOnce's options: `turnOverrides: { model }`), a known alias, or the valid keys.
+ */
+export function unknownOptionMessage(key: string, spec: AnyOptionSpec, where: string): string {
+  const valid = Object.keys(spec);
   const head = `unknown option \`${key}\` in ${where}`;
   const alias = Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
   const aliased = alias?.keys.find((k) => valid.includes(k));
-  const suggestion = closest(key, valid) ?? aliased;
-  if (suggestion !== undefined) return `${head}; did you mean \`${suggestion}\`?`;
+  const near = nearest(key, valid);
+  const suggestions = near.length > 0 ? near : aliased !== undefined ? [aliased] : [];
+  if (suggestions.length > 0)
+    return `${head}; did you mean ${suggestions.map((k) => `\`${k}\``).join(" or ")}?`;
+  const parents = valid.filter((k) => {
+    const check = spec[k] as OptionCheck;
+    return isNested(check) && check.spec !== undefined && Object.hasOwn(check.spec, key);
+  });
+  if (parents.length > 0)
+    return `${head}; did you mean ${parents.map((p) => `\`${p}: { ${key} }\``).join(" or ")}?`;
   if (alias?.hint !== undefined) return `${head}; use ${alias.hint} instead.`;
   return `${head}. The options are: ${[...valid].sort().join(", ")}.`;
 }
 
-/**
- * The valid key nearest to `key`: the same letters in another case, one whose edit distance is
- * small for its length, or one that starts the other (`env` for `environment`).
- */
+/** The valid key nearest to `key`, if one is near (see {@link nearest}). */
 export function closest(key: string, valid: readonly string[]): string | undefined {
+  return nearest(key, valid)[0];
+}
+
+/**
+ * The valid keys near `key`: the same letters in another case, the one whose edit distance is small
+ * for its length, one that starts `key` (`env` for `environment`), or, for a word of four letters
+ * or more, up to three that contain it (`appServerArgs` for `args`).
+ */
+function nearest(key: string, valid: readonly string[]): string[] {
   const lower = key.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of valid) {
     const c = candidate.toLowerCase();
-    if (c === lower) return candidate;
+    if (c === lower) return [candidate];
     const d = editDistance(lower, c);
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   if (best !== undefined && bestDistance <= Math.max(1, Math.floor(Math.min(key.length, best.length) / 3)))
-    return best;
-  return valid.find((c) => c.length >= 3 && lower.startsWith(c.toLowerCase()));
+    return [best];
+  const prefix = valid.find((c) => c.length >= 3 && lower.startsWith(c.toLowerCase()));
+  if (prefix !== undefined) return [prefix];
+  return lower.length >= 4
+    ? valid
+        .filter((c) => c.toLowerCase().includes(lower))
+        .sort()
+        .slice(0, 3)
+    : [];
 }
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and transpositions. */

@@ -80,6 +80,14 @@ describe("thread and turn options", () => {
       name: "TypeError",
       message: "unknown option `cwdd` in chatOnce(input, options).threadConfig; did you mean `cwd`?",
     });
+    await assert.rejects(client.chatOnce("hi", { model: "gpt-5.5" } as never), {
+      message:
+        "unknown option `model` in chatOnce(input, options); did you mean `threadConfig: { model }` or `turnOverrides: { model }`?",
+    });
+    await assert.rejects(client.chatOnce("hi", { timeoutMs: 5 } as never), {
+      message:
+        "unknown option `timeoutMs` in chatOnce(input, options); did you mean `approvalTimeoutMs` or `inactivityTimeoutMs`?",
+    });
     await assert.rejects(client.chatOnce("hi", { modelReasoningEffort: "low" } as never), {
       message:
         "unknown option `modelReasoningEffort` in chatOnce(input, options); use `turnOverrides: { effort }` instead.",
@@ -190,7 +198,14 @@ describe("connect, approval, account and kit options", () => {
     });
     assert.throws(() => CodexClient.connectWebSocket({ reconnect: { attempts: 3 } } as never), {
       message:
-        "unknown option `attempts` in connectWebSocket(options).reconnect. The options are: backoffMs, maxAttempts.",
+        "unknown option `attempts` in connectWebSocket(options).reconnect; did you mean `maxAttempts`?",
+    });
+    assert.throws(() => CodexClient.connectWebSocket({ maxAttempts: 3 } as never), {
+      message:
+        "unknown option `maxAttempts` in connectWebSocket(options); did you mean `reconnect: { maxAttempts }`?",
+    });
+    assert.throws(() => CodexClient.connectStdio({ args: ["-c", "x=1"] } as never), {
+      message: "unknown option `args` in connectStdio(options); did you mean `appServerArgs`?",
     });
     assert.throws(() => CodexClient.connectUnix({ socketpath: "/tmp/s" } as never), {
       message: "unknown option `socketpath` in connectUnix(options); did you mean `socketPath`?",
