@@ -75,7 +75,8 @@ export function checkOptions(value: unknown, spec: AnyOptionSpec, where: string)
   if (value === undefined) return;
   if (!isPlainObject(value)) throw new TypeError(`${where} takes an options object, got ${describe(value)}.`);
   for (const key of Object.keys(value)) {
-    const check = spec[key];
+    // own keys only: `constructor` or `__proto__` is an unknown option like any other
+    const check = Object.hasOwn(spec, key) ? spec[key] : undefined;
     if (check === undefined) throw new TypeError(unknownOptionMessage(key, spec, where));
     checkValue((value as Record<string, unknown>)[key], check, `${where}.${key}`);
   }
@@ -84,7 +85,7 @@ export function checkOptions(value: unknown, spec: AnyOptionSpec, where: string)
 /** The keys of `value` the spec lists (e.g. the client options among a connect call's). */
 export function pickOptions<T>(value: T, spec: AnyOptionSpec): T {
   const picked: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value as object)) if (key in spec) picked[key] = v;
+  for (const [key, v] of Object.entries(value as object)) if (Object.hasOwn(spec, key)) picked[key] = v;
   return picked as T;
 }
 
@@ -187,8 +188,9 @@ function isNested(check: OptionCheck): check is NestedCheck {
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
+  // a plain object of any realm (a vm context, a test runner's sandbox), or one without a prototype
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 function isKind(value: unknown, kind: OptionKind): boolean {

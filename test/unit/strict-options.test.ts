@@ -2,6 +2,7 @@
 // over an in-memory server: the error a user reads, and the wire staying silent.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { runInNewContext } from "node:vm";
 import { approvalRules } from "../../src/approvals/rules.js";
 import { CodexClient } from "../../src/client/client.js";
 import { resolveAppServerCommand } from "../../src/client/command.js";
@@ -52,6 +53,9 @@ describe("thread and turn options", () => {
       [{ cwd: 5 }, "startThread(config).cwd must be a string or null, got a number."],
       [{ ephemeral: "yes" }, "startThread(config).ephemeral must be a boolean or null, got a string."],
       [{ config: [] }, "startThread(config).config must be an object or null, got an array."],
+      [{ constructor: 1 }, /^unknown option `constructor` in startThread\(config\)\. The options are: /],
+      [JSON.parse('{"__proto__": {"cwd": "/w"}}'), /^unknown option `__proto__` in startThread\(config\)/],
+      [new (class Settings {})(), "startThread(config) takes an options object, got a Settings."],
     ];
     for (const [config, message] of cases)
       await assert.rejects(client.startThread(config as never), { name: "TypeError", message });
@@ -61,6 +65,8 @@ describe("thread and turn options", () => {
 
   it("startThread: every schema field passes as is, and `config` stays free-form", async () => {
     const { client, server } = await connected();
+    // a plain object from another realm (vm contexts, some test runners) is an options object
+    await client.startThread(runInNewContext('({ cwd: "/other-realm" })') as never);
     const config = {
       cwd: "/w",
       approvalsReviewer: "user",
@@ -69,7 +75,7 @@ describe("thread and turn options", () => {
       config: { "any.key": { nested: [1, "two"] }, model_reasoning_effort: "high" },
     } as const;
     await client.startThread(config as never);
-    const start = server.received.find((m) => m.method === "thread/start");
+    const start = server.received.filter((m) => m.method === "thread/start").at(-1);
     assert.deepEqual(start?.params, config);
     await client.close();
   });
