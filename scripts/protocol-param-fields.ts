@@ -20,13 +20,19 @@ interface Schema {
   definitions: Record<string, SchemaNode>;
 }
 
-/** The params whose fields become the options of startThread, resumeThread, forkThread, turns and settings. */
+/**
+ * The params whose fields become options: of startThread, resumeThread, forkThread, turns and
+ * settings, and of the calls that pass a params object on (listThreads, startReview, execCommand).
+ */
 const SETTINGS_PARAMS = [
   "ThreadStartParams",
   "ThreadResumeParams",
   "ThreadForkParams",
   "TurnStartParams",
   "ThreadSettingsUpdateParams",
+  "ThreadListParams",
+  "CommandExecParams",
+  "ReviewStartParams",
 ] as const;
 
 const ABSOLUTE_PATH = "AbsolutePathBuf";
@@ -108,8 +114,9 @@ export function paramFieldsModule(jsonSchema: { definitions: object }, header: s
   }
   return (
     header +
-    "\n/**\n * The fields of the params that carry thread and turn settings, each with the JSON types its\n" +
-    " * value may have (`any`: the schema does not say simply). Options are checked against these.\n */\n" +
+    "\n/**\n * The fields of the params that carry thread and turn settings (and of the other params a call\n" +
+    " * passes on), each with the JSON types its value may have (`any`: the schema does not say\n" +
+    " * simply). Options are checked against these.\n */\n" +
     `export const PARAM_FIELDS = ${JSON.stringify(fields, null, 2)} as const;\n\n` +
     "/** The sandbox policy's variants by `type`, each with its fields' JSON types. */\n" +
     `export const SANDBOX_POLICY_FIELDS = ${JSON.stringify(variants(schema, "SandboxPolicy"), null, 2)} as const;\n\n` +

@@ -43,7 +43,7 @@ import type {
   ServerRequestHooks,
   UserInputHandler,
 } from "../server-requests/hooks.js";
-import { stdioPlan, unixPlan, webSocketPlan } from "./connect.js";
+import { execParams, stdioPlan, unixPlan, webSocketPlan } from "./connect.js";
 import { ClientCore } from "./core.js";
 import { createServices } from "./services.js";
 import type {
@@ -370,11 +370,11 @@ export class CodexClient extends ClientCore {
   }
 
   /** Runs a command outside any thread (`command/exec`), under the server's sandbox. */
-  execCommand(
+  async execCommand(
     command: string[],
     options: Omit<CommandExecParams, "command"> = {},
   ): Promise<ClientRequestResult<"command/exec">> {
-    return this.request("command/exec", { ...options, command });
+    return this.request("command/exec", { ...execParams(options), command });
   }
 
   readConfig(params: ClientRequestParams<"config/read"> = {}): Promise<ClientRequestResult<"config/read">> {

@@ -8,6 +8,9 @@ import { WebSocketTransport } from "../transport/websocket.js";
 import { checkOptions, pickOptions } from "../internal/option-check.js";
 import { resolveAppServerCommand } from "./command.js";
 import { CLIENT_OPTIONS, STDIO_OPTIONS, UNIX_OPTIONS, WEBSOCKET_OPTIONS } from "./option-specs.js";
+
+// the client's one params check beyond its connect options, reached through this module
+export { execParams } from "./option-specs.js";
 import type {
   ClientOptions,
   ReconnectSetting,

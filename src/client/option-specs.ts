@@ -1,7 +1,10 @@
 // The keys and value types of the connect options, checked before anything starts. Each spec is
 // typed `satisfies OptionSpec<…>`: an option added to a type without being listed here fails the
 // typecheck.
-import { nested, type OptionCheck, type OptionSpec } from "../internal/option-check.js";
+import { checkOptions, nested, type OptionCheck, type OptionSpec } from "../internal/option-check.js";
+import { fromSchema } from "../conversation/option-specs.js";
+import { absolutePaths } from "../conversation/paths.js";
+import { PARAM_FIELDS } from "../protocol/generated/param-fields.js";
 import type { ClientInfo } from "../protocol/generated/ClientInfo.js";
 import type { InitializeCapabilities } from "../protocol/generated/InitializeCapabilities.js";
 import { OVERLOAD_RETRY_OPTIONS } from "../rpc/retry.js";
@@ -88,3 +91,12 @@ export const UNIX_OPTIONS = {
   connectTimeoutMs: "number",
   reconnect: RECONNECT,
 } as const satisfies OptionSpec<UnixConnectOptions>;
+
+/** `execCommand(command, options)`: the `command/exec` fields but `command`. */
+const EXEC_OPTIONS = fromSchema(PARAM_FIELDS.CommandExecParams, ["command"]);
+
+/** The options of `execCommand`, checked, with the sandbox policy's roots made absolute. */
+export function execParams<T extends object | undefined>(options: T): T {
+  checkOptions(options, EXEC_OPTIONS, "execCommand(command, options)");
+  return absolutePaths(options, "CommandExecParams", undefined);
+}

@@ -20,7 +20,7 @@ import type { ThreadConfig, TurnOverrides } from "./config.js";
 type Fields = Readonly<Record<string, readonly string[]>>;
 
 /** The schema's fields as option checks, without the ids the SDK fills in. */
-function fromSchema(fields: Fields, omit: readonly string[] = []): Record<string, OptionCheck> {
+export function fromSchema(fields: Fields, omit: readonly string[] = []): Record<string, OptionCheck> {
   const spec: Record<string, OptionCheck> = {};
   for (const [name, types] of Object.entries(fields))
     if (!omit.includes(name))
@@ -124,6 +124,21 @@ export const STREAM_TURN_OPTIONS = {
   approvalHandler,
   approvalTimeoutMs: "number",
 } as const satisfies OptionSpec<StreamTurnOptions>;
+
+/** `listThreads(params)`. */
+export const LIST_THREADS_PARAMS: AnyOptionSpec = fromSchema(PARAM_FIELDS.ThreadListParams);
+/** `startReview(params)` (`thread.startReview(target)` fills in the thread). */
+export const REVIEW_START_PARAMS: AnyOptionSpec = fromSchema(PARAM_FIELDS.ReviewStartParams);
+
+/** `steerTurn(params)`: the fields it passes on. */
+export const STEER_TURN_PARAMS = {
+  threadId: "string",
+  expectedTurnId: "string",
+  input: "any",
+} as const satisfies OptionSpec<{ threadId: string; expectedTurnId: string; input: unknown }>;
+
+/** `rollbackThread(threadId, options)`. */
+export const ROLLBACK_OPTIONS = { numTurns: "number" } as const satisfies OptionSpec<{ numTurns: number }>;
 
 /** `readThread(id, options)`. */
 export const READ_THREAD_OPTIONS = { includeTurns: "boolean" } as const satisfies OptionSpec<{

@@ -11,8 +11,11 @@ import { LoadedThreads } from "./loaded-threads.js";
 import { checkOptions } from "../internal/option-check.js";
 import {
   FORK_CONFIG,
+  LIST_THREADS_PARAMS,
   READ_THREAD_OPTIONS,
   RESUME_CONFIG,
+  REVIEW_START_PARAMS,
+  ROLLBACK_OPTIONS,
   THREAD_CONFIG,
   THREAD_SETTINGS,
 } from "./option-specs.js";
@@ -183,7 +186,10 @@ export class ThreadService<H extends { threadId: string }> {
     });
   }
 
-  listThreads(params: ClientRequestParams<"thread/list"> = {}): Promise<ClientRequestResult<"thread/list">> {
+  async listThreads(
+    params: ClientRequestParams<"thread/list"> = {},
+  ): Promise<ClientRequestResult<"thread/list">> {
+    checkOptions(params, LIST_THREADS_PARAMS, "listThreads(params)");
     return this.rpc.request("thread/list", params);
   }
 
@@ -205,6 +211,7 @@ export class ThreadService<H extends { threadId: string }> {
    * with the first turn to drop. Files the agent changed are not restored.
    */
   async rollbackThread(threadId: string, options: { numTurns: number }): Promise<void> {
+    checkOptions(options, ROLLBACK_OPTIONS, "rollbackThread(threadId, options)");
     const n = options.numTurns;
     if (!Number.isInteger(n) || n < 1)
       throw new TypeError(`rollbackThread: numTurns must be a positive integer, got ${n}.`);
@@ -223,7 +230,8 @@ export class ThreadService<H extends { threadId: string }> {
     await this.rpc.request("thread/compact/start", { threadId });
   }
 
-  startReview(params: ReviewStartParams): Promise<ClientRequestResult<"review/start">> {
+  async startReview(params: ReviewStartParams): Promise<ClientRequestResult<"review/start">> {
+    checkOptions(params, REVIEW_START_PARAMS, "startReview(params)");
     return this.rpc.request("review/start", params);
   }
 

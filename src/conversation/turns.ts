@@ -26,7 +26,13 @@ import type {
 } from "./chat-types.js";
 import { settingsParams, toUserInput, type TurnInput, type TurnOverrides } from "./config.js";
 import { checkOptions } from "../internal/option-check.js";
-import { CANCEL_OPTIONS, CHAT_ONCE_OPTIONS, CHAT_OPTIONS, STREAM_TURN_OPTIONS } from "./option-specs.js";
+import {
+  CANCEL_OPTIONS,
+  CHAT_ONCE_OPTIONS,
+  CHAT_OPTIONS,
+  STEER_TURN_PARAMS,
+  STREAM_TURN_OPTIONS,
+} from "./option-specs.js";
 import { absolutePaths } from "./paths.js";
 import { prepareOutput, readOutput, type PreparedOutput } from "./structured-output.js";
 import type { ThreadService } from "./threads.js";
@@ -242,11 +248,12 @@ export class TurnService {
   }
 
   /** Adds input to the running turn (`turn/steer`). */
-  steerTurn(params: {
+  async steerTurn(params: {
     threadId: string;
     expectedTurnId: string;
     input: TurnInput;
   }): Promise<ClientRequestResult<"turn/steer">> {
+    checkOptions(params, STEER_TURN_PARAMS, "steerTurn(params)");
     return this.rpc.request("turn/steer", {
       threadId: params.threadId,
       expectedTurnId: params.expectedTurnId,

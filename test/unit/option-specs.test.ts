@@ -24,10 +24,16 @@ import {
 } from "../../src/client/option-specs.js";
 import { IMAGE_OPTIONS } from "../../src/conversation/input.js";
 import {
+  CANCEL_OPTIONS,
   CHAT_ONCE_OPTIONS,
   CHAT_OPTIONS,
   FORK_CONFIG,
+  LIST_THREADS_PARAMS,
+  READ_THREAD_OPTIONS,
   RESUME_CONFIG,
+  REVIEW_START_PARAMS,
+  ROLLBACK_OPTIONS,
+  STEER_TURN_PARAMS,
   STREAM_TURN_OPTIONS,
   THREAD_CONFIG,
   THREAD_SETTINGS,
@@ -100,6 +106,12 @@ const INLINE_SPECS: [string, AnyOptionSpec][] = [
   ["forkThread(threadId, config)", FORK_CONFIG],
   ["account.read(options)", ACCOUNT_READ_OPTIONS],
   ["pendingApprovals(options)", PENDING_APPROVALS_OPTIONS],
+  ["listThreads(params)", LIST_THREADS_PARAMS],
+  ["startReview(params)", REVIEW_START_PARAMS],
+  ["steerTurn(params)", STEER_TURN_PARAMS],
+  ["rollbackThread(threadId, options)", ROLLBACK_OPTIONS],
+  ["readThread(threadId, options)", READ_THREAD_OPTIONS],
+  ["cancel(continuation, options)", CANCEL_OPTIONS],
 ];
 
 const root = path.resolve(import.meta.dirname, "..", "..");

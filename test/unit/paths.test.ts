@@ -106,6 +106,36 @@ describe("relative paths become absolute before they are sent", () => {
   });
 });
 
+describe("execCommand", () => {
+  it("a relative writable root of its sandbox policy is resolved against its cwd", async () => {
+    const { client, server } = await connected();
+    const exec = client.execCommand(["ls"], {
+      cwd: "/repo",
+      sandboxPolicy: {
+        type: "workspaceWrite",
+        writableRoots: ["../out"],
+        networkAccess: false,
+        excludeTmpdirEnvVar: false,
+        excludeSlashTmp: false,
+      },
+    });
+    const sent = await server.next((m) => m.method === "command/exec");
+    assert.deepEqual(sent.params, {
+      cwd: "/repo",
+      sandboxPolicy: {
+        type: "workspaceWrite",
+        writableRoots: ["/out"],
+        networkAccess: false,
+        excludeTmpdirEnvVar: false,
+        excludeSlashTmp: false,
+      },
+      command: ["ls"],
+    });
+    await client.close();
+    await exec.catch(() => undefined);
+  });
+});
+
 describe("absolutePaths", () => {
   it("touches only the schema's absolute-path fields, and only the workspaceWrite variant's roots", () => {
     const settings = {

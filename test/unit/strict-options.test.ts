@@ -166,6 +166,27 @@ describe("thread and turn options", () => {
     await assert.rejects(thread.read({ includeTurn: true } as never), {
       message: "unknown option `includeTurn` in readThread(threadId, options); did you mean `includeTurns`?",
     });
+    await assert.rejects(client.listThreads({ limt: 5 } as never), {
+      message: "unknown option `limt` in listThreads(params); did you mean `limit`?",
+    });
+    await assert.rejects(client.steerTurn({ threadId: "T", expectedTurn: "U", input: "more" } as never), {
+      message: "unknown option `expectedTurn` in steerTurn(params); did you mean `expectedTurnId`?",
+    });
+    await assert.rejects(
+      client.startReview({ threadId: "T", targt: { type: "uncommittedChanges" } } as never),
+      {
+        message: "unknown option `targt` in startReview(params); did you mean `target`?",
+      },
+    );
+    await assert.rejects(client.rollbackThread("T", { turns: 1 } as never), {
+      message: "unknown option `turns` in rollbackThread(threadId, options); did you mean `numTurns`?",
+    });
+    await assert.rejects(client.execCommand(["ls"], { timeoutMS: 5 } as never), {
+      message: "unknown option `timeoutMS` in execCommand(command, options); did you mean `timeoutMs`?",
+    });
+    await assert.rejects(client.execCommand(["ls"], { timeoutMs: 1.5 } as never), {
+      message: "execCommand(command, options).timeoutMs must be an integer or null, got a number.",
+    });
     await assert.rejects(
       client.cancel({ threadId: "T", turnId: "U", mode: "once" } as never, { timeout: 5 } as never),
       {

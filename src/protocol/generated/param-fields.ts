@@ -2,8 +2,9 @@
 // of the pinned @openai/codex binary. DO NOT EDIT BY HAND: edit scripts/protocol-generate.ts.
 
 /**
- * The fields of the params that carry thread and turn settings, each with the JSON types its
- * value may have (`any`: the schema does not say simply). Options are checked against these.
+ * The fields of the params that carry thread and turn settings (and of the other params a call
+ * passes on), each with the JSON types its value may have (`any`: the schema does not say
+ * simply). Options are checked against these.
  */
 export const PARAM_FIELDS = {
   "ThreadStartParams": {
@@ -452,6 +453,146 @@ export const PARAM_FIELDS = {
     "threadId": [
       "string"
     ]
+  },
+  "ThreadListParams": {
+    "ancestorThreadId": [
+      "string",
+      "null"
+    ],
+    "archived": [
+      "boolean",
+      "null"
+    ],
+    "attachedToThreadId": [
+      "string",
+      "null"
+    ],
+    "currentAccountOnly": [
+      "boolean"
+    ],
+    "cursor": [
+      "string",
+      "null"
+    ],
+    "cwd": [
+      "array",
+      "null",
+      "string"
+    ],
+    "excludedThreadIds": [
+      "array",
+      "null"
+    ],
+    "includeAttachedThreads": [
+      "boolean"
+    ],
+    "limit": [
+      "integer",
+      "null"
+    ],
+    "modelProviders": [
+      "array",
+      "null"
+    ],
+    "originators": [
+      "array",
+      "null"
+    ],
+    "parentThreadId": [
+      "string",
+      "null"
+    ],
+    "projectId": [
+      "string",
+      "null"
+    ],
+    "searchTerm": [
+      "string",
+      "null"
+    ],
+    "sectionId": [
+      "string",
+      "null"
+    ],
+    "sortDirection": [
+      "null",
+      "string"
+    ],
+    "sortKey": [
+      "null",
+      "string"
+    ],
+    "sourceKinds": [
+      "array",
+      "null"
+    ],
+    "useStateDbOnly": [
+      "boolean"
+    ]
+  },
+  "CommandExecParams": {
+    "command": [
+      "array"
+    ],
+    "cwd": [
+      "string",
+      "null"
+    ],
+    "disableOutputCap": [
+      "boolean"
+    ],
+    "disableTimeout": [
+      "boolean"
+    ],
+    "env": [
+      "object",
+      "null"
+    ],
+    "outputBytesCap": [
+      "integer",
+      "null"
+    ],
+    "permissionProfile": [
+      "string",
+      "null"
+    ],
+    "processId": [
+      "string",
+      "null"
+    ],
+    "sandboxPolicy": [
+      "null",
+      "object"
+    ],
+    "size": [
+      "null",
+      "object"
+    ],
+    "streamStdin": [
+      "boolean"
+    ],
+    "streamStdoutStderr": [
+      "boolean"
+    ],
+    "timeoutMs": [
+      "integer",
+      "null"
+    ],
+    "tty": [
+      "boolean"
+    ]
+  },
+  "ReviewStartParams": {
+    "delivery": [
+      "null",
+      "string"
+    ],
+    "target": [
+      "object"
+    ],
+    "threadId": [
+      "string"
+    ]
   }
 } as const;
 
@@ -539,5 +680,15 @@ export const ABSOLUTE_PATH_FIELDS = {
       "writableRoots",
       "[]"
     ]
-  ]
+  ],
+  "ThreadListParams": [],
+  "CommandExecParams": [
+    [
+      "sandboxPolicy",
+      "type=workspaceWrite",
+      "writableRoots",
+      "[]"
+    ]
+  ],
+  "ReviewStartParams": []
 } as const;
