@@ -1,6 +1,5 @@
 import { CodexClient } from "../client/client.js";
 import type { StdioConnectOptions } from "../client/options.js";
-import { STDIO_OPTIONS } from "../client/option-specs.js";
 import { checkOptions, type OptionSpec } from "../internal/option-check.js";
 import {
   createTestCodexHome,
@@ -21,7 +20,28 @@ export interface StartTestClientOptions
 /** The keys of {@link StartTestClientOptions}: the home's (but the model server), the client's (but env and cwd), the script. */
 export const START_TEST_CLIENT_OPTIONS = {
   ...(({ modelServer: _m, ...home }) => home)(TEST_CODEX_HOME_OPTIONS),
-  ...(({ env: _e, cwd: _c, ...client }) => client)(STDIO_OPTIONS),
+  // The client's options (its types are checked again by connectStdio). Listed here, as the
+  // testing bundle imports from the SDK only what the package exports; the typecheck keeps the
+  // list complete.
+  requestTimeoutMs: "number",
+  overloadRetry: ["object", "boolean"],
+  notificationBufferSize: "number",
+  clientInfo: "object",
+  experimentalApi: "boolean",
+  inactivityTimeoutMs: "number",
+  turnBufferSize: "number",
+  approvalTimeoutMs: "number",
+  approvalBufferSize: "number",
+  maxPendingServerRequests: "number",
+  capabilities: "object",
+  command: ["string", "array"],
+  appServerArgs: "array",
+  envFilter: "function",
+  onStderr: "function",
+  killGraceMs: "number",
+  maxMessageBytes: "number",
+  maxBufferedBytes: "number",
+  stderrTailBytes: "number",
   script: "array",
 } as const satisfies OptionSpec<StartTestClientOptions>;
 
@@ -68,15 +88,17 @@ export async function startTestClient(options: StartTestClientOptions = {}): Pro
     ...(extraToml !== undefined ? { extraToml } : {}),
     ...(parentDir !== undefined ? { parentDir } : {}),
   });
-  const client = CodexClient.connectStdio({ ...clientOptions, env: home.env, cwd: home.workspace });
+  let client: CodexClient | undefined;
   let disposed: Promise<void> | undefined;
   const dispose = () =>
     (disposed ??= (async () => {
-      await client.close();
+      await client?.close();
       await modelServer.close();
       home.dispose();
     })());
   try {
+    // connectStdio checks the nested client options: a refusal stops what was started
+    client = CodexClient.connectStdio({ ...clientOptions, env: home.env, cwd: home.workspace });
     await client.initialize();
   } catch (error) {
     await dispose();

@@ -1,6 +1,9 @@
 // The public calls refuse a misspelt or ill-typed option with a TypeError before anything is sent,
 // over an in-memory server: the error a user reads, and the wire staying silent.
 import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, it } from "node:test";
 import { runInNewContext } from "node:vm";
 import { approvalRules } from "../../src/approvals/rules.js";
@@ -327,6 +330,17 @@ describe("connect, approval, account and kit options", () => {
     await assert.rejects(startTestClient({ scripts: [] } as never), {
       message: "unknown option `scripts` in startTestClient(options); did you mean `script`?",
     });
+    // a nested client option is checked by connectStdio, once the model server and the home
+    // exist: both are removed again
+    const parentDir = mkdtempSync(path.join(os.homedir(), ".codex-sdk-options-test-"));
+    try {
+      await assert.rejects(startTestClient({ parentDir, overloadRetry: { retries: 1 } } as never), {
+        message: /^unknown option `retries` in connectStdio\(options\)\.overloadRetry/,
+      });
+      assert.deepEqual(readdirSync(parentDir), []);
+    } finally {
+      rmSync(parentDir, { recursive: true, force: true });
+    }
     await assert.rejects(startListeningAppServer({ home: {} as never, tranport: "unix" } as never), {
       message: "unknown option `tranport` in startListeningAppServer(options); did you mean `transport`?",
     });
