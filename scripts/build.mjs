@@ -13,6 +13,8 @@
 // becomes an import of the main bundle (`./index.js` / `./index.cjs`), so `CodexClient` and the
 // error classes exist once and `instanceof` holds across the two entry points. Such an import must
 // name something that src/index.ts exports; the packed-package check imports both entry points.
+// The one exception is the options checker (src/internal/option-check.ts): stateless functions and
+// no classes, so the testing bundle carries its own copy instead of widening the public API.
 //
 // The declarations are emitted once, as a CommonJS-format tree (types/package.json says so), which
 // a CommonJS consumer reads directly. An ESM consumer reads index.d.ts, an ESM file that re-exports
@@ -42,6 +44,8 @@ for (const entry of ["index", "testing"]) {
 }
 
 const testingDir = path.join(root, "src", "testing");
+/** Modules outside src/testing/ that the testing bundle copies: stateless, no classes. */
+const copiedIntoTesting = new Set([path.join(root, "src", "internal", "option-check.ts")]);
 /** In the testing bundle, code outside src/testing/ comes from the main bundle, not a copy. */
 const mainEntryAsExternal = (mainFile) => ({
   name: "main-entry-as-external",
@@ -51,7 +55,8 @@ const mainEntryAsExternal = (mainFile) => ({
       if (
         args.importer &&
         args.importer.startsWith(testingDir + path.sep) &&
-        !target.startsWith(testingDir + path.sep)
+        !target.startsWith(testingDir + path.sep) &&
+        !copiedIntoTesting.has(target.replace(/\.js$/, ".ts"))
       )
         return { path: mainFile, external: true };
       return undefined;

@@ -14,6 +14,7 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wr
 import os from "node:os";
 import path from "node:path";
 import { resolveAppServerCommand } from "../src/client/command.js";
+import { paramFieldsModule } from "./protocol-param-fields.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const outDir = path.join(root, "src", "protocol", "generated");
@@ -273,6 +274,7 @@ function generate(target: string): void {
       experimentalSurface(requestSchemas(file, args, false).client, full.client),
     );
     writeFileSync(path.join(target, "server-request-shapes.ts"), serverRequestShapes(full.server));
+    writeFileSync(path.join(target, "param-fields.ts"), paramFieldsModule(full.client, HEADER));
   } finally {
     rmSync(raw, { recursive: true, force: true });
   }

@@ -124,7 +124,7 @@ export {
 export type { AllowedDecision, ApprovalDecision, SimpleApprovalDecision } from "./approvals/decisions.js";
 export { approvalRules } from "./approvals/rules.js";
 export type { ApprovalRulesOptions } from "./approvals/rules.js";
-export type { ApproveOptions, RespondOptions, ApprovalRequestsOptions } from "./approvals/broker.js";
+export type { ApproveOptions, RespondOptions, ApprovalRequestsOptions } from "./approvals/options.js";
 export type {
   HookContext,
   PermissionsHandler,

@@ -3,6 +3,7 @@
  * `account/login/start` request is sent (the notification may overtake the reply), matches by
  * `loginId`, and ends on completion, timeout, abort or connection close.
  */
+import type { OptionSpec } from "../internal/option-check.js";
 import { CodexAbortError, CodexTimeoutError, CodexTransportError } from "../errors/index.js";
 import type { AccountLoginCompletedNotification } from "../protocol/generated/v2/AccountLoginCompletedNotification.js";
 import type { AccountConnection } from "./connection.js";
@@ -26,6 +27,12 @@ export interface LoginWaitOptions {
   /** Stop waiting, and cancel the sign-in on the server. */
   signal?: AbortSignal | undefined;
 }
+
+/** The keys of {@link LoginWaitOptions}. */
+export const LOGIN_WAIT_OPTIONS = {
+  timeoutMs: "number",
+  signal: "signal",
+} as const satisfies OptionSpec<LoginWaitOptions>;
 
 export const DEFAULT_LOGIN_TIMEOUT_MS = 600_000;
 /** Completions of other sign-ins kept while the reply naming ours is on its way. */

@@ -4,13 +4,20 @@
  */
 import { CodexError, CodexProtocolError } from "../errors/index.js";
 import type { RequestOptions } from "../rpc/connection.js";
+import { REQUEST_OPTIONS } from "../rpc/options.js";
+import { checkOptions, nested, type OptionSpec } from "../internal/option-check.js";
 import type { Account } from "../protocol/generated/v2/Account.js";
 import type { AccountUpdatedNotification } from "../protocol/generated/v2/AccountUpdatedNotification.js";
 import type { CancelLoginAccountStatus } from "../protocol/generated/v2/CancelLoginAccountStatus.js";
 import type { GetAccountResponse } from "../protocol/generated/v2/GetAccountResponse.js";
 import type { LoginAccountParams } from "../protocol/generated/v2/LoginAccountParams.js";
 import type { AccountConnection } from "./connection.js";
-import { PendingLogin, type LoginCompletion, type LoginWaitOptions } from "./pending-login.js";
+import {
+  LOGIN_WAIT_OPTIONS,
+  PendingLogin,
+  type LoginCompletion,
+  type LoginWaitOptions,
+} from "./pending-login.js";
 import { subscription, type Subscription } from "../events/emitter.js";
 
 /** A sign-in that goes on outside this process (a browser, another device). */
@@ -44,6 +51,18 @@ export interface DeviceCodeSignIn extends PendingSignIn {
   /** The one-time code the user enters there. */
   readonly userCode: string;
 }
+
+/** The keys of `account.read(options)`. */
+export const ACCOUNT_READ_OPTIONS = {
+  ...REQUEST_OPTIONS,
+  refreshToken: "boolean",
+} as const satisfies OptionSpec<{ refreshToken?: boolean | undefined } & RequestOptions>;
+
+/** The keys of {@link SignInOptions}. */
+export const SIGN_IN_OPTIONS = {
+  ...LOGIN_WAIT_OPTIONS,
+  request: nested(REQUEST_OPTIONS),
+} as const satisfies OptionSpec<SignInOptions>;
 
 /** Options of the ChatGPT sign-ins. */
 export interface SignInOptions extends LoginWaitOptions {
@@ -82,6 +101,11 @@ export class AccountService {
    * OpenAI sign-in at all (`requiresOpenaiAuth`).
    */
   read(options: { refreshToken?: boolean | undefined } & RequestOptions = {}): Promise<GetAccountResponse> {
+    try {
+      checkOptions(options, ACCOUNT_READ_OPTIONS, "account.read(options)");
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const { refreshToken, ...requestOptions } = options;
     return this.#connection.request(
       "account/read",
@@ -99,6 +123,7 @@ export class AccountService {
   async loginWithApiKey(apiKey: string, options: RequestOptions = {}): Promise<void> {
     if (typeof apiKey !== "string" || apiKey.trim().length === 0)
       throw new TypeError("loginWithApiKey(apiKey) needs the API key as a non-empty string.");
+    checkOptions(options, REQUEST_OPTIONS, "account.loginWithApiKey(apiKey, options)");
     try {
       // The reply comes before the server has switched accounts: the completion says it has.
       const started = await this.#start({ type: "apiKey", apiKey }, { request: options });
@@ -120,6 +145,7 @@ export class AccountService {
    * A new sign-in cancels the one still pending on the server.
    */
   async loginWithChatGpt(options: SignInOptions = {}): Promise<ChatGptSignIn> {
+    checkOptions(options, SIGN_IN_OPTIONS, "account.loginWithChatGpt(options)");
     const started = await this.#start({ type: "chatgpt" }, options);
     if (started.response.type !== "chatgpt")
       throw unexpected("chatgpt", started.response.type, started.pending);
@@ -133,6 +159,7 @@ export class AccountService {
    * `CodexProtocolError`.
    */
   async loginWithDeviceCode(options: SignInOptions = {}): Promise<DeviceCodeSignIn> {
+    checkOptions(options, SIGN_IN_OPTIONS, "account.loginWithDeviceCode(options)");
     const started = await this.#start({ type: "chatgptDeviceCode" }, options);
     if (started.response.type !== "chatgptDeviceCode")
       throw unexpected("chatgptDeviceCode", started.response.type, started.pending);
@@ -142,11 +169,13 @@ export class AccountService {
 
   /** Cancels a pending sign-in by id: `"canceled"`, or `"notFound"` when none is pending. */
   async cancelLogin(loginId: string, options: RequestOptions = {}): Promise<CancelLoginAccountStatus> {
+    checkOptions(options, REQUEST_OPTIONS, "account.cancelLogin(loginId, options)");
     return (await this.#connection.request("account/login/cancel", { loginId }, options)).status;
   }
 
   /** Logs out: the server deletes its stored credentials and sends `account/updated`. */
   async logout(options: RequestOptions = {}): Promise<void> {
+    checkOptions(options, REQUEST_OPTIONS, "account.logout(options)");
     await this.#connection.request("account/logout", undefined, options);
   }
 

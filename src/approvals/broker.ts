@@ -28,12 +28,17 @@ import { FileChangeTracker } from "./file-changes.js";
 import { ApprovalRoutes } from "./routes.js";
 import { isRulesHandler, ruleThatDecided } from "./rules.js";
 import { ThreadSandboxes } from "./thread-sandbox.js";
-import type {
-  ApprovalBrokerOptions,
-  ApprovalRequestsOptions,
-  ApproveOptions,
-  RespondOptions,
-} from "./broker-options.js";
+import { checkOptions } from "../internal/option-check.js";
+import {
+  APPROVAL_REQUESTS_OPTIONS,
+  APPROVE_OPTIONS,
+  PENDING_APPROVALS_OPTIONS,
+  RESPOND_OPTIONS,
+  type ApprovalBrokerOptions,
+  type ApprovalRequestsOptions,
+  type ApproveOptions,
+  type RespondOptions,
+} from "./options.js";
 
 export const COMMAND_APPROVAL_METHOD = "item/commandExecution/requestApproval";
 export const FILE_CHANGE_APPROVAL_METHOD = "item/fileChange/requestApproval";
@@ -43,7 +48,7 @@ export type {
   ApprovalRequestsOptions,
   ApproveOptions,
   RespondOptions,
-} from "./broker-options.js";
+} from "./options.js";
 
 /** Who answers a pending request: its handler, a caller of an open iterator, or a person (held). */
 type Owner = "handler" | "stream" | "hold";
@@ -164,6 +169,7 @@ export class ApprovalBroker {
    * no handler answers until `respond()`; breaking out of the loop (or `signal`) closes it.
    */
   requests(options: ApprovalRequestsOptions = {}): AsyncIterableIterator<ApprovalRequest> {
+    checkOptions(options, APPROVAL_REQUESTS_OPTIONS, "approvalRequests(options)");
     const capacity = options.bufferSize ?? this.bufferSize;
     const queue: BoundedQueue<ApprovalRequest> = new BoundedQueue<ApprovalRequest>({
       capacity,
@@ -193,6 +199,7 @@ export class ApprovalBroker {
 
   /** Requests still waiting for an answer (of one thread, with `threadId`). */
   pendingRequests(options: { threadId?: string | undefined } = {}): ApprovalRequest[] {
+    checkOptions(options, PENDING_APPROVALS_OPTIONS, "pendingApprovals(options)");
     const out: ApprovalRequest[] = [];
     for (const { request } of this.pending.values())
       if (options.threadId === undefined || request.threadId === options.threadId) out.push(request);
@@ -210,6 +217,7 @@ export class ApprovalBroker {
    * pending (already answered, timed out, resolved, its turn ended, or the client closed).
    */
   respond(target: ApprovalRequest | string, decision: ApprovalDecision, options: RespondOptions = {}): void {
+    checkOptions(options, RESPOND_OPTIONS, "respondApproval(request, decision, options)");
     const entry = this.pendingEntry(target);
     const request = entry.request;
     const why = request.invalidReason(decision);
@@ -219,13 +227,12 @@ export class ApprovalBroker {
         'This approval request is answered by its approval handler (of the turn, the thread or the client); approvalRequests() only observes it. Remove the handler, or have it return "hold", to answer requests yourself.',
       );
     }
-    if (options.by !== undefined && typeof options.by !== "string")
-      throw new TypeError("respondApproval: `by` must be a string.");
     this.settle(entry, decision, entry.owner === "hold" ? "hold" : "stream", options.by);
   }
 
   /** `accept`, `acceptForSession` or an execpolicy amendment, from options. */
   approve(target: ApprovalRequest | string, options: ApproveOptions = {}): void {
+    checkOptions(options, APPROVE_OPTIONS, "approveApproval(request, options)");
     if (options.forSession && options.execpolicyAmendment !== undefined) {
       throw new TypeError("approveApproval: pass forSession or execpolicyAmendment, not both.");
     }
@@ -235,7 +242,7 @@ export class ApprovalBroker {
         : options.forSession
           ? "acceptForSession"
           : "accept";
-    this.respond(target, decision, options);
+    this.respond(target, decision, options.by === undefined ? {} : { by: options.by });
   }
 
   /** Subscribes to every answered request. */

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { shellSplit } from "../internal/shell-split.js";
+import { checkOptions, type OptionSpec } from "../internal/option-check.js";
 import type { ApprovalDecision } from "./decisions.js";
 import type {
   ApprovalHandler,
@@ -40,6 +41,14 @@ export interface ApprovalRulesOptions {
   fallback?: ApprovalDecision | typeof HOLD | ApprovalHandler | undefined;
 }
 
+/** The keys of {@link ApprovalRulesOptions}. */
+export const APPROVAL_RULES_OPTIONS = {
+  allowCommands: "array",
+  denyNetwork: "boolean",
+  allowFileChangesUnder: "array",
+  fallback: ["string", "function", "object"],
+} as const satisfies OptionSpec<ApprovalRulesOptions>;
+
 /**
  * Builds an approval handler from data. Its decisions are reported with `decidedBy: "rules"` and
  * `rule`, the rule that decided: `"denyNetwork"`, `"allowCommands[i]"` (the prefix at index `i`),
@@ -58,6 +67,7 @@ export interface ApprovalRulesOptions {
  * ```
  */
 export function approvalRules(options: ApprovalRulesOptions): ApprovalHandler {
+  checkOptions(options, APPROVAL_RULES_OPTIONS, "approvalRules(options)");
   const prefixes = (options.allowCommands ?? []).map((prefix, i) => {
     if (
       !Array.isArray(prefix) ||

@@ -43,7 +43,7 @@ import type {
   ServerRequestHooks,
   UserInputHandler,
 } from "../server-requests/hooks.js";
-import { stdioPlan, unixPlan, webSocketPlan } from "./connect.js";
+import { execParams, stdioPlan, unixPlan, webSocketPlan } from "./connect.js";
 import { ClientCore } from "./core.js";
 import { createServices } from "./services.js";
 import type {
@@ -100,7 +100,8 @@ export class CodexClient extends ClientCore {
    * Resolves the command now (so a missing binary fails fast) but starts nothing.
    */
   static connectStdio(options: StdioConnectOptions = {}): CodexClient {
-    return new CodexClient(stdioPlan(options).transport, options);
+    const plan = stdioPlan(options);
+    return new CodexClient(plan.transport, plan.options);
   }
 
   /**
@@ -110,13 +111,13 @@ export class CodexClient extends ClientCore {
    */
   static connectWebSocket(options: WebSocketConnectOptions = {}): CodexClient {
     const plan = webSocketPlan(options);
-    return new CodexClient(plan.transport, options, plan.reconnect);
+    return new CodexClient(plan.transport, plan.options, plan.reconnect);
   }
 
   /** A client of `codex app-server --listen unix://PATH` (WebSocket over the Unix socket). */
   static connectUnix(options: UnixConnectOptions = {}): CodexClient {
     const plan = unixPlan(options);
-    return new CodexClient(plan.transport, options, plan.reconnect);
+    return new CodexClient(plan.transport, plan.options, plan.reconnect);
   }
 
   /** Sign-in and account: read it, sign in (API key, ChatGPT, device code), log out. */
@@ -369,11 +370,11 @@ export class CodexClient extends ClientCore {
   }
 
   /** Runs a command outside any thread (`command/exec`), under the server's sandbox. */
-  execCommand(
+  async execCommand(
     command: string[],
     options: Omit<CommandExecParams, "command"> = {},
   ): Promise<ClientRequestResult<"command/exec">> {
-    return this.request("command/exec", { ...options, command });
+    return this.request("command/exec", { ...execParams(options), command });
   }
 
   readConfig(params: ClientRequestParams<"config/read"> = {}): Promise<ClientRequestResult<"config/read">> {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { CodexError } from "../errors/index.js";
 import { sdkModuleUrl } from "../internal/module-url.js";
 import { shellSplit } from "../internal/shell-split.js";
+import { checkOptions } from "../internal/option-check.js";
 
 export { shellSplit };
 
@@ -83,6 +84,8 @@ function findOnPath(name: string, envPath: string | undefined): string | undefin
   return undefined;
 }
 
+const COMMAND_OPTIONS = { command: ["string", "array"], env: "object", appServerArgs: "array" } as const;
+
 /**
  * Decides which app-server to start, in this order:
  * 1. the `command` option (a command line string, shell-split, or an argv array);
@@ -96,6 +99,7 @@ export function resolveAppServerCommand(options: {
   /** Extra arguments appended after `app-server` (only for the pinned binary / PATH cases). */
   appServerArgs?: readonly string[] | undefined;
 }): ResolvedCommand {
+  checkOptions(options, COMMAND_OPTIONS, "resolveAppServerCommand(options)");
   const env = options.env ?? process.env;
   if (options.command !== undefined) {
     const argv = typeof options.command === "string" ? shellSplit(options.command) : [...options.command];

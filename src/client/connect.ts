@@ -5,22 +5,31 @@ import type { ReconnectOptions } from "../rpc/reconnect.js";
 import { StdioTransport } from "../transport/stdio.js";
 import type { Transport } from "../transport/transport.js";
 import { WebSocketTransport } from "../transport/websocket.js";
+import { checkOptions, pickOptions } from "../internal/option-check.js";
 import { resolveAppServerCommand } from "./command.js";
+import { CLIENT_OPTIONS, STDIO_OPTIONS, UNIX_OPTIONS, WEBSOCKET_OPTIONS } from "./option-specs.js";
+
+// the client's one params check beyond its connect options, reached through this module
+export { execParams } from "./option-specs.js";
 import type {
+  ClientOptions,
   ReconnectSetting,
   StdioConnectOptions,
   UnixConnectOptions,
   WebSocketConnectOptions,
 } from "./options.js";
 
-/** A transport, and how to make the next one when the connection reconnects. */
+/** A transport, how to make the next one when the connection reconnects, and the client's options. */
 export interface ConnectPlan {
   transport: Transport;
   reconnect?: ReconnectOptions | undefined;
+  /** The client options among the connect call's (checked, like all of them). */
+  options: ClientOptions;
 }
 
 /** The child-process transport; resolves the command now, so a missing binary fails fast. */
 export function stdioPlan(options: StdioConnectOptions): ConnectPlan {
+  checkOptions(options, STDIO_OPTIONS, "connectStdio(options)");
   const env = filterEnv(options.env ?? process.env, options.envFilter);
   const command = resolveAppServerCommand({
     command: options.command,
@@ -38,11 +47,12 @@ export function stdioPlan(options: StdioConnectOptions): ConnectPlan {
     ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
     ...(options.stderrTailBytes !== undefined ? { stderrTailBytes: options.stderrTailBytes } : {}),
   });
-  return { transport };
+  return { transport, options: pickOptions(options, CLIENT_OPTIONS) };
 }
 
 /** A WebSocket transport; the plaintext-remote check runs here, before any socket exists. */
 export function webSocketPlan(options: WebSocketConnectOptions): ConnectPlan {
+  checkOptions(options, WEBSOCKET_OPTIONS, "connectWebSocket(options)");
   const url = options.url ?? process.env.CODEX_APP_SERVER_WS_URL ?? "ws://127.0.0.1:8765";
   const token = options.token ?? process.env.CODEX_APP_SERVER_TOKEN;
   const make = () =>
@@ -55,11 +65,16 @@ export function webSocketPlan(options: WebSocketConnectOptions): ConnectPlan {
       allowInsecureRemote: options.allowInsecureRemote,
       connectTimeoutMs: options.connectTimeoutMs,
     });
-  return { transport: make(), reconnect: reconnectOptions(options.reconnect, make) };
+  return {
+    transport: make(),
+    reconnect: reconnectOptions(options.reconnect, make),
+    options: pickOptions(options, CLIENT_OPTIONS),
+  };
 }
 
 /** WebSocket over a Unix socket (`codex app-server --listen unix://PATH`). */
 export function unixPlan(options: UnixConnectOptions): ConnectPlan {
+  checkOptions(options, UNIX_OPTIONS, "connectUnix(options)");
   const socketPath = options.socketPath ?? defaultControlSocketPath();
   const make = () =>
     new WebSocketTransport({
@@ -70,7 +85,11 @@ export function unixPlan(options: UnixConnectOptions): ConnectPlan {
       maxBufferedBytes: options.maxBufferedBytes,
       connectTimeoutMs: options.connectTimeoutMs,
     });
-  return { transport: make(), reconnect: reconnectOptions(options.reconnect, make) };
+  return {
+    transport: make(),
+    reconnect: reconnectOptions(options.reconnect, make),
+    options: pickOptions(options, CLIENT_OPTIONS),
+  };
 }
 
 /** The rpc layer's reconnect options from the connect option (`true` = defaults). */

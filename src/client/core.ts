@@ -37,6 +37,9 @@ import {
 } from "./handshake.js";
 import type { ClientOptions } from "./options.js";
 import { ServerWarnings, type CodexWarning } from "./warnings.js";
+import { CLIENT_OPTIONS } from "./option-specs.js";
+import { checkOptions } from "../internal/option-check.js";
+import { REQUEST_OPTIONS } from "../rpc/options.js";
 
 /** How long one handshake attempt waits, by default (as any request). */
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
@@ -76,6 +79,7 @@ export class ClientCore {
     options: ClientOptions,
     reconnect: ReconnectOptions | undefined,
   ) {
+    checkOptions(options, CLIENT_OPTIONS, "new CodexClient(transport, options)");
     this.#transport = transport;
     this.#handshake = {
       clientInfo: options.clientInfo,
@@ -193,6 +197,7 @@ export class ClientCore {
 
   /** Escape hatch for methods the pinned schema does not know. Result is `unknown`. */
   async requestUntyped(method: string, params?: unknown, options?: RequestOptions): Promise<unknown> {
+    checkOptions(options, REQUEST_OPTIONS, "request(method, params, options)");
     refuseExperimental(this.#handshake, method, params);
     await this.initialize();
     return this.connection.request(method, params, options);

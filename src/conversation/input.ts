@@ -6,6 +6,7 @@ import path from "node:path";
 import type { ImageDetail } from "../protocol/generated/ImageDetail.js";
 import type { TextElement } from "../protocol/generated/v2/TextElement.js";
 import type { UserInput } from "../protocol/generated/v2/UserInput.js";
+import { checkOptions, type OptionSpec } from "../internal/option-check.js";
 
 /**
  * What a turn takes as input: a string, or an array that mixes strings (each one a text item) and
@@ -23,6 +24,9 @@ export interface ImageOptions {
 export interface FileReference {
   fileId: string;
 }
+
+/** The keys of {@link ImageOptions}. */
+export const IMAGE_OPTIONS = { detail: "string" } as const satisfies OptionSpec<ImageOptions>;
 
 const IMAGE_DETAILS: ReadonlySet<string> = new Set<ImageDetail>(["auto", "low", "high", "original"]);
 const KINDS = "text, image, localImage, audio, localAudio, skill, mention";
@@ -50,6 +54,7 @@ export const input = {
   text(text: string, options: { textElements?: TextElement[] | undefined } = {}): UserInput {
     if (typeof text !== "string")
       throw new TypeError(`input.text(text) needs a string, got ${describe(text)}.`);
+    checkOptions(options, { textElements: "array" }, "input.text(text, options)");
     return { type: "text", text, text_elements: options.textElements ?? [] };
   },
 
@@ -166,6 +171,7 @@ function localPath(filePath: string, helper: string): string {
 }
 
 function imageDetail(options: ImageOptions, helper: string): { detail?: ImageDetail } {
+  checkOptions(options, IMAGE_OPTIONS, `${helper}(…, options)`);
   const detail = options.detail;
   if (detail === undefined) return {};
   if (!IMAGE_DETAILS.has(detail))

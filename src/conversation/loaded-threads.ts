@@ -14,14 +14,16 @@ import type { ThreadConfig } from "./config.js";
 export class LoadedThreads {
   /** Loaded thread ids, each with the settings this connection loaded it with. */
   readonly #ids = new Map<string, ThreadConfig>();
+  /** The working directory each loaded thread has, as the server last reported or was told. */
+  readonly #cwd = new Map<string, string>();
 
   constructor(connection: RpcConnection) {
     connection.onNotification("thread/closed", (params) => {
       const threadId = (params as { threadId?: unknown } | undefined)?.threadId;
-      if (typeof threadId === "string") this.#ids.delete(threadId);
+      if (typeof threadId === "string") this.#forget(threadId);
     });
-    connection.onDisconnect(() => this.#ids.clear());
-    connection.onClose(() => this.#ids.clear());
+    connection.onDisconnect(() => this.#clear());
+    connection.onClose(() => this.#clear());
   }
 
   /** The settings the thread was loaded with, or undefined when this connection has not loaded it. */
@@ -29,7 +31,30 @@ export class LoadedThreads {
     return this.#ids.get(threadId);
   }
 
-  add(threadId: string, config: ThreadConfig): void {
+  /** Marks the thread loaded; `reply` is the start, resume or fork reply, which names its `cwd`. */
+  add(threadId: string, config: ThreadConfig, reply?: unknown): void {
     this.#ids.set(threadId, config);
+    const cwd = (reply as { cwd?: unknown } | undefined)?.cwd;
+    if (typeof cwd === "string") this.#cwd.set(threadId, cwd);
+  }
+
+  /** The thread's working directory, when known. */
+  cwdOf(threadId: string): string | undefined {
+    return this.#cwd.get(threadId);
+  }
+
+  /** A turn or settings update moved the thread to `cwd` (absolute). */
+  setCwd(threadId: string, cwd: string): void {
+    if (this.#ids.has(threadId)) this.#cwd.set(threadId, cwd);
+  }
+
+  #forget(threadId: string): void {
+    this.#ids.delete(threadId);
+    this.#cwd.delete(threadId);
+  }
+
+  #clear(): void {
+    this.#ids.clear();
+    this.#cwd.clear();
   }
 }

@@ -19,6 +19,7 @@ import type { GoalHandle } from "../goals/goal-handle.js";
 import type { GoalService } from "../goals/goals.js";
 import type { AttachGoalOptions, GoalOptions, GoalResult, ResumeGoalOptions } from "../goals/goal-types.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
+import { isPlainObject } from "../internal/option-check.js";
 
 /** Options of thread-bound chat calls: the thread is already chosen. */
 export type ThreadChatOptions = Omit<ChatOnceOptions, "threadId" | "threadConfig">;
@@ -69,7 +70,8 @@ export class ThreadHandle {
     const opts: ThreadChatOptions = options ?? {};
     return this.#turns.chatOnce(
       input,
-      opts.continuation ? opts : { ...opts, threadId: this.threadId },
+      // Options that are not an object go as they are, to be refused as such.
+      opts.continuation || !isPlainObject(opts) ? opts : { ...opts, threadId: this.threadId },
     ) as Promise<ChatResultFor<O>>;
   }
 
@@ -78,7 +80,10 @@ export class ThreadHandle {
     input?: TurnInput,
     options: Omit<ChatOptions, "threadId" | "threadConfig"> = {},
   ): AsyncGenerator<ConversationStep> {
-    return this.#turns.chat(input, options.continuation ? options : { ...options, threadId: this.threadId });
+    return this.#turns.chat(
+      input,
+      options.continuation || !isPlainObject(options) ? options : { ...options, threadId: this.threadId },
+    );
   }
 
   /** Starts a turn and returns its live event stream (deltas included). */

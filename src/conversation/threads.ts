@@ -8,6 +8,18 @@ import type { TypedRequester } from "../rpc/typed-request.js";
 import type { ThreadSettings } from "./chat-types.js";
 import { settingsParams, type ThreadConfig } from "./config.js";
 import { LoadedThreads } from "./loaded-threads.js";
+import { checkOptions } from "../internal/option-check.js";
+import {
+  FORK_CONFIG,
+  LIST_THREADS_PARAMS,
+  READ_THREAD_OPTIONS,
+  RESUME_CONFIG,
+  REVIEW_START_PARAMS,
+  ROLLBACK_OPTIONS,
+  THREAD_CONFIG,
+  THREAD_SETTINGS,
+} from "./option-specs.js";
+import { absolutePaths } from "./paths.js";
 import { recoverThreads, type ReconnectInfo } from "./recovery.js";
 import { settingsFromConfig } from "./thread-settings.js";
 import type { TurnRouter } from "../turn/router.js";
@@ -57,9 +69,11 @@ export class ThreadService<H extends { threadId: string }> {
 
   /** Starts a thread (`thread/start`) and returns its handle. */
   async startThread(config: ThreadConfig = {}): Promise<H> {
-    const reply = await this.rpc.request("thread/start", settingsParams("thread/start", config));
+    checkOptions(config, THREAD_CONFIG, "startThread(config)");
+    const absolute = absolutePaths(config, "ThreadStartParams", undefined);
+    const reply = await this.rpc.request("thread/start", settingsParams("thread/start", absolute));
     const threadId = idIn(reply, "thread", "thread/start");
-    this.#loaded.add(threadId, config);
+    this.#loaded.add(threadId, config, reply);
     return this.hold(threadId, config);
   }
 
@@ -75,6 +89,7 @@ export class ThreadService<H extends { threadId: string }> {
 
   /** Resumes a stored thread by id (`thread/resume`). */
   async resumeThread(threadId: string, overrides: ThreadConfig = {}): Promise<H> {
+    checkOptions(overrides, RESUME_CONFIG, "resumeThread(threadId, config)");
     await this.#resume(threadId, overrides);
     return this.hold(threadId, overrides);
   }
@@ -94,14 +109,15 @@ export class ThreadService<H extends { threadId: string }> {
   }
 
   async #resume(threadId: string, overrides: ThreadConfig): Promise<void> {
-    const params = settingsParams("thread/resume", overrides, { threadId });
+    const absolute = absolutePaths(overrides, "ThreadResumeParams", undefined);
+    const params = settingsParams("thread/resume", absolute, { threadId });
     // Concurrent turns on one unloaded thread share one resume when they ask for the same settings.
     const key = `${threadId}\u0000${JSON.stringify(overrides)}`;
     let resuming = this.#resuming.get(key);
     if (!resuming) {
       resuming = this.rpc
         .request("thread/resume", params)
-        .then((reply) => this.#loaded.add(idIn(reply, "thread", "thread/resume"), overrides));
+        .then((reply) => this.#loaded.add(idIn(reply, "thread", "thread/resume"), overrides, reply));
       this.#resuming.set(key, resuming);
       void resuming.then(
         () => this.#resuming.delete(key),
@@ -113,9 +129,14 @@ export class ThreadService<H extends { threadId: string }> {
 
   /** Forks a thread into a new one (`thread/fork`). */
   async forkThread(threadId: string, overrides: ThreadConfig = {}): Promise<H> {
-    const params = settingsParams("thread/fork", overrides, { threadId });
-    const forkId = idIn(await this.rpc.request("thread/fork", params), "thread", "thread/fork");
-    this.#loaded.add(forkId, overrides);
+    checkOptions(overrides, FORK_CONFIG, "forkThread(threadId, config)");
+    const absolute = absolutePaths(overrides, "ThreadForkParams", this.#loaded.cwdOf(threadId));
+    const reply = await this.rpc.request(
+      "thread/fork",
+      settingsParams("thread/fork", absolute, { threadId }),
+    );
+    const forkId = idIn(reply, "thread", "thread/fork");
+    this.#loaded.add(forkId, overrides, reply);
     return this.hold(forkId, overrides);
   }
 
@@ -126,9 +147,14 @@ export class ThreadService<H extends { threadId: string }> {
    * `thread/resume` of a loaded thread ignores its settings on 0.169, checked).
    */
   async setThreadDefaults(threadId: string, settings: ThreadSettings): Promise<ThreadSettingsPath> {
+    checkOptions(settings, THREAD_SETTINGS, "setThreadDefaults(threadId, settings)");
+    if (settings === undefined || settings === null)
+      throw new TypeError("setThreadDefaults(threadId, settings) needs a settings object.");
+    settings = absolutePaths(settings, "ThreadSettingsUpdateParams", this.#loaded.cwdOf(threadId));
     if (this.options.experimentalApi) {
       const params = settingsParams("thread/settings/update", settings, { threadId });
       await this.rpc.request("thread/settings/update", params);
+      if (settings.cwd != null) this.#loaded.setCwd(threadId, settings.cwd);
       return "thread/settings/update";
     }
     this.#queue(threadId, settings);
@@ -154,17 +180,21 @@ export class ThreadService<H extends { threadId: string }> {
     };
   }
 
-  readThread(
+  async readThread(
     threadId: string,
     options: { includeTurns?: boolean } = {},
   ): Promise<ClientRequestResult<"thread/read">> {
+    checkOptions(options, READ_THREAD_OPTIONS, "readThread(threadId, options)");
     return this.rpc.request("thread/read", {
       threadId,
       ...(options.includeTurns !== undefined ? { includeTurns: options.includeTurns } : {}),
     });
   }
 
-  listThreads(params: ClientRequestParams<"thread/list"> = {}): Promise<ClientRequestResult<"thread/list">> {
+  async listThreads(
+    params: ClientRequestParams<"thread/list"> = {},
+  ): Promise<ClientRequestResult<"thread/list">> {
+    checkOptions(params, LIST_THREADS_PARAMS, "listThreads(params)");
     return this.rpc.request("thread/list", params);
   }
 
@@ -186,6 +216,7 @@ export class ThreadService<H extends { threadId: string }> {
    * with the first turn to drop. Files the agent changed are not restored.
    */
   async rollbackThread(threadId: string, options: { numTurns: number }): Promise<void> {
+    checkOptions(options, ROLLBACK_OPTIONS, "rollbackThread(threadId, options)");
     const n = options.numTurns;
     if (!Number.isInteger(n) || n < 1)
       throw new TypeError(`rollbackThread: numTurns must be a positive integer, got ${n}.`);
@@ -204,8 +235,19 @@ export class ThreadService<H extends { threadId: string }> {
     await this.rpc.request("thread/compact/start", { threadId });
   }
 
-  startReview(params: ReviewStartParams): Promise<ClientRequestResult<"review/start">> {
+  async startReview(params: ReviewStartParams): Promise<ClientRequestResult<"review/start">> {
+    checkOptions(params, REVIEW_START_PARAMS, "startReview(params)");
     return this.rpc.request("review/start", params);
+  }
+
+  /** The thread's working directory, when this connection knows it. */
+  cwdOf(threadId: string): string | undefined {
+    return this.#loaded.cwdOf(threadId);
+  }
+
+  /** A turn moved the thread to `cwd` (absolute). */
+  setCwd(threadId: string, cwd: string): void {
+    this.#loaded.setCwd(threadId, cwd);
   }
 
   /** Ids of the threads whose handles are still in use (only when holding handles). */

@@ -33,6 +33,15 @@ import {
   type TurnInput,
   type TurnOverrides,
 } from "./config.js";
+import { checkOptions } from "../internal/option-check.js";
+import {
+  CANCEL_OPTIONS,
+  CHAT_ONCE_OPTIONS,
+  CHAT_OPTIONS,
+  STEER_TURN_PARAMS,
+  STREAM_TURN_OPTIONS,
+} from "./option-specs.js";
+import { absolutePaths } from "./paths.js";
 import { prepareOutput, readOutput, type PreparedOutput } from "./structured-output.js";
 import type { ThreadService } from "./threads.js";
 
@@ -94,6 +103,7 @@ export class TurnService {
 
   async chatOnce<O extends ChatOnceOptions>(input?: TurnInput, options?: O): Promise<ChatResultFor<O>> {
     const opts: ChatOnceOptions = options ?? {};
+    checkOptions(opts, CHAT_ONCE_OPTIONS, "chatOnce(input, options)");
     refuseAborted("chatOnce", opts.signal);
     keepItemsOf(opts); // a bad value is refused before anything is sent
     this.retryTimeoutOf(opts);
@@ -169,6 +179,7 @@ export class TurnService {
           "outputSchema is for chatOnce, which returns the parsed output. With chat, pass the JSON Schema as turnOverrides.outputSchema.",
         );
       }
+      checkOptions(options, CHAT_OPTIONS, "chat(input, options)");
       const state = options.continuation
         ? this.resumeContinuation(input, options, "stream")
         : await this.beginTurn(
@@ -186,6 +197,7 @@ export class TurnService {
   }
 
   async streamTurn(threadId: string, input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {
+    checkOptions(options, STREAM_TURN_OPTIONS, "streamTurn(threadId, input, options)");
     refuseAborted("streamTurn", options.signal);
     const items = requireInput(input);
     const modelRetryTimeoutMs = this.retryTimeoutOf(options);
@@ -209,6 +221,7 @@ export class TurnService {
    * client's, or one long finished) goes through {@link cancelUntrackedTurn}.
    */
   async cancel(continuation: TurnContinuation, options: { timeoutMs?: number } = {}): Promise<CancelResult> {
+    checkOptions(options, CANCEL_OPTIONS, "cancel(continuation, options)");
     const state = this.router.get(continuation.threadId, continuation.turnId);
     if (!state) {
       await this.threads.ready();
@@ -257,11 +270,12 @@ export class TurnService {
   }
 
   /** Adds input to the running turn (`turn/steer`). */
-  steerTurn(params: {
+  async steerTurn(params: {
     threadId: string;
     expectedTurnId: string;
     input: TurnInput;
   }): Promise<ClientRequestResult<"turn/steer">> {
+    checkOptions(params, STEER_TURN_PARAMS, "steerTurn(params)");
     return this.rpc.request("turn/steer", {
       threadId: params.threadId,
       expectedTurnId: params.expectedTurnId,
@@ -341,8 +355,15 @@ export class TurnService {
     const queued = this.threads.takePendingSettings(threadId);
     let turnId: string;
     try {
-      const params = settingsParams("turn/start", { ...queued.settings, ...overrides }, { threadId, input });
+      const settings = absolutePaths(
+        { ...queued.settings, ...overrides },
+        "TurnStartParams",
+        this.threads.cwdOf(threadId),
+      );
+      const params = settingsParams("turn/start", settings, { threadId, input });
       turnId = idIn(await this.rpc.request("turn/start", params), "turn", "turn/start");
+      // The server keeps a turn's cwd for the thread's later turns.
+      if (typeof settings.cwd === "string") this.threads.setCwd(threadId, settings.cwd);
     } catch (error) {
       queued.restore();
       router.cancelPending(pending);

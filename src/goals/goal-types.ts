@@ -1,4 +1,5 @@
 import type { ApprovalHandler } from "../approvals/requests.js";
+import type { OptionSpec } from "../internal/option-check.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import type { ThreadGoalStatus } from "../protocol/generated/v2/ThreadGoalStatus.js";
 import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
@@ -54,6 +55,23 @@ export interface GoalOptions {
    */
   keepItems?: number | undefined;
 }
+
+/** The keys and value types of {@link GoalOptions}, checked at each goal call. */
+export const GOAL_OPTIONS = {
+  tokenBudget: "number",
+  approvalHandler: "function",
+  signal: "signal",
+  inactivityTimeoutMs: "number",
+  modelRetryTimeoutMs: "number",
+  maxTurns: "number",
+  bufferSize: "number",
+  keepItems: "number",
+} as const satisfies OptionSpec<GoalOptions>;
+
+/** The keys of {@link AttachGoalOptions}. */
+export const ATTACH_GOAL_OPTIONS = (({ tokenBudget: _b, ...rest }) => rest)(
+  GOAL_OPTIONS,
+) satisfies OptionSpec<AttachGoalOptions>;
 
 /** Options of `thread.resumeGoal`: the same as a start, without the objective. */
 export type ResumeGoalOptions = GoalOptions;

@@ -13,7 +13,10 @@ import type { TypedRequester } from "../rpc/typed-request.js";
 import { GoalHandle } from "./goal-handle.js";
 import { GoalRun } from "./goal-run.js";
 import { modelRetryTimeoutOf } from "../turn/model-retry.js";
+import { checkOptions } from "../internal/option-check.js";
 import {
+  ATTACH_GOAL_OPTIONS,
+  GOAL_OPTIONS,
   DEFAULT_GOAL_KEEP_ITEMS,
   DEFAULT_GOAL_MAX_TURNS,
   type AttachGoalOptions,
@@ -107,6 +110,7 @@ export class GoalService {
 
   /** Sets a new goal on an idle thread and follows the turns the runtime starts for it. */
   async start(thread: GoalThread, objective: string, options: GoalOptions = {}): Promise<GoalHandle> {
+    checkOptions(options, GOAL_OPTIONS, "thread.startGoal(objective, options)");
     const threadId = thread.threadId;
     if (typeof objective !== "string" || objective.trim() === "")
       throw new TypeError("A goal needs a non-empty objective.");
@@ -127,12 +131,14 @@ export class GoalService {
 
   /** Starts a goal and waits for its result. */
   async run(thread: GoalThread, objective: string, options: GoalOptions = {}): Promise<GoalResult> {
+    checkOptions(options, GOAL_OPTIONS, "thread.runGoal(objective, options)");
     const handle = await this.start(thread, objective, { ...options, bufferSize: 0 });
     return handle.done();
   }
 
   /** Makes the thread's goal active again (with a new budget in the same call) and follows it. */
   async resume(thread: GoalThread, options: ResumeGoalOptions = {}): Promise<GoalHandle> {
+    checkOptions(options, GOAL_OPTIONS, "thread.resumeGoal(options)");
     const threadId = thread.threadId;
     const run = await this.#register(thread, options, () =>
       Promise.resolve({ threadId, status: "active" as const, ...budget(options.tokenBudget) }),
@@ -146,6 +152,7 @@ export class GoalService {
    * Resolves with null when the thread has no goal.
    */
   async attach(thread: GoalThread, options: AttachGoalOptions = {}): Promise<GoalHandle | null> {
+    checkOptions(options, ATTACH_GOAL_OPTIONS, "thread.attachGoal(options)");
     const threadId = thread.threadId;
     const run = await this.#register(thread, options, undefined);
     try {

@@ -26,7 +26,8 @@ export type { NotificationListener, NotificationMessage } from "./notifications.
 export type { ReconnectOptions } from "./reconnect.js";
 export { NO_REPLY } from "./server-requests.js";
 export type { RequestOptions, RpcConnectionOptions } from "./options.js";
-import type { RequestOptions, RpcConnectionOptions } from "./options.js";
+import { RPC_CONNECTION_OPTIONS, type RequestOptions, type RpcConnectionOptions } from "./options.js";
+import { checkOptions } from "../internal/option-check.js";
 export type { ServerRequestContext, ServerRequestHandler } from "./server-requests.js";
 
 export type ConnectionState = "new" | "open" | "reconnecting" | "closed";
@@ -68,6 +69,7 @@ export class RpcConnection {
   private readonly reconnect: ReconnectOptions | undefined;
 
   constructor(transport: Transport, options: RpcConnectionOptions = {}) {
+    checkOptions(options, RPC_CONNECTION_OPTIONS, "new RpcConnection(transport, options)");
     this.transport = transport;
     this.reconnect = options.reconnect;
     this.#errors = options.errors ?? new Emitter<Error>();

@@ -1,8 +1,9 @@
 // The options of an RpcConnection and of one request.
 import type { RpcErrorContext } from "../errors/from-rpc.js";
 import type { Emitter } from "../events/emitter.js";
-import type { ReconnectOptions } from "./reconnect.js";
-import type { OverloadRetryOptions } from "./retry.js";
+import { nested, type OptionSpec } from "../internal/option-check.js";
+import { RECONNECT_OPTIONS, type ReconnectOptions } from "./reconnect.js";
+import { OVERLOAD_RETRY_OPTIONS, type OverloadRetryOptions } from "./retry.js";
 import type { SafeReply, ServerRequestHandler } from "./server-requests.js";
 
 /** Per-request options. */
@@ -12,6 +13,12 @@ export interface RequestOptions {
   /** Abort the wait. The server is not told (JSON-RPC has no cancel); the promise rejects. */
   signal?: AbortSignal | undefined;
 }
+
+/** The keys of {@link RequestOptions}, checked where a public call takes them. */
+export const REQUEST_OPTIONS = {
+  timeoutMs: "number",
+  signal: "signal",
+} as const satisfies OptionSpec<RequestOptions>;
 
 /** Options of {@link RpcConnection}. */
 export interface RpcConnectionOptions {
@@ -43,3 +50,16 @@ export interface RpcConnectionOptions {
   /** What the connection may say about the server in errors (e.g. its version). */
   errorContext?: (() => Omit<RpcErrorContext, "method" | "params">) | undefined;
 }
+
+/** The keys of {@link RpcConnectionOptions}. */
+export const RPC_CONNECTION_OPTIONS = {
+  requestTimeoutMs: "number",
+  overloadRetry: nested(OVERLOAD_RETRY_OPTIONS, "boolean"),
+  notificationBufferSize: "number",
+  reconnect: nested(RECONNECT_OPTIONS),
+  errors: "object",
+  fallbackHandler: "function",
+  maxPendingServerRequests: "number",
+  safeDefault: "function",
+  errorContext: "function",
+} as const satisfies OptionSpec<RpcConnectionOptions>;

@@ -3,6 +3,7 @@
 import { CodexTransportError } from "../errors/index.js";
 import { sleep } from "../internal/timers.js";
 import type { Transport } from "../transport/transport.js";
+import type { OptionSpec } from "../internal/option-check.js";
 
 /** How to reconnect a dropped connection. */
 export interface ReconnectOptions {
@@ -13,6 +14,13 @@ export interface ReconnectOptions {
   /** Makes the transport of the next attempt. */
   transport: () => Transport;
 }
+
+/** The keys of {@link ReconnectOptions}. */
+export const RECONNECT_OPTIONS = {
+  maxAttempts: "number",
+  backoffMs: "number",
+  transport: "function",
+} as const satisfies OptionSpec<ReconnectOptions>;
 
 /** What the reconnect loop may do to the connection it repairs. */
 export interface ReconnectHost {

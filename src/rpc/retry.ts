@@ -1,3 +1,5 @@
+import type { OptionSpec } from "../internal/option-check.js";
+
 /** How requests answered with -32001 "Server overloaded; retry later" are retried. */
 export interface OverloadRetryOptions {
   /** Retries after the first attempt. Default 4 (5 requests in all). 0 disables retrying. */
@@ -9,6 +11,14 @@ export interface OverloadRetryOptions {
   /** Fraction of each delay that is randomised (0…1). Default 0.5. */
   jitter?: number;
 }
+
+/** The keys of {@link OverloadRetryOptions}. */
+export const OVERLOAD_RETRY_OPTIONS = {
+  maxRetries: "number",
+  initialDelayMs: "number",
+  maxDelayMs: "number",
+  jitter: "number",
+} as const satisfies OptionSpec<OverloadRetryOptions>;
 
 export const DEFAULT_OVERLOAD_RETRY: Required<OverloadRetryOptions> = {
   maxRetries: 4,

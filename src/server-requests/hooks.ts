@@ -6,6 +6,7 @@ import type { DynamicToolCallResponse } from "../protocol/generated/v2/DynamicTo
 import type { GrantedPermissionProfile } from "../protocol/generated/v2/GrantedPermissionProfile.js";
 import type { RequestPermissionProfile } from "../protocol/generated/v2/RequestPermissionProfile.js";
 import { subscription, type Subscription } from "../events/emitter.js";
+import { checkOptions } from "../internal/option-check.js";
 import type { RequestId } from "../rpc/messages.js";
 import type { GuardedRequest, GuardSpec, ServerRequestGuard } from "./guard.js";
 
@@ -194,6 +195,7 @@ export class ServerRequestHooks {
     options: { namespace?: string } = {},
   ): Subscription {
     if (typeof name !== "string" || name === "") throw new TypeError("registerTool needs a tool name.");
+    checkOptions(options, { namespace: "string" }, "registerTool(name, handler, options)");
     if (typeof handler !== "function")
       throw new TypeError(`registerTool("${name}") needs a handler function.`);
     const k = toolName({ namespace: options.namespace ?? null, tool: name });

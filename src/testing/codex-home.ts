@@ -6,6 +6,7 @@ import { withoutTestRunnerEnv } from "./runner-env.js";
 
 /** The approval policies config.toml may hold; see {@link TestCodexHomeOptions.approvalPolicy}. */
 export type TestApprovalPolicy = "on-request" | "never";
+import { checkOptions, type OptionSpec } from "../internal/option-check.js";
 
 /** Options of {@link createTestCodexHome}. */
 export interface TestCodexHomeOptions {
@@ -31,6 +32,17 @@ export interface TestCodexHomeOptions {
   /** Parent folder. Default: the home directory (the server refuses helper links under /tmp). */
   parentDir?: string;
 }
+
+/** The keys of {@link TestCodexHomeOptions}. */
+export const TEST_CODEX_HOME_OPTIONS = {
+  modelServer: "object",
+  approvalPolicy: "string",
+  sandbox: "string",
+  model: "string",
+  features: "object",
+  extraToml: "string",
+  parentDir: "string",
+} as const satisfies OptionSpec<TestCodexHomeOptions>;
 
 /** An isolated CODEX_HOME and workspace, removed by `dispose()`. */
 export interface TestCodexHome {
@@ -60,6 +72,9 @@ const tomlString = (value: string) => JSON.stringify(value);
  * scripted failure surfaces at once. Both folders live outside /tmp (see docs/testing.md).
  */
 export function createTestCodexHome(options: TestCodexHomeOptions): TestCodexHome {
+  checkOptions(options, TEST_CODEX_HOME_OPTIONS, "createTestCodexHome(options)");
+  if (options?.modelServer === undefined)
+    throw new TypeError("createTestCodexHome(options) needs `modelServer`, a started MockModelServer.");
   const approvalPolicy = checkApprovalPolicy(options.approvalPolicy);
   const root = mkdtempSync(path.join(options.parentDir ?? os.homedir(), ".codex-sdk-test-"));
   const codexHome = path.join(root, "codex-home");

@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { findPinnedCodexBinary } from "../client/command.js";
 import type { TestCodexHome } from "./codex-home.js";
+import { checkOptions, type OptionSpec } from "../internal/option-check.js";
 
 /** Options of {@link startListeningAppServer}. */
 export interface ListeningAppServerOptions {
@@ -27,6 +28,16 @@ export interface ListeningAppServerOptions {
   /** How long to wait for the server to accept connections. Default 15 000 ms. */
   readyTimeoutMs?: number;
 }
+
+/** The keys of {@link ListeningAppServerOptions}. */
+export const LISTENING_APP_SERVER_OPTIONS = {
+  home: "object",
+  transport: "string",
+  token: ["string", "boolean"],
+  socketPath: ["string", "null"],
+  port: "number",
+  readyTimeoutMs: "number",
+} as const satisfies OptionSpec<ListeningAppServerOptions>;
 
 /** A real `codex app-server --listen …` child process. */
 export interface ListeningAppServer extends AsyncDisposable {
@@ -54,6 +65,7 @@ export interface ListeningAppServer extends AsyncDisposable {
 export async function startListeningAppServer(
   options: ListeningAppServerOptions,
 ): Promise<ListeningAppServer> {
+  checkOptions(options, LISTENING_APP_SERVER_OPTIONS, "startListeningAppServer(options)");
   const binary = findPinnedCodexBinary();
   if (!binary) throw new Error("The pinned @openai/codex binary is not installed; run npm install.");
   const { home } = options;

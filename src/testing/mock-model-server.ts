@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { checkOptions, type OptionSpec } from "../internal/option-check.js";
 import { describeModelRequest, type RecordedModelRequest } from "./model-request.js";
 
 export {
@@ -88,6 +89,11 @@ export interface MockModelServerOptions {
   keepRequests?: number;
 }
 
+/** The keys of {@link MockModelServerOptions}, checked by the constructor. */
+export const MOCK_MODEL_SERVER_OPTIONS = {
+  keepRequests: "number",
+} as const satisfies OptionSpec<MockModelServerOptions>;
+
 const DEFAULT_KEEP_REQUESTS = 100;
 
 /**
@@ -120,6 +126,7 @@ export class MockModelServer {
 
   /** Use {@link MockModelServer.start}, which also starts listening. */
   constructor(options: MockModelServerOptions = {}) {
+    checkOptions(options, MOCK_MODEL_SERVER_OPTIONS, "MockModelServer.start(script, options)");
     const keep = options.keepRequests ?? DEFAULT_KEEP_REQUESTS;
     if (!(keep === Infinity || (Number.isSafeInteger(keep) && keep >= 0)))
       throw new TypeError(

@@ -2,7 +2,13 @@ import { existsSync } from "node:fs";
 import { CodexClient } from "../client/client.js";
 import type { StdioConnectOptions } from "../client/options.js";
 import type { CodexWarning } from "../client/warnings.js";
-import { createTestCodexHome, type TestCodexHome, type TestCodexHomeOptions } from "./codex-home.js";
+import { checkOptions, type OptionSpec } from "../internal/option-check.js";
+import {
+  createTestCodexHome,
+  TEST_CODEX_HOME_OPTIONS,
+  type TestCodexHome,
+  type TestCodexHomeOptions,
+} from "./codex-home.js";
 import { MockModelServer, type ModelStep } from "./mock-model-server.js";
 
 /** Options of {@link startTestClient}. */
@@ -30,6 +36,38 @@ export interface StartTestClientOptions
    */
   keepRequests?: number;
 }
+
+/** The keys of {@link StartTestClientOptions}: the home's (but the model server), the client's (but env and cwd), the script. */
+export const START_TEST_CLIENT_OPTIONS = {
+  ...(({ modelServer: _m, ...home }) => home)(TEST_CODEX_HOME_OPTIONS),
+  // The client's options (its types are checked again by connectStdio). Listed here, as the
+  // testing bundle imports from the SDK only what the package exports; the typecheck keeps the
+  // list complete.
+  requestTimeoutMs: "number",
+  overloadRetry: ["object", "boolean"],
+  notificationBufferSize: "number",
+  clientInfo: "object",
+  experimentalApi: "boolean",
+  inactivityTimeoutMs: "number",
+  turnBufferSize: "number",
+  approvalTimeoutMs: "number",
+  approvalBufferSize: "number",
+  maxPendingServerRequests: "number",
+  capabilities: "object",
+  command: ["string", "array"],
+  appServerArgs: "array",
+  envFilter: "function",
+  onStderr: "function",
+  killGraceMs: "number",
+  maxMessageBytes: "number",
+  maxBufferedBytes: "number",
+  stderrTailBytes: "number",
+  modelRetryTimeoutMs: "number",
+  script: "array",
+  home: "object",
+  modelServer: "object",
+  keepRequests: "number",
+} as const satisfies OptionSpec<StartTestClientOptions>;
 
 /** A started client on the real pinned app-server, wired to a scripted model. */
 export interface TestClient extends AsyncDisposable {
@@ -66,6 +104,7 @@ const HOME_SHAPING = ["approvalPolicy", "sandbox", "model", "features", "extraTo
  * ```
  */
 export async function startTestClient(options: StartTestClientOptions = {}): Promise<TestClient> {
+  checkOptions(options, START_TEST_CLIENT_OPTIONS, "startTestClient(options)");
   const {
     script = [],
     home: givenHome,
@@ -107,20 +146,22 @@ export async function startTestClient(options: StartTestClientOptions = {}): Pro
     if (ownsModelServer) await modelServer.close();
     throw error;
   }
-  const client = CodexClient.connectStdio({ ...clientOptions, env: home.env, cwd: home.workspace });
   const warnings: CodexWarning[] = [];
-  client.onWarning((warning) => {
-    if (warnings.length >= KEPT_WARNINGS) warnings.shift();
-    warnings.push(warning);
-  });
+  let client: CodexClient | undefined;
   let disposed: Promise<void> | undefined;
   const dispose = () =>
     (disposed ??= (async () => {
-      await client.close();
+      await client?.close();
       if (ownsModelServer) await modelServer.close();
       if (givenHome === undefined) home.dispose();
     })());
   try {
+    // connectStdio checks the nested client options: a refusal stops what was started
+    client = CodexClient.connectStdio({ ...clientOptions, env: home.env, cwd: home.workspace });
+    client.onWarning((warning) => {
+      if (warnings.length >= KEPT_WARNINGS) warnings.shift();
+      warnings.push(warning);
+    });
     await client.initialize();
   } catch (error) {
     await dispose();

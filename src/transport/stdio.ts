@@ -5,6 +5,20 @@ import { LineDecoder, parseJsonLine } from "./line-decoder.js";
 import { OutgoingQueue } from "./outgoing-queue.js";
 import { StderrTail } from "./stderr-tail.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, type Transport } from "./transport.js";
+import { checkOptions, type OptionSpec } from "../internal/option-check.js";
+
+/** The keys of {@link StdioTransportOptions}. */
+export const STDIO_TRANSPORT_OPTIONS = {
+  file: "string",
+  args: "array",
+  cwd: "string",
+  env: "object",
+  onStderr: "function",
+  killGraceMs: "number",
+  maxMessageBytes: "number",
+  maxBufferedBytes: "number",
+  stderrTailBytes: "number",
+} as const satisfies OptionSpec<StdioTransportOptions>;
 
 /** Options of {@link StdioTransport}. */
 export interface StdioTransportOptions {
@@ -60,6 +74,7 @@ export class StdioTransport implements Transport {
   #afterClose: (() => void) | undefined;
 
   constructor(options: StdioTransportOptions) {
+    checkOptions(options, STDIO_TRANSPORT_OPTIONS, "new StdioTransport(options)");
     this.#options = { ...options };
     this.#stderr = new StderrTail(options.stderrTailBytes);
   }

@@ -6,6 +6,18 @@ import { CodexAuthenticationError, CodexTransportError } from "../errors/index.j
 import { parseJsonLine } from "./line-decoder.js";
 import { OutgoingQueue } from "./outgoing-queue.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, type Transport } from "./transport.js";
+import { checkOptions, type OptionSpec } from "../internal/option-check.js";
+
+/** The keys of {@link WebSocketTransportOptions}. */
+export const WEBSOCKET_TRANSPORT_OPTIONS = {
+  url: "string",
+  token: "string",
+  headers: "object",
+  maxMessageBytes: "number",
+  maxBufferedBytes: "number",
+  allowInsecureRemote: "boolean",
+  connectTimeoutMs: "number",
+} as const satisfies OptionSpec<WebSocketTransportOptions>;
 
 /** Options of {@link WebSocketTransport}. */
 export interface WebSocketTransportOptions {
@@ -94,6 +106,7 @@ export class WebSocketTransport implements Transport {
   #closed: Promise<void> | undefined;
 
   constructor(options: WebSocketTransportOptions) {
+    checkOptions(options, WEBSOCKET_TRANSPORT_OPTIONS, "new WebSocketTransport(options)");
     checkWebSocketUrl(options.url, options.allowInsecureRemote ?? false);
     const { token, headers, ...rest } = options;
     this.#token = token;

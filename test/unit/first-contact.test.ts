@@ -358,10 +358,16 @@ describe("retries are visible and bounded (in-memory)", () => {
   it("Infinity lets the server retry for ever; a bad value is refused before anything is sent", async () => {
     const { client, server } = setup();
     const thread = await client.startThread();
-    for (const bad of [0, -1, Number.NaN, 2 ** 31]) {
-      await assert.rejects(thread.chatOnce("hi", { modelRetryTimeoutMs: bad }), RangeError);
-      await assert.rejects(thread.streamTurn("hi", { modelRetryTimeoutMs: bad }), RangeError);
-      await assert.rejects(thread.startGoal("x", { modelRetryTimeoutMs: bad }), RangeError);
+    // Out of range is a RangeError; NaN is not a number at all for the option check (TypeError).
+    for (const [bad, kind] of [
+      [0, RangeError],
+      [-1, RangeError],
+      [2 ** 31, RangeError],
+      [Number.NaN, TypeError],
+    ] as const) {
+      await assert.rejects(thread.chatOnce("hi", { modelRetryTimeoutMs: bad }), kind);
+      await assert.rejects(thread.streamTurn("hi", { modelRetryTimeoutMs: bad }), kind);
+      await assert.rejects(thread.startGoal("x", { modelRetryTimeoutMs: bad }), kind);
     }
     assert.equal(server.sent("turn/start").length + server.sent("thread/goal/set").length, 0);
     const before = timers();

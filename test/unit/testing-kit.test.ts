@@ -147,12 +147,23 @@ describe("MockModelServer keepRequests", () => {
   });
 
   it("refuses a keepRequests that is not a count", async () => {
-    for (const bad of [-1, 1.5, Number.NaN, "10"]) {
+    for (const bad of [-1, 1.5]) {
       await assert.rejects(
-        MockModelServer.start([], { keepRequests: bad as number }),
+        MockModelServer.start([], { keepRequests: bad }),
         /keepRequests must be a whole number of requests \(0 or more\) or Infinity/,
       );
     }
+    // Not a number at all: the option check names the key and the type.
+    for (const bad of [Number.NaN, "10"]) {
+      await assert.rejects(
+        MockModelServer.start([], { keepRequests: bad as number }),
+        /keepRequests must be a number, got/,
+      );
+    }
+    await assert.rejects(
+      MockModelServer.start([], { keepRequest: 5 } as never),
+      /unknown option `keepRequest`.*did you mean `keepRequests`\?/,
+    );
   });
 });
 
