@@ -66,6 +66,7 @@ export type {
 export { toUserInput, input } from "./conversation/input.js";
 export type { TurnInput, ImageOptions, FileReference } from "./conversation/input.js";
 export type { ThreadSettingsPath } from "./conversation/threads.js";
+export type { HistoryOptions, TurnHistoryOptions } from "./conversation/history.js";
 export type {
   OutputSchema,
   OutputOf,

@@ -3,10 +3,13 @@ import { CodexError } from "../errors/index.js";
 import { idIn } from "./reply-ids.js";
 import type { ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
 import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartParams.js";
+import type { ThreadItemEntry } from "../protocol/generated/v2/ThreadItemEntry.js";
+import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
 import type { ThreadSettings } from "./chat-types.js";
 import { settingsParams, type ThreadConfig } from "./config.js";
+import { findTurns, pageItems, pageTurns, type HistoryOptions, type TurnHistoryOptions } from "./history.js";
 import { LoadedThreads } from "./loaded-threads.js";
 import { recoverThreads, type ReconnectInfo } from "./recovery.js";
 import { settingsFromConfig } from "./thread-settings.js";
@@ -89,7 +92,8 @@ export class ThreadService<H extends { threadId: string }> {
   }
 
   async #resume(threadId: string, overrides: ThreadConfig): Promise<void> {
-    const params = settingsParams("thread/resume", overrides, { threadId });
+    // History is paged on demand (`turns()`, `items()`): hydrating it here is deprecated, and costly.
+    const params = { ...settingsParams("thread/resume", overrides, { threadId }), excludeTurns: true };
     // Concurrent turns on one unloaded thread share one resume when they ask for the same settings.
     const key = `${threadId}\u0000${JSON.stringify(overrides)}`;
     let resuming = this.#resuming.get(key);
@@ -175,24 +179,49 @@ export class ThreadService<H extends { threadId: string }> {
     await this.rpc.request("thread/unarchive", { threadId });
   }
 
+  /** The thread's turns, paged (`thread/turns/list`). */
+  turns(threadId: string, options: TurnHistoryOptions = {}): AsyncGenerator<Turn, void, undefined> {
+    return pageTurns(this.rpc, threadId, options);
+  }
+
+  /** The thread's items, or one turn's, paged (`thread/items/list`). */
+  items(
+    threadId: string,
+    turnId: string | undefined,
+    options: HistoryOptions = {},
+  ): AsyncGenerator<ThreadItemEntry, void, undefined> {
+    return pageItems(this.rpc, threadId, turnId, options);
+  }
+
+  /** The recent turns among `turnIds`, with their items (see {@link findTurns}). */
+  findTurns(threadId: string, turnIds: Iterable<string>, deadline?: number): Promise<Turn[]> {
+    return findTurns(this.rpc, threadId, turnIds, deadline);
+  }
+
   /**
-   * Drops the last `numTurns` turns from a thread's persisted history. codex 0.169 has no
-   * `thread/rollback`; this reads the thread's turns and calls `thread/revert { beforeTurnId }`
-   * with the first turn to drop. Files the agent changed are not restored.
+   * Drops the last `numTurns` turns from a thread's persisted history. codex has no
+   * `thread/rollback`; this pages the thread's newest turns and calls `thread/revert
+   * { beforeTurnId }` with the oldest turn to drop. Files the agent changed are not restored.
    */
   async rollbackThread(threadId: string, options: { numTurns: number }): Promise<void> {
     const n = options.numTurns;
     if (!Number.isInteger(n) || n < 1)
       throw new TypeError(`rollbackThread: numTurns must be a positive integer, got ${n}.`);
-    const { thread } = await this.readThread(threadId, { includeTurns: true });
-    const turns = thread.turns;
-    if (turns.length < n) {
-      throw new CodexError(
-        `rollbackThread: thread ${threadId} has ${turns.length} turn(s); cannot drop ${n}.`,
-      );
+    let count = 0;
+    let first: Turn | undefined;
+    for await (const turn of pageTurns(this.rpc, threadId, {
+      sortDirection: "desc",
+      itemsView: "notLoaded",
+      pageSize: Math.min(n, 100),
+    })) {
+      if (++count === n) {
+        first = turn;
+        break;
+      }
     }
-    const first = turns[turns.length - n];
-    await this.rpc.request("thread/revert", { threadId, beforeTurnId: (first as { id: string }).id });
+    if (!first)
+      throw new CodexError(`rollbackThread: thread ${threadId} has ${count} turn(s); cannot drop ${n}.`);
+    await this.rpc.request("thread/revert", { threadId, beforeTurnId: first.id });
   }
 
   async compactThread(threadId: string): Promise<void> {

@@ -7,6 +7,7 @@ import { CodexClient } from "../../src/client/client.js";
 import { resolveAppServerCommand } from "../../src/client/command.js";
 import type { StdioConnectOptions } from "../../src/client/options.js";
 import { GENERATED_FROM_CODEX_VERSION } from "../../src/protocol/index.js";
+import "./deprecation-guard.js";
 import {
   createTestCodexHome,
   MockModelServer,
@@ -77,4 +78,11 @@ export function expectedServerVersion(): string {
   const version = /\d+\.\d+\.\d+(?:-[\w.]+)?/.exec(text)?.[0];
   assert.ok(version, `no version in ${JSON.stringify(text)}`);
   return version;
+}
+
+/** Everything an async iterable yields (Node 20 has no `Array.fromAsync`). */
+export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of iterable) out.push(value);
+  return out;
 }

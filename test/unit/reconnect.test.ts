@@ -7,7 +7,13 @@ import { CodexTransportError, CodexTurnDisconnectedError } from "../../src/error
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
 import { INITIALIZE_RESULT } from "../support/fake-server.js";
 
-/** A scripted server side: answers initialize, thread/start, turn/start and thread/resume. */
+/** Every `thread/resume` the scripted servers received, with its params. */
+const resumes: object[] = [];
+
+/**
+ * A scripted server side: answers initialize, thread/start, turn/start, thread/resume and
+ * thread/turns/list (whose turns are `resumeTurns` and then `readTurns`).
+ */
 function serve(
   side: MemoryTransport,
   resumeTurns: (threadId: string) => unknown[],
@@ -27,9 +33,20 @@ function serve(
       case "thread/read":
         return reply({ thread: { id: m.params?.threadId, turns: readTurns(m.params?.threadId as string) } });
       case "thread/resume":
+        resumes.push(m.params ?? {});
         return reply({
-          thread: { id: m.params?.threadId, turns: resumeTurns(m.params?.threadId as string) },
+          thread: {
+            id: m.params?.threadId,
+            turns: (m.params as { excludeTurns?: boolean }).excludeTurns
+              ? []
+              : resumeTurns(m.params?.threadId as string),
+          },
         });
+      case "thread/turns/list": {
+        const id = m.params?.threadId as string;
+        const data = [...resumeTurns(id), ...readTurns(id)];
+        return reply({ data, nextCursor: null, backwardsCursor: null });
+      }
     }
   };
   void side.start();
@@ -109,7 +126,7 @@ describe("reconnect (in-memory)", () => {
     await client.close();
   });
 
-  it("a turn thread/resume leaves out is looked up with thread/read before it is called lost", async () => {
+  it("a running turn is looked up in the history (thread/turns/list) before it is called lost; resumes send no history", async () => {
     const { client, s1 } = setup(
       () => [],
       () => [{ id: "U", items: [], status: "inProgress", error: null }],
@@ -120,9 +137,11 @@ describe("reconnect (in-memory)", () => {
       (e: unknown) => e,
     );
     await new Promise((resolve) => setTimeout(resolve, 10));
+    resumes.length = 0;
     s1.fail();
     const outcome = await result;
     assert.ok(outcome instanceof CodexTurnDisconnectedError, String(outcome));
+    assert.deepEqual(resumes, [{ threadId: "T", excludeTurns: true }]);
     await client.close();
   });
 });
