@@ -112,7 +112,7 @@ export class ThreadService<H extends { threadId: string }> {
 
   /** Forks a thread into a new one (`thread/fork`). */
   async forkThread(threadId: string, overrides: ThreadConfig = {}): Promise<H> {
-    const params = settingsParams("thread/fork", overrides, { threadId });
+    const params = { ...settingsParams("thread/fork", overrides, { threadId }), excludeTurns: true };
     const forkId = idIn(await this.rpc.request("thread/fork", params), "thread", "thread/fork");
     this.#loaded.add(forkId, overrides);
     return this.hold(forkId, overrides);

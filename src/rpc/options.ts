@@ -11,6 +11,11 @@ export interface RequestOptions {
   timeoutMs?: number | undefined;
   /** Abort the wait. The server is not told (JSON-RPC has no cancel); the promise rejects. */
   signal?: AbortSignal | undefined;
+  /**
+   * Called with the request's JSON-RPC id as it is sent (a retry after "overloaded" is a new id):
+   * for methods that name a request by its id, such as `thread/search/stream/cancel`.
+   */
+  onRequestId?: ((id: number) => void) | undefined;
 }
 
 /** Options of {@link RpcConnection}. */
