@@ -20,6 +20,7 @@ import type { GoalService } from "../goals/goals.js";
 import type { AttachGoalOptions, GoalOptions, GoalResult, ResumeGoalOptions } from "../goals/goal-types.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import type { ThreadItemEntry } from "../protocol/generated/v2/ThreadItemEntry.js";
+import type { ThreadUnsubscribeStatus } from "../protocol/generated/v2/ThreadUnsubscribeStatus.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { HistoryOptions, TurnHistoryOptions } from "./history.js";
 
@@ -183,6 +184,24 @@ export class ThreadHandle {
 
   async unarchive(): Promise<void> {
     await this.#threads.unarchiveThread(this.threadId);
+  }
+
+  /**
+   * Stops following this thread on this connection (`thread/unsubscribe`), so a long-running
+   * client holds only the threads it uses: the server stops sending its events here and may unload
+   * it once no connection follows it (codex 0.171 still listed it as loaded 12 s later), and the
+   * client no longer resumes it after a reconnect. The handle stays usable: its next turn resumes
+   * the thread first. Resolves to the server's status (`"unsubscribed"`, `"notSubscribed"` when
+   * this connection did not follow it, or `"notLoaded"`).
+   *
+   * @example
+   * ```ts
+   * const answer = await thread.chatOnce("Summarise the ticket");
+   * await thread.unsubscribe(); // done with it for now
+   * ```
+   */
+  unsubscribe(): Promise<ThreadUnsubscribeStatus> {
+    return this.#threads.unsubscribeThread(this.threadId);
   }
 
   /** Drops the last `numTurns` turns from the thread's history. See {@link CodexClient.rollbackThread}. */

@@ -4,6 +4,7 @@ import { idIn } from "./reply-ids.js";
 import type { ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
 import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartParams.js";
 import type { ThreadItemEntry } from "../protocol/generated/v2/ThreadItemEntry.js";
+import type { ThreadUnsubscribeStatus } from "../protocol/generated/v2/ThreadUnsubscribeStatus.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
@@ -173,6 +174,23 @@ export class ThreadService<H extends { threadId: string }> {
 
   async archiveThread(threadId: string): Promise<void> {
     await this.rpc.request("thread/archive", { threadId });
+    this.#forgetThread(threadId);
+  }
+
+  /**
+   * Tells the server this connection no longer follows the thread (`thread/unsubscribe`): it stops
+   * sending the thread's events here, and may unload the thread once no connection follows it. The
+   * client forgets it too: a reconnect does not resume it, and a later turn resumes it first.
+   */
+  async unsubscribeThread(threadId: string): Promise<ThreadUnsubscribeStatus> {
+    const { status } = await this.rpc.request("thread/unsubscribe", { threadId });
+    this.#forgetThread(threadId);
+    return status;
+  }
+
+  #forgetThread(threadId: string): void {
+    this.#loaded.delete(threadId);
+    this.#held.delete(threadId);
   }
 
   async unarchiveThread(threadId: string): Promise<void> {

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
 import { CodexTransportError, CodexTurnDisconnectedError } from "../../src/errors/index.js";
+import { jittered } from "../../src/rpc/reconnect.js";
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
 import { INITIALIZE_RESULT } from "../support/fake-server.js";
 
@@ -179,5 +180,21 @@ describe("reconnect and server requests (in-memory)", () => {
       [],
     );
     await client.close();
+  });
+});
+
+describe("reconnect back-off", () => {
+  it("each wait is drawn between half and all of the current delay", () => {
+    assert.equal(
+      jittered(1000, () => 0),
+      500,
+    );
+    assert.equal(
+      jittered(1000, () => 0.999999),
+      999.9995,
+    );
+    const waits = Array.from({ length: 200 }, () => jittered(400));
+    assert.ok(waits.every((w) => w >= 200 && w < 400));
+    assert.ok(new Set(waits).size > 100, "waits differ from one client to the next");
   });
 });
