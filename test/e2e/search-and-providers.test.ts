@@ -7,11 +7,7 @@ import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
 import { stdioPlan } from "../../src/client/connect.js";
 import { searchThreads } from "../../src/conversation/thread-search.js";
-import {
-  CodexAbortError,
-  CodexExperimentalApiError,
-  type CodexTransportError,
-} from "../../src/errors/index.js";
+import { CodexAbortError, CodexExperimentalApiError } from "../../src/errors/index.js";
 import { model } from "../../src/testing/index.js";
 import { useRealServer } from "../support/real-server.js";
 import { WireTap } from "../support/wire-tap.js";
