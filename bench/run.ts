@@ -25,6 +25,7 @@ const SECTIONS = [
   "memory",
   "concurrency",
   "real",
+  "reconnect",
   "load",
 ];
 for (const name of only ?? []) {
@@ -41,9 +42,11 @@ const wanted = (name: string) => !only || only.includes(name);
 // built dist/) reuses it.
 const DIST = path.join(import.meta.dirname, "..", "dist");
 if (!smoke || !existsSync(path.join(DIST, "index.js"))) buildPackage();
-const { CodexClient, findPinnedCodexBinary } = (await import(path.join(DIST, "index.js"))) as typeof Sdk;
+const { CodexClient, findPinnedCodexBinary, WebSocketTransport } = (await import(
+  path.join(DIST, "index.js")
+)) as typeof Sdk;
 type CodexClient = InstanceType<typeof CodexClient>;
-const { createTestCodexHome, MockModelServer, startListeningAppServer } = (await import(
+const { createTestCodexHome, MockModelServer, model, startListeningAppServer } = (await import(
   path.join(DIST, "testing.js")
 )) as typeof Kit;
 // `reps`: how many alternating SDK/baseline runs each ratio is the median of (the smoke run only
@@ -55,6 +58,7 @@ const N = smoke
       approvals: 200,
       requests: 200,
       threads: 20,
+      heldThreads: 5,
       load: 5,
       reps: 2,
       importReps: 3,
@@ -65,6 +69,7 @@ const N = smoke
       approvals: 10_000,
       requests: 10_000,
       threads: 200,
+      heldThreads: 20,
       load: 100,
       reps: 5,
       importReps: 11,
@@ -148,6 +153,9 @@ const notes: string[] = [
   "- Memory: the heap is sampled every 50 ms while the deltas stream without being retained; after the",
   "  turn and a GC the heap is back where it started.",
   "- The real-server row is start plus `initialize` of the pinned binary: its own start-up dominates.",
+  "- The reconnect row restarts the real server (WebSocket, same port and CODEX_HOME) under a client",
+  "  holding threads that each ran one turn, and times the new connection's opening to `onReconnected`;",
+  "  its baseline is the same client holding one thread.",
   "- The load rows time the turns only (the threads are started first). Each turn makes two model calls",
   "  and runs one escalated `echo` after its approval; the real server's own work dominates.",
 ];
@@ -659,6 +667,73 @@ async function realServer(reps: number): Promise<void> {
 }
 
 /**
+ * How long a client holding `held` threads takes to recover after its WebSocket server restarts:
+ * from the moment the new connection is open to `onReconnected` (re-initialize, then resume every
+ * held thread). The back-off before the connection opens is left out: it does not depend on the
+ * number of threads. Each thread ran one turn, so it has history to (not) hydrate.
+ */
+async function reconnectMs(held: number, home: Kit.TestCodexHome, modelServer: Kit.MockModelServer) {
+  let server = await startListeningAppServer({ home });
+  const url = server.url as string;
+  const port = Number(new URL(url).port);
+  let opened = 0;
+  const transport = () => {
+    const t = new WebSocketTransport({ url });
+    const start = t.start.bind(t);
+    t.start = async () => {
+      await start();
+      opened = performance.now();
+    };
+    return t;
+  };
+  const client = new CodexClient(transport(), {}, { maxAttempts: 200, backoffMs: 20, transport });
+  try {
+    const threads = [];
+    for (let i = 0; i < held; i++) {
+      modelServer.enqueue(model.say(`answer ${i}`));
+      const thread = await client.startThread({ cwd: home.workspace });
+      await thread.chatOnce(`question ${i}`);
+      threads.push(thread);
+    }
+    const reconnected = new Promise<Sdk.ReconnectInfo>((resolve) => client.onReconnected(resolve));
+    await server.stop();
+    server = await startListeningAppServer({ home, port });
+    const info = await reconnected;
+    const ms = performance.now() - opened;
+    if (info.resumedThreads.length !== held || threads.length !== held)
+      throw new Error(`reconnect bench: resumed ${info.resumedThreads.length} of ${held} threads`);
+    return ms;
+  } finally {
+    await client.close();
+    await server.stop();
+  }
+}
+
+async function reconnect(reps: number, held: number): Promise<void> {
+  const modelServer = await MockModelServer.start();
+  const home = createTestCodexHome({ modelServer });
+  try {
+    const runs = await alternate(
+      reps,
+      () => reconnectMs(held, home, modelServer),
+      () => reconnectMs(1, home, modelServer),
+    );
+    const ratio = spread(runs.map((r) => r.sdk / r.baseline));
+    record(
+      `Reconnect over WebSocket (real server): ${held} held threads vs 1`,
+      `${fmt(spread(runs.map((r) => r.sdk)).median, 1)} ms`,
+      `${fmt(spread(runs.map((r) => r.baseline)).median, 1)} ms`,
+      showSpread(ratio, 2, "×"),
+      "≤ 1.5×",
+      ratio.median <= 1.5,
+    );
+  } finally {
+    await modelServer.close();
+    home.dispose();
+  }
+}
+
+/**
  * Cold import of the built package in a fresh process, alternated with the same import of `ws`
  * alone: a small, widely used package (and this SDK's one runtime dependency, which it loads only
  * when a WebSocket connection starts). The ratio is SDK time / `ws` time: below 1× is cheaper.
@@ -777,6 +852,7 @@ async function main(): Promise<void> {
   if (wanted("memory")) await memory(N.deltas);
   if (wanted("concurrency")) await concurrency(N.threads);
   if (wanted("real")) await realServer(N.reps);
+  if (wanted("reconnect")) await reconnect(N.reps, N.heldThreads);
   if (wanted("load")) await load(N.load);
   if (smoke || only) {
     console.log(`${smoke ? "smoke" : "partial"} run: BENCHMARKS.md not written.`);

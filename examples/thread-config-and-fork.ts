@@ -28,5 +28,6 @@ console.log(`fork ${fork.threadId === original.threadId ? "is the same thread?!"
 console.log(`fork: ${(await fork.chatOnce("Suggest a logo for it.")).finalText}`);
 console.log(`original: ${(await original.chatOnce("Suggest a slogan for it.")).finalText}`);
 
-const { thread } = await client.readThread(fork.threadId, { includeTurns: true });
-console.log(`the fork holds ${thread.turns.length} turn(s): its parent's and its own`);
+let forkTurns = 0;
+for await (const _turn of fork.turns()) forkTurns++;
+console.log(`the fork holds ${forkTurns} turn(s): its parent's and its own`);

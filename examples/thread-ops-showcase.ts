@@ -13,8 +13,12 @@ await thread.chatOnce("first question");
 await thread.chatOnce("second question");
 await client.setThreadName(thread.threadId, "showcase");
 
-const turns = async () =>
-  (await client.readThread(thread.threadId, { includeTurns: true })).thread.turns.length;
+// The history is paged (thread/turns/list): count the turns as they come.
+const turns = async () => {
+  let n = 0;
+  for await (const _turn of thread.turns({ pageSize: 50 })) n++;
+  return n;
+};
 console.log(`turns: ${await turns()}`);
 const listed = await client.listThreads({});
 console.log(`listed: ${listed.data.some((t) => t.id === thread.threadId && t.name === "showcase")}`);

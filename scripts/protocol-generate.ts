@@ -1,7 +1,8 @@
 /**
  * Regenerates src/protocol/generated/ from the pinned codex binary:
  *   codex app-server generate-ts --experimental
- * then derives the method maps (methods.ts). With --check, regenerates into a scratch folder and
+ * then derives the method maps (methods.ts). It writes into a scratch folder beside the target and
+ * swaps it in only when the whole run succeeds. With --check, regenerates into a scratch folder and
  * fails when anything differs from what is committed.
  *
  * Transformations applied to the server's own output, and why:
@@ -10,7 +11,17 @@
  * - every file gets a header saying it is generated.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { resolveAppServerCommand } from "../src/client/command.js";
@@ -39,6 +50,8 @@ const RESULT_NAME_OVERRIDES: Record<string, string> = {
   "config/mcpServer/reload": "McpServerRefreshResponse",
   "accountSession/list": "AccountSessionsResponse",
   "externalAgentConfig/import/readHistories": "ExternalAgentConfigImportHistoriesReadResponse",
+  // 0.171's generate-ts names no result for it; the real server answers the config-write shape.
+  "modelProvider/default/set": "ConfigWriteResponse",
 };
 
 function listFiles(dir: string, base = dir): string[] {
@@ -304,8 +317,26 @@ if (check) {
     rmSync(scratch, { recursive: true, force: true });
   }
 } else {
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  generate(outDir);
+  // Generate next to the target and swap only on success: a failed run (a new binary the
+  // generator does not understand yet) leaves the committed types, and so the build, intact.
+  const staging = mkdtempSync(path.join(path.dirname(outDir), ".generated-next-"));
+  const previous = `${staging}-previous`;
+  try {
+    generate(staging);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    console.error(`protocol:generate failed; ${path.relative(root, outDir)} is unchanged.`);
+    throw error;
+  }
+  const hadPrevious = existsSync(outDir);
+  if (hadPrevious) renameSync(outDir, previous);
+  try {
+    renameSync(staging, outDir);
+  } catch (error) {
+    if (hadPrevious) renameSync(previous, outDir);
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+  rmSync(previous, { recursive: true, force: true });
   console.log(`protocol:generate: wrote ${listFiles(outDir).length} files to ${path.relative(root, outDir)}`);
 }

@@ -69,6 +69,13 @@ export type {
 export { toUserInput, input } from "./conversation/input.js";
 export type { TurnInput, ImageOptions, FileReference } from "./conversation/input.js";
 export type { ThreadSettingsPath } from "./conversation/threads.js";
+export type { HistoryOptions, TurnHistoryOptions } from "./conversation/history.js";
+export { searchThreads } from "./conversation/thread-search.js";
+export type {
+  ThreadSearchBatch,
+  ThreadSearchClient,
+  ThreadSearchOptions,
+} from "./conversation/thread-search.js";
 export type {
   OutputSchema,
   OutputOf,

@@ -1,21 +1,21 @@
 // cancel(continuation) for a turn this client does not track: one from another client, another
 // process, or a turn that ended long ago. Best-effort interrupt, then wait (bounded) for its end.
-import { CodexError, CodexProtocolError, CodexTimeoutError, type TurnContinuation } from "../errors/index.js";
+import { CodexProtocolError, CodexTimeoutError, type TurnContinuation } from "../errors/index.js";
 import { sleep } from "../internal/timers.js";
-import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
 import { toStep } from "../turn/steps.js";
 import type { TurnEvent } from "../turn/turn-stream.js";
 import type { CancelResult } from "./chat-types.js";
+import { findTurn } from "./history.js";
 
-/** Longest pause between two `thread/read`s while waiting for the turn to end. */
+/** Longest pause between two reads of the turn while waiting for it to end. */
 const MAX_POLL_MS = 500;
 
 /**
  * Sends `turn/interrupt` (its refusal only means the turn is not running in this server), then
  * waits for the turn to end: a `turn/completed` this connection receives wakes the wait, and
- * `thread/read` (which also reads threads the server has not loaded) says how it ended, with its
+ * `thread/turns/list` (which also reads threads the server has not loaded) says how it ended, with its
  * items. Every item of the turn is returned as a step: this client delivered none of them.
  * Times out with `CodexTimeoutError` after `timeoutMs`.
  */
@@ -47,7 +47,7 @@ export async function cancelUntrackedTurn(
       wasRunning = false; // "no active turn to interrupt", or the thread is not loaded in this server
     }
     for (let pause = 25; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
-      const turn = await readTurn(rpc, threadId, turnId, left());
+      const turn = await findTurn(rpc, threadId, turnId, "cancel", deadline);
       if (turn.status !== "inProgress") {
         return {
           threadId,
@@ -75,16 +75,4 @@ export async function cancelUntrackedTurn(
   } finally {
     off();
   }
-}
-
-async function readTurn(
-  rpc: TypedRequester,
-  threadId: string,
-  turnId: string,
-  timeoutMs: number,
-): Promise<Turn> {
-  const { thread } = await rpc.request("thread/read", { threadId, includeTurns: true }, { timeoutMs });
-  const turn = thread.turns.find((t) => t.id === turnId);
-  if (!turn) throw new CodexError(`cancel: thread ${threadId} has no turn ${turnId}.`);
-  return turn;
 }

@@ -100,8 +100,11 @@ export interface ChatResult {
   status: Turn["status"];
   /** Id of the assistant message `finalText` came from. */
   assistantItemId: string | null;
-  /** `"items"`: from live `item/completed` events; `"thread/read"`: fetched afterwards. */
-  completionSource: "items" | "thread/read";
+  /**
+   * `"items"`: from live `item/completed` events; `"history"`: read afterwards from the thread's
+   * history (`thread/turns/list`), because no assistant message arrived live.
+   */
+  completionSource: "items" | "history";
 }
 
 /** Options of `streamTurn`. */

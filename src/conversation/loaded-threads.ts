@@ -7,9 +7,10 @@ import type { ThreadConfig } from "./config.js";
  * The threads this connection started, resumed or forked. The server's `thread/started`
  * notification is not enough: 0.169 sends it to every connection of a shared (WebSocket) server,
  * and a connection that did not start or resume the thread receives none of its turn events
- * (checked), so such a thread still needs a `thread/resume`. Forgotten when the server closes the
- * thread (`thread/closed`) and, all at once, when the connection closes or drops (a reconnect
- * marks again the threads it resumes).
+ * (checked), so such a thread still needs a `thread/resume`. Forgotten when the server closes,
+ * archives or deletes the thread (`thread/closed`, `thread/archived`, `thread/deleted`), when this
+ * client unsubscribes from it, and, all at once, when the connection closes or drops (a reconnect
+ * marks again the threads it resumes). So the set holds only what the server holds for us.
  */
 export class LoadedThreads {
   /** Loaded thread ids, each with the settings this connection loaded it with. */
@@ -18,10 +19,12 @@ export class LoadedThreads {
   readonly #cwd = new Map<string, string>();
 
   constructor(connection: RpcConnection) {
-    connection.onNotification("thread/closed", (params) => {
-      const threadId = (params as { threadId?: unknown } | undefined)?.threadId;
-      if (typeof threadId === "string") this.#forget(threadId);
-    });
+    for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
+      connection.onNotification(method, (params) => {
+        const threadId = (params as { threadId?: unknown } | undefined)?.threadId;
+        if (typeof threadId === "string") this.#forget(threadId);
+      });
+    }
     connection.onDisconnect(() => this.#clear());
     connection.onClose(() => this.#clear());
   }
@@ -56,5 +59,9 @@ export class LoadedThreads {
   #clear(): void {
     this.#ids.clear();
     this.#cwd.clear();
+  }
+
+  delete(threadId: string): void {
+    this.#ids.delete(threadId);
   }
 }

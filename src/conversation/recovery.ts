@@ -2,9 +2,17 @@
 import { asError } from "../internal/as-error.js";
 import { CodexTransportError } from "../errors/index.js";
 import { settingsParams } from "./config.js";
+import { findTurns } from "./history.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
 import type { TurnRouter } from "../turn/router.js";
+
+/**
+ * Most `thread/resume`s in flight at once after a reconnect: enough that twenty held threads cost
+ * little more than one, few enough that a client holding hundreds does not flood a server that has
+ * just restarted.
+ */
+export const RESUME_CONCURRENCY = 8;
 
 /** What a reconnect restored. */
 export interface ReconnectInfo {
@@ -15,54 +23,42 @@ export interface ReconnectInfo {
 }
 
 /**
- * Resumes `heldThreadIds` and the threads of running turns (`thread/resume`), looks up with
- * `thread/read` the running turns the resume left out (paginated history), then settles each
- * running turn through the router.
+ * Resumes `heldThreadIds` and the threads of running turns (`thread/resume` without history, at
+ * most {@link RESUME_CONCURRENCY} at once), looks up the running turns with `thread/turns/list`,
+ * then settles each running turn through the router.
  */
 export async function recoverThreads(
   rpc: TypedRequester,
   heldThreadIds: readonly string[],
   router: TurnRouter | undefined,
 ): Promise<ReconnectInfo> {
-  const threadIds = new Set(heldThreadIds);
   const activeTurns = router?.activeTurns() ?? [];
-  for (const { threadId } of activeTurns) threadIds.add(threadId);
+  const running = new Map<string, Set<string>>();
+  for (const { threadId, turnId } of activeTurns) {
+    const ids = running.get(threadId) ?? new Set<string>();
+    running.set(threadId, ids.add(turnId));
+  }
+  const threadIds = [...new Set([...heldThreadIds, ...running.keys()])];
   const turnsByThread = new Map<string, Turn[] | Error>();
-  await Promise.all(
-    [...threadIds].map(async (threadId) => {
-      try {
-        const { thread } = await rpc.request(
-          "thread/resume",
-          settingsParams("thread/resume", {}, { threadId }),
-        );
-        turnsByThread.set(threadId, thread.turns);
-      } catch (error) {
-        turnsByThread.set(threadId, asError(error));
-      }
-    }),
-  );
-  const missing = new Set(
-    activeTurns
-      .filter(({ threadId, turnId }) => {
-        const turns = turnsByThread.get(threadId);
-        return Array.isArray(turns) && !turns.some((t) => t.id === turnId);
-      })
-      .map((t) => t.threadId),
-  );
-  await Promise.all(
-    [...missing].map(async (threadId) => {
-      try {
-        const { thread } = await rpc.request("thread/read", { threadId, includeTurns: true });
-        const known = turnsByThread.get(threadId) as Turn[];
-        turnsByThread.set(threadId, [
-          ...known,
-          ...thread.turns.filter((t) => !known.some((k) => k.id === t.id)),
-        ]);
-      } catch {
-        // keep what thread/resume said; the turn is then reported as interrupted
-      }
-    }),
-  );
+  const resume = async (threadId: string) => {
+    try {
+      await rpc.request("thread/resume", {
+        ...settingsParams("thread/resume", {}, { threadId }),
+        excludeTurns: true,
+      });
+    } catch (error) {
+      turnsByThread.set(threadId, asError(error));
+      return;
+    }
+    const wanted = running.get(threadId);
+    // A turn the lookup cannot find (or a failed lookup) is reported as interrupted.
+    turnsByThread.set(threadId, wanted ? await findTurns(rpc, threadId, wanted).catch(() => []) : []);
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < threadIds.length) await resume(threadIds[next++] as string);
+  };
+  await Promise.all(Array.from({ length: Math.min(RESUME_CONCURRENCY, threadIds.length) }, worker));
   router?.reconcile(turnsByThread, new CodexTransportError("The connection to the app-server dropped."));
   return {
     resumedThreads: [...turnsByThread].filter(([, v]) => !(v instanceof Error)).map(([id]) => id),

@@ -20,6 +20,10 @@ import type { GoalService } from "../goals/goals.js";
 import type { AttachGoalOptions, GoalOptions, GoalResult, ResumeGoalOptions } from "../goals/goal-types.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import { isPlainObject } from "../internal/option-check.js";
+import type { ThreadItemEntry } from "../protocol/generated/v2/ThreadItemEntry.js";
+import type { ThreadUnsubscribeStatus } from "../protocol/generated/v2/ThreadUnsubscribeStatus.js";
+import type { Turn } from "../protocol/generated/v2/Turn.js";
+import type { HistoryOptions, TurnHistoryOptions } from "./history.js";
 
 /** Options of thread-bound chat calls: the thread is already chosen. */
 export type ThreadChatOptions = Omit<ChatOnceOptions, "threadId" | "threadConfig">;
@@ -138,8 +142,41 @@ export class ThreadHandle {
     return this.#threads.forkThread(this.threadId, overrides);
   }
 
+  /**
+   * `thread/read`: the thread's metadata. For its history use {@link turns} and {@link items}:
+   * `includeTurns: true` makes the server send a `deprecationNotice` (full-history hydration).
+   */
   read(options: { includeTurns?: boolean } = {}): Promise<ThreadReadResponse> {
     return this.#threads.readThread(this.threadId, options);
+  }
+
+  /**
+   * The thread's turns, oldest first (`sortDirection: "desc"` for newest first), fetched one
+   * `thread/turns/list` page at a time as the loop asks for them. Breaking out of the loop stops
+   * paging; `signal` aborts it with `CodexAbortError`. Each turn's `items` are a summary unless
+   * `itemsView: "full"`.
+   *
+   * @example
+   * ```ts
+   * for await (const turn of thread.turns({ pageSize: 20 })) console.log(turn.id, turn.status);
+   * ```
+   */
+  turns(options: TurnHistoryOptions = {}): AsyncGenerator<Turn, void, undefined> {
+    return this.#threads.turns(this.threadId, options);
+  }
+
+  /**
+   * The thread's items (only `turnId`'s when given), oldest first, fetched one `thread/items/list`
+   * page at a time as the loop asks for them. Each entry holds the `item`, its `turnId` and its
+   * timestamps. Breaking out of the loop stops paging; `signal` aborts it.
+   *
+   * @example
+   * ```ts
+   * for await (const { item } of thread.items(turnId)) if (item.type === "agentMessage") console.log(item.text);
+   * ```
+   */
+  items(turnId?: string, options: HistoryOptions = {}): AsyncGenerator<ThreadItemEntry, void, undefined> {
+    return this.#threads.items(this.threadId, turnId, options);
   }
 
   async setName(name: string): Promise<void> {
@@ -152,6 +189,24 @@ export class ThreadHandle {
 
   async unarchive(): Promise<void> {
     await this.#threads.unarchiveThread(this.threadId);
+  }
+
+  /**
+   * Stops following this thread on this connection (`thread/unsubscribe`), so a long-running
+   * client holds only the threads it uses: the server stops sending its events here and may unload
+   * it once no connection follows it (codex 0.171 still listed it as loaded 12 s later), and the
+   * client no longer resumes it after a reconnect. The handle stays usable: its next turn resumes
+   * the thread first. Resolves to the server's status (`"unsubscribed"`, `"notSubscribed"` when
+   * this connection did not follow it, or `"notLoaded"`).
+   *
+   * @example
+   * ```ts
+   * const answer = await thread.chatOnce("Summarise the ticket");
+   * await thread.unsubscribe(); // done with it for now
+   * ```
+   */
+  unsubscribe(): Promise<ThreadUnsubscribeStatus> {
+    return this.#threads.unsubscribeThread(this.threadId);
   }
 
   /** Drops the last `numTurns` turns from the thread's history. See {@link CodexClient.rollbackThread}. */

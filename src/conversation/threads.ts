@@ -3,10 +3,14 @@ import { CodexError } from "../errors/index.js";
 import { idIn } from "./reply-ids.js";
 import type { ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
 import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartParams.js";
+import type { ThreadItemEntry } from "../protocol/generated/v2/ThreadItemEntry.js";
+import type { ThreadUnsubscribeStatus } from "../protocol/generated/v2/ThreadUnsubscribeStatus.js";
+import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
 import type { ThreadSettings } from "./chat-types.js";
 import { settingsParams, type ThreadConfig } from "./config.js";
+import { findTurns, pageItems, pageTurns, type HistoryOptions, type TurnHistoryOptions } from "./history.js";
 import { LoadedThreads } from "./loaded-threads.js";
 import { checkOptions } from "../internal/option-check.js";
 import {
@@ -110,7 +114,8 @@ export class ThreadService<H extends { threadId: string }> {
 
   async #resume(threadId: string, overrides: ThreadConfig): Promise<void> {
     const absolute = absolutePaths(overrides, "ThreadResumeParams", undefined);
-    const params = settingsParams("thread/resume", absolute, { threadId });
+    // History is paged on demand (`turns()`, `items()`): hydrating it here is deprecated, and costly.
+    const params = { ...settingsParams("thread/resume", absolute, { threadId }), excludeTurns: true };
     // Concurrent turns on one unloaded thread share one resume when they ask for the same settings.
     const key = `${threadId}\u0000${JSON.stringify(overrides)}`;
     let resuming = this.#resuming.get(key);
@@ -131,10 +136,10 @@ export class ThreadService<H extends { threadId: string }> {
   async forkThread(threadId: string, overrides: ThreadConfig = {}): Promise<H> {
     checkOptions(overrides, FORK_CONFIG, "forkThread(threadId, config)");
     const absolute = absolutePaths(overrides, "ThreadForkParams", this.#loaded.cwdOf(threadId));
-    const reply = await this.rpc.request(
-      "thread/fork",
-      settingsParams("thread/fork", absolute, { threadId }),
-    );
+    const reply = await this.rpc.request("thread/fork", {
+      ...settingsParams("thread/fork", absolute, { threadId }),
+      excludeTurns: true,
+    });
     const forkId = idIn(reply, "thread", "thread/fork");
     this.#loaded.add(forkId, overrides, reply);
     return this.hold(forkId, overrides);
@@ -204,31 +209,73 @@ export class ThreadService<H extends { threadId: string }> {
 
   async archiveThread(threadId: string): Promise<void> {
     await this.rpc.request("thread/archive", { threadId });
+    this.#forgetThread(threadId);
+  }
+
+  /**
+   * Tells the server this connection no longer follows the thread (`thread/unsubscribe`): it stops
+   * sending the thread's events here, and may unload the thread once no connection follows it. The
+   * client forgets it too: a reconnect does not resume it, and a later turn resumes it first.
+   */
+  async unsubscribeThread(threadId: string): Promise<ThreadUnsubscribeStatus> {
+    const { status } = await this.rpc.request("thread/unsubscribe", { threadId });
+    this.#forgetThread(threadId);
+    return status;
+  }
+
+  #forgetThread(threadId: string): void {
+    this.#loaded.delete(threadId);
+    this.#held.delete(threadId);
   }
 
   async unarchiveThread(threadId: string): Promise<void> {
     await this.rpc.request("thread/unarchive", { threadId });
   }
 
+  /** The thread's turns, paged (`thread/turns/list`). */
+  turns(threadId: string, options: TurnHistoryOptions = {}): AsyncGenerator<Turn, void, undefined> {
+    return pageTurns(this.rpc, threadId, options);
+  }
+
+  /** The thread's items, or one turn's, paged (`thread/items/list`). */
+  items(
+    threadId: string,
+    turnId: string | undefined,
+    options: HistoryOptions = {},
+  ): AsyncGenerator<ThreadItemEntry, void, undefined> {
+    return pageItems(this.rpc, threadId, turnId, options);
+  }
+
+  /** The recent turns among `turnIds`, with their items (see {@link findTurns}). */
+  findTurns(threadId: string, turnIds: Iterable<string>, deadline?: number): Promise<Turn[]> {
+    return findTurns(this.rpc, threadId, turnIds, deadline);
+  }
+
   /**
-   * Drops the last `numTurns` turns from a thread's persisted history. codex 0.169 has no
-   * `thread/rollback`; this reads the thread's turns and calls `thread/revert { beforeTurnId }`
-   * with the first turn to drop. Files the agent changed are not restored.
+   * Drops the last `numTurns` turns from a thread's persisted history. codex has no
+   * `thread/rollback`; this pages the thread's newest turns and calls `thread/revert
+   * { beforeTurnId }` with the oldest turn to drop. Files the agent changed are not restored.
    */
   async rollbackThread(threadId: string, options: { numTurns: number }): Promise<void> {
     checkOptions(options, ROLLBACK_OPTIONS, "rollbackThread(threadId, options)");
     const n = options.numTurns;
     if (!Number.isInteger(n) || n < 1)
       throw new TypeError(`rollbackThread: numTurns must be a positive integer, got ${n}.`);
-    const { thread } = await this.readThread(threadId, { includeTurns: true });
-    const turns = thread.turns;
-    if (turns.length < n) {
-      throw new CodexError(
-        `rollbackThread: thread ${threadId} has ${turns.length} turn(s); cannot drop ${n}.`,
-      );
+    let count = 0;
+    let first: Turn | undefined;
+    for await (const turn of pageTurns(this.rpc, threadId, {
+      sortDirection: "desc",
+      itemsView: "notLoaded",
+      pageSize: Math.min(n, 100),
+    })) {
+      if (++count === n) {
+        first = turn;
+        break;
+      }
     }
-    const first = turns[turns.length - n];
-    await this.rpc.request("thread/revert", { threadId, beforeTurnId: (first as { id: string }).id });
+    if (!first)
+      throw new CodexError(`rollbackThread: thread ${threadId} has ${count} turn(s); cannot drop ${n}.`);
+    await this.rpc.request("thread/revert", { threadId, beforeTurnId: first.id });
   }
 
   async compactThread(threadId: string): Promise<void> {

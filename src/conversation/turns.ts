@@ -150,10 +150,10 @@ export class TurnService {
     let { finalText, assistantItemId } = result;
     let completionSource: ChatResult["completionSource"] = "items";
     if (!assistantItemId && result.status === "completed") {
-      const fromRead = await this.finalTextFromThreadRead(result.threadId, result.turnId);
+      const fromRead = await this.finalTextFromHistory(result.threadId, result.turnId);
       if (fromRead) {
         ({ finalText, assistantItemId } = fromRead);
-        completionSource = "thread/read";
+        completionSource = "history";
       }
     }
     return {
@@ -419,12 +419,11 @@ export class TurnService {
     return state;
   }
 
-  private async finalTextFromThreadRead(
+  private async finalTextFromHistory(
     threadId: string,
     turnId: string,
   ): Promise<{ finalText: string; assistantItemId: string } | undefined> {
-    const { thread } = await this.threads.readThread(threadId, { includeTurns: true });
-    const turn = thread.turns.find((t) => t.id === turnId);
+    const [turn] = await this.threads.findTurns(threadId, [turnId]);
     const messages = (turn?.items ?? []).filter((i) => i.type === "agentMessage");
     const last = messages.at(-1);
     return last && last.type === "agentMessage"

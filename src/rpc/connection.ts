@@ -161,6 +161,7 @@ export class RpcConnection {
           Math.max(1, deadline - Date.now()),
           timeoutMs,
           options.signal,
+          options.onRequestId,
         );
       } catch (error) {
         if (!(error instanceof CodexProtocolError) || error.code !== SERVER_OVERLOADED_CODE) throw error;
@@ -278,10 +279,12 @@ export class RpcConnection {
     remainingMs: number,
     timeoutMs: number,
     signal: AbortSignal | undefined,
+    onRequestId: ((id: number) => void) | undefined,
   ): Promise<unknown> {
     if (this.state_ !== "open") return Promise.reject(this.closedError());
     if (signal?.aborted) return Promise.reject(abortError(method, signal));
     const id = this.nextId++;
+    onRequestId?.(id);
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.settle(id)?.reject(

@@ -12,12 +12,18 @@ export interface RequestOptions {
   timeoutMs?: number | undefined;
   /** Abort the wait. The server is not told (JSON-RPC has no cancel); the promise rejects. */
   signal?: AbortSignal | undefined;
+  /**
+   * Called with the request's JSON-RPC id as it is sent (a retry after "overloaded" is a new id):
+   * for methods that name a request by its id, such as `thread/search/stream/cancel`.
+   */
+  onRequestId?: ((id: number) => void) | undefined;
 }
 
 /** The keys of {@link RequestOptions}, checked where a public call takes them. */
 export const REQUEST_OPTIONS = {
   timeoutMs: "number",
   signal: "signal",
+  onRequestId: "function",
 } as const satisfies OptionSpec<RequestOptions>;
 
 /** Options of {@link RpcConnection}. */

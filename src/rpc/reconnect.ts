@@ -9,7 +9,11 @@ import type { OptionSpec } from "../internal/option-check.js";
 export interface ReconnectOptions {
   /** Attempts before giving up and closing. Default 10. */
   maxAttempts?: number | undefined;
-  /** Delay before the first attempt, doubled after each failure (at most 30 s). Default 500 ms. */
+  /**
+   * Delay before the first attempt, doubled after each failure (at most 30 s). Default 500 ms.
+   * Each wait is drawn at random between half and all of the current delay, so clients that lost
+   * the same server do not all come back at the same instant.
+   */
   backoffMs?: number | undefined;
   /** Makes the transport of the next attempt. */
   transport: () => Transport;
@@ -38,6 +42,11 @@ export interface ReconnectHost {
 
 const MAX_BACKOFF_MS = 30_000;
 
+/** The wait before an attempt: between half and all of `delay` (jitter). */
+export function jittered(delay: number, random: () => number = Math.random): number {
+  return delay / 2 + random() * (delay / 2);
+}
+
 /** Tries new transports, `backoffMs` apart and doubling, until one opens or the attempts run out. */
 export async function reconnectLoop(
   host: ReconnectHost,
@@ -49,7 +58,7 @@ export async function reconnectLoop(
   let lastError: unknown = failure;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     // Ends early when the connection is closed meanwhile.
-    await sleep(delay, [host.closedSignal]).catch(() => {});
+    await sleep(jittered(delay), [host.closedSignal]).catch(() => {});
     if (!host.stillReconnecting()) return;
     delay = Math.min(delay * 2, MAX_BACKOFF_MS);
     const transport = options.transport();

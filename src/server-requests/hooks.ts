@@ -177,6 +177,10 @@ export class ServerRequestHooks {
     for (const legacy of ["execCommandApproval", "applyPatchApproval"]) {
       guard.define(legacy, { fallback: denial, handle: (_params, request) => request.answer(denial()) });
     }
+    // Servers before codex 0.171 ask the client for the time (`currentTime/read`, gone from the
+    // pinned schema); the local clock, in whole Unix seconds, grants nothing and keeps them working.
+    const now = () => ({ currentTimeAt: Math.floor(Date.now() / 1000) });
+    guard.define("currentTime/read", { fallback: now, handle: (_params, request) => request.answer(now()) });
   }
 
   /** Sets or (with `null`) removes the hook of one guarded method. */

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
-import { findPinnedCodexBinary } from "../client/command.js";
+import { resolveAppServerCommand } from "../client/command.js";
 import type { TestCodexHome } from "./codex-home.js";
 import { checkOptions, type OptionSpec } from "../internal/option-check.js";
 
@@ -53,8 +53,9 @@ export interface ListeningAppServer extends AsyncDisposable {
 }
 
 /**
- * Starts the pinned `codex app-server` listening on a WebSocket (127.0.0.1) or a Unix socket, for
- * tests of `connectWebSocket` / `connectUnix`. Resolves once it accepts connections.
+ * Starts the pinned `codex app-server` (or `CODEX_APP_SERVER_CMD` of the home's env, when set)
+ * listening on a WebSocket (127.0.0.1) or a Unix socket, for tests of `connectWebSocket` /
+ * `connectUnix`. Resolves once it accepts connections.
  *
  * @example
  * ```ts
@@ -66,11 +67,13 @@ export async function startListeningAppServer(
   options: ListeningAppServerOptions,
 ): Promise<ListeningAppServer> {
   checkOptions(options, LISTENING_APP_SERVER_OPTIONS, "startListeningAppServer(options)");
-  const binary = findPinnedCodexBinary();
-  if (!binary) throw new Error("The pinned @openai/codex binary is not installed; run npm install.");
   const { home } = options;
+  // The same choice as connectStdio: CODEX_APP_SERVER_CMD (from the home's env) when set, so a suite
+  // pointed at another release runs it over every transport, else the pinned binary.
+  const command = resolveAppServerCommand({ env: home.env });
+  const binary = command.file;
   const transport = options.transport ?? "websocket";
-  const args = ["app-server"];
+  const args = [...command.args];
   let url: string | undefined;
   let socketPath: string | undefined;
   let token: string | undefined;
@@ -112,7 +115,7 @@ export async function startListeningAppServer(
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
       await exited;
-      throw new Error(`codex app-server ${args.slice(1).join(" ")} did not become ready:\n${stderr}`);
+      throw new Error(`${[binary, ...args].join(" ")} did not become ready:\n${stderr}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { useRealServer } from "../support/real-server.js";
+import { collect, useRealServer } from "../support/real-server.js";
 import { model } from "../../src/testing/index.js";
 
 describe(`smoke against ${process.env.CODEX_APP_SERVER_CMD ?? "the pinned codex"}`, () => {
@@ -52,6 +52,17 @@ describe(`smoke against ${process.env.CODEX_APP_SERVER_CMD ?? "the pinned codex"
     await thread.chatOnce("add no.txt");
     rs.client.setApprovalHandler(null);
     assert.equal(existsSync(file), false);
+  });
+
+  it("history pages through thread/turns/list and thread/items/list (and no call is deprecated)", async () => {
+    rs.modelServer.enqueue(model.say("first"), model.say("second"));
+    const thread = await rs.client.startThread({ cwd: rs.home.workspace });
+    await thread.chatOnce("one");
+    await thread.chatOnce("two");
+    const turns = await collect(thread.turns({ pageSize: 1 }));
+    assert.equal(turns.length, 2);
+    const items = await collect(thread.items(turns[1]!.id));
+    assert.ok(items.some((e) => e.item.type === "agentMessage" && e.item.text === "second"));
   });
 
   it("interrupt ends a running turn", async () => {

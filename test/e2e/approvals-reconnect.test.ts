@@ -16,6 +16,7 @@ import {
   type ListeningAppServer,
   type TestCodexHome,
 } from "../../src/testing/index.js";
+import "../support/deprecation-guard.js";
 
 const escalate = { escalate: { justification: "write a file" } };
 let modelServer: MockModelServer;

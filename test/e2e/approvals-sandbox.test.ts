@@ -10,6 +10,7 @@ import { CommandApprovalRequest, type ApprovalRequest } from "../../src/approval
 import type { ApprovalPolicy, SandboxMode, SandboxPolicy } from "../../src/conversation/config.js";
 import type { ThreadItem } from "../../src/protocol/generated/v2/ThreadItem.js";
 import { model, startTestClient, type TestClient } from "../../src/testing/index.js";
+import "../support/deprecation-guard.js";
 
 const granular = (sandboxApproval: boolean): ApprovalPolicy => ({
   granular: {

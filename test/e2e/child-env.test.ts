@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
+import "../support/deprecation-guard.js";
 
 const REPORT_ENV = `
 process.stdin.once("data", (chunk) => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
-import { useRealServer } from "../support/real-server.js";
+import { collect, useRealServer } from "../support/real-server.js";
 import { CodexClient } from "../../src/client/client.js";
 import { CodexThreadNotFoundError, CodexOutputValidationError } from "../../src/errors/conversation.js";
 import { CodexTurnInactiveError, type TurnContinuation } from "../../src/errors/index.js";
@@ -185,9 +185,9 @@ describe("conversation parity against the real app-server", () => {
     assert.equal(cancelled.wasInterrupted, true);
     assert.equal(cancelled.wasCompleted, false);
     assert.ok(cancelled.steps.some((s) => s.itemType === "userMessage" && /stall/.test(s.text)));
-    // The server ended it: A's thread/read says so, and the thread takes a new turn.
-    const read = await a.readThread(thread.threadId, { includeTurns: true });
-    assert.equal(read.thread.turns.find((t) => t.id === continuation!.turnId)?.status, "interrupted");
+    // The server ended it: A's view of the thread's history says so.
+    const turns = await collect(thread.turns());
+    assert.equal(turns.find((t) => t.id === continuation!.turnId)?.status, "interrupted");
     // A stale continuation of a turn that has ended: nothing to interrupt, the stored end is reported.
     const again = await b.cancel(continuation!);
     assert.equal(again.status, "interrupted");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, it } from "node:test";
-import { useRealServer } from "../support/real-server.js";
+import { collect, useRealServer } from "../support/real-server.js";
 import { CodexClient } from "../../src/client/client.js";
 import { CodexProtocolError, CodexTurnFailedError, CodexTurnInactiveError } from "../../src/errors/index.js";
 import { model } from "../../src/testing/index.js";
@@ -315,17 +315,20 @@ describe("conversations against the real app-server", () => {
     await thread.chatOnce("turn one");
     await thread.chatOnce("turn two");
     await thread.setName("sdk test thread");
-    const read = await thread.read({ includeTurns: true });
+    const read = await thread.read();
     assert.equal(read.thread.name, "sdk test thread");
-    assert.equal(read.thread.turns.length, 2);
+    assert.equal((await collect(thread.turns())).length, 2);
     const listed = await rs.client.listThreads({ limit: 50 });
     assert.ok(listed.data.some((t) => t.id === thread.threadId));
     const fork = await thread.fork();
     assert.notEqual(fork.threadId, thread.threadId);
-    const forkRead = await fork.read({ includeTurns: true });
-    assert.equal(forkRead.thread.turns.length, 2);
+    assert.equal((await collect(fork.turns())).length, 2);
     await thread.rollback(1);
-    assert.equal((await thread.read({ includeTurns: true })).thread.turns.length, 1);
+    const left = await collect(thread.turns({ itemsView: "full" }));
+    assert.deepEqual(
+      left.map((t) => t.items.find((i) => i.type === "userMessage")?.content),
+      [[{ type: "text", text: "turn one", text_elements: [] }]],
+    );
     await thread.archive();
     const archived = await rs.client.listThreads({ archived: true, limit: 50 });
     assert.ok(archived.data.some((t) => t.id === thread.threadId));

@@ -7,6 +7,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { startTerminal } from "../support/terminal.js";
+import "../support/deprecation-guard.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const run = promisify(execFile);

@@ -5,6 +5,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
+import "../support/deprecation-guard.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const run = promisify(execFile);

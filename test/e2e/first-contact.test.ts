@@ -13,6 +13,7 @@ import { CodexAuthRequiredError, CodexModelUnavailableError } from "../../src/er
 import type { ErrorNotification } from "../../src/protocol/generated/v2/ErrorNotification.js";
 import { MockModelServer, model, startTestClient } from "../../src/testing/index.js";
 import { StdioTransport } from "../../src/transport/stdio.js";
+import "../support/deprecation-guard.js";
 
 /** A CODEX_HOME (outside /tmp) holding `config.toml`, and the environment that points at it. */
 function home(configToml: string, extraEnv: Record<string, string> = {}) {

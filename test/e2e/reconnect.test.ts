@@ -13,6 +13,7 @@ import {
   type ListeningAppServer,
   type TestCodexHome,
 } from "../../src/testing/index.js";
+import "../support/deprecation-guard.js";
 
 describe("WebSocket server going away (real app-server)", () => {
   let modelServer: MockModelServer;

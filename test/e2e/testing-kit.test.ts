@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { model, startTestClient } from "../../src/testing/index.js";
+import "../support/deprecation-guard.js";
 
 describe("the testing kit on the real app-server", () => {
   it("inside node --test, the agent's own `node --test` of a failing file really runs and fails", async () => {

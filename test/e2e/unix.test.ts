@@ -10,6 +10,7 @@ import {
   type ListeningAppServer,
   type TestCodexHome,
 } from "../../src/testing/index.js";
+import "../support/deprecation-guard.js";
 
 describe("real app-server over a Unix socket", () => {
   let modelServer: MockModelServer;

@@ -8,6 +8,8 @@ import { after, before, describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
 import type { CodexWarning } from "../../src/client/warnings.js";
 import { createTestCodexHome, MockModelServer, model, type TestCodexHome } from "../../src/testing/index.js";
+// The deprecations here are made on purpose: each test takes them from the shared guard.
+import { takeDeprecationNotices } from "../support/deprecation-guard.js";
 
 /** A `[features]` key no server knows: the server names it in a `configWarning`. */
 const UNKNOWN_FEATURE = "sdk_e2e_no_such_feature";
@@ -80,6 +82,7 @@ describe("client.onWarning on the real app-server", () => {
       "the deprecation notice",
       () => warnings.filter((w) => w.kind === "deprecation").length > before,
     );
+    assert.ok(takeDeprecationNotices().length >= 1, "the guard saw the deliberate deprecation too");
     const notice = warnings.filter((w) => w.kind === "deprecation").at(-1);
     assert.equal(notice?.method, "deprecationNotice");
     assert.match(notice?.summary ?? "", /includeTurns/);
@@ -109,6 +112,7 @@ describe("client.onWarning on the real app-server", () => {
         await client.request("thread/read", { threadId, includeTurns: true });
         await client.request("thread/read", { threadId, includeTurns: true });
         await until("the notices", () => config >= 1 && deprecation >= 2);
+        takeDeprecationNotices();
         const counts = await countByCode();
         assert.equal(counts.CODEX_SERVER_WARNING_CONFIG, round, `config, after client ${round}`);
         assert.equal(counts.CODEX_SERVER_WARNING_DEPRECATION, round, `deprecation, after client ${round}`);

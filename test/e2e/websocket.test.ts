@@ -9,6 +9,7 @@ import {
   type ListeningAppServer,
   type TestCodexHome,
 } from "../../src/testing/index.js";
+import "../support/deprecation-guard.js";
 
 describe("real app-server over WebSocket with a capability token", () => {
   const token = "tok-" + Math.random().toString(36).slice(2) + "-secret";

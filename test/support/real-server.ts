@@ -1,9 +1,13 @@
 // The set-up most end-to-end suites share: a scripted model, an isolated CODEX_HOME pointing at it,
 // and (optionally) a client on the real pinned app-server, registered as node:test hooks.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { after, afterEach, before, beforeEach } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
+import { resolveAppServerCommand } from "../../src/client/command.js";
 import type { StdioConnectOptions } from "../../src/client/options.js";
+import { GENERATED_FROM_CODEX_VERSION } from "../../src/protocol/index.js";
+import "./deprecation-guard.js";
 import {
   createTestCodexHome,
   MockModelServer,
@@ -59,4 +63,26 @@ export function useRealServer(options: RealServerOptions = {}): RealServer {
     ctx.home?.dispose();
   });
   return ctx;
+}
+
+/**
+ * The version the server under test reports (`"0.171.0"`): the pinned one the types were generated
+ * from, or, when CODEX_APP_SERVER_CMD points the suite at another release, that binary's own.
+ */
+export function expectedServerVersion(): string {
+  const fromEnv = process.env.CODEX_APP_SERVER_CMD;
+  const text =
+    fromEnv !== undefined && fromEnv.trim() !== ""
+      ? execFileSync(resolveAppServerCommand({}).file, ["--version"], { encoding: "utf8" })
+      : GENERATED_FROM_CODEX_VERSION;
+  const version = /\d+\.\d+\.\d+(?:-[\w.]+)?/.exec(text)?.[0];
+  assert.ok(version, `no version in ${JSON.stringify(text)}`);
+  return version;
+}
+
+/** Everything an async iterable yields (Node 20 has no `Array.fromAsync`). */
+export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of iterable) out.push(value);
+  return out;
 }

@@ -16,7 +16,7 @@ async function connected(options: ConstructorParameters<typeof CodexClient>[1] =
   const { clientTransport, server } = createFakeServer();
   const client = new CodexClient(clientTransport, options);
   let turns = 0;
-  /** What thread/read answers as the thread's turns. */
+  /** What thread/turns/list answers as the thread's turns. */
   const stored: { turns: unknown[] } = { turns: [] };
   const record = server.transport.onmessage;
   server.transport.onmessage = (message) => {
@@ -42,7 +42,8 @@ async function connected(options: ConstructorParameters<typeof CodexClient>[1] =
       );
     }
     if (m.method === "turn/interrupt") reply({});
-    if (m.method === "thread/read") reply({ thread: { id: m.params?.threadId, turns: stored.turns } });
+    if (m.method === "thread/turns/list")
+      reply({ data: stored.turns, nextCursor: null, backwardsCursor: null });
   };
   await client.initialize();
   return { client, server, stored };
@@ -56,7 +57,7 @@ describe("turns on a thread id resume it first", () => {
     const { client, server } = await connected();
     await client.chatOnce("one", { threadId: "T", threadConfig: { cwd: "/w" } });
     await client.chatOnce("two", { threadId: "T" });
-    assert.deepEqual(sent(server, "thread/resume"), [{ cwd: "/w", threadId: "T" }]);
+    assert.deepEqual(sent(server, "thread/resume"), [{ cwd: "/w", threadId: "T", excludeTurns: true }]);
     assert.equal(sent(server, "turn/start").length, 2);
     await server.send({ method: "thread/closed", params: { threadId: "T" } });
     await new Promise((r) => setTimeout(r, 10));

@@ -77,6 +77,8 @@ class Server {
         return void this.send({ id: m.id, ...this.account });
       case "thread/read":
         return reply({ thread: { id: T, turns: [] } });
+      case "thread/turns/list":
+        return reply({ data: [], nextCursor: null, backwardsCursor: null });
       case "thread/start":
       case "thread/resume":
         return reply({ thread: { id: T, turns: [] }, modelProvider: "p" });

@@ -51,6 +51,8 @@ import { RECONNECT_OPTIONS } from "../../src/rpc/reconnect.js";
 import { REQUEST_OPTIONS, RPC_CONNECTION_OPTIONS } from "../../src/rpc/options.js";
 import { OVERLOAD_RETRY_OPTIONS } from "../../src/rpc/retry.js";
 import { TEST_CODEX_HOME_OPTIONS } from "../../src/testing/codex-home.js";
+import { HISTORY_OPTIONS, TURN_HISTORY_OPTIONS } from "../../src/conversation/history.js";
+import { THREAD_SEARCH_OPTIONS } from "../../src/conversation/thread-search.js";
 import { MOCK_MODEL_SERVER_OPTIONS } from "../../src/testing/mock-model-server.js";
 import { LISTENING_APP_SERVER_OPTIONS } from "../../src/testing/listening-app-server.js";
 import { START_TEST_CLIENT_OPTIONS } from "../../src/testing/test-client.js";
@@ -92,6 +94,9 @@ const SPECS: Record<string, AnyOptionSpec> = {
   WebSocketTransportOptions: WEBSOCKET_TRANSPORT_OPTIONS,
   TestCodexHomeOptions: TEST_CODEX_HOME_OPTIONS,
   MockModelServerOptions: MOCK_MODEL_SERVER_OPTIONS,
+  HistoryOptions: HISTORY_OPTIONS,
+  TurnHistoryOptions: TURN_HISTORY_OPTIONS,
+  ThreadSearchOptions: THREAD_SEARCH_OPTIONS,
   StartTestClientOptions: START_TEST_CLIENT_OPTIONS,
   ListeningAppServerOptions: LISTENING_APP_SERVER_OPTIONS,
 };

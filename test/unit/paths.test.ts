@@ -27,6 +27,7 @@ async function connected(options: ConstructorParameters<typeof CodexClient>[1] =
     }
     if (m.method === "thread/settings/update") reply({});
     if (m.method === "thread/read") reply({ thread: { id: m.params?.threadId, turns: [] } });
+    if (m.method === "thread/turns/list") reply({ data: [], nextCursor: null, backwardsCursor: null });
     if (m.method === "turn/start") {
       const turn = { id: `U${++turns}`, items: [], status: "completed", error: null };
       reply({ turn: { ...turn, status: "inProgress" } });

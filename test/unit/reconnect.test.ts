@@ -4,10 +4,17 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
 import { CodexTransportError, CodexTurnDisconnectedError } from "../../src/errors/index.js";
+import { jittered } from "../../src/rpc/reconnect.js";
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
 import { ACCOUNT_READ_RESULT, INITIALIZE_RESULT } from "../support/fake-server.js";
 
-/** A scripted server side: answers initialize, thread/start, turn/start and thread/resume. */
+/** Every `thread/resume` the scripted servers received, with its params. */
+const resumes: object[] = [];
+
+/**
+ * A scripted server side: answers initialize, thread/start, turn/start, thread/resume and
+ * thread/turns/list (whose turns are `resumeTurns` and then `readTurns`).
+ */
 function serve(
   side: MemoryTransport,
   resumeTurns: (threadId: string) => unknown[],
@@ -29,9 +36,20 @@ function serve(
       case "thread/read":
         return reply({ thread: { id: m.params?.threadId, turns: readTurns(m.params?.threadId as string) } });
       case "thread/resume":
+        resumes.push(m.params ?? {});
         return reply({
-          thread: { id: m.params?.threadId, turns: resumeTurns(m.params?.threadId as string) },
+          thread: {
+            id: m.params?.threadId,
+            turns: (m.params as { excludeTurns?: boolean }).excludeTurns
+              ? []
+              : resumeTurns(m.params?.threadId as string),
+          },
         });
+      case "thread/turns/list": {
+        const id = m.params?.threadId as string;
+        const data = [...resumeTurns(id), ...readTurns(id)];
+        return reply({ data, nextCursor: null, backwardsCursor: null });
+      }
     }
   };
   void side.start();
@@ -111,7 +129,7 @@ describe("reconnect (in-memory)", () => {
     await client.close();
   });
 
-  it("a turn thread/resume leaves out is looked up with thread/read before it is called lost", async () => {
+  it("a running turn is looked up in the history (thread/turns/list) before it is called lost; resumes send no history", async () => {
     const { client, s1 } = setup(
       () => [],
       () => [{ id: "U", items: [], status: "inProgress", error: null }],
@@ -122,9 +140,11 @@ describe("reconnect (in-memory)", () => {
       (e: unknown) => e,
     );
     await new Promise((resolve) => setTimeout(resolve, 10));
+    resumes.length = 0;
     s1.fail();
     const outcome = await result;
     assert.ok(outcome instanceof CodexTurnDisconnectedError, String(outcome));
+    assert.deepEqual(resumes, [{ threadId: "T", excludeTurns: true }]);
     await client.close();
   });
 });
@@ -162,5 +182,21 @@ describe("reconnect and server requests (in-memory)", () => {
       [],
     );
     await client.close();
+  });
+});
+
+describe("reconnect back-off", () => {
+  it("each wait is drawn between half and all of the current delay", () => {
+    assert.equal(
+      jittered(1000, () => 0),
+      500,
+    );
+    assert.equal(
+      jittered(1000, () => 0.999999),
+      999.9995,
+    );
+    const waits = Array.from({ length: 200 }, () => jittered(400));
+    assert.ok(waits.every((w) => w >= 200 && w < 400));
+    assert.ok(new Set(waits).size > 100, "waits differ from one client to the next");
   });
 });

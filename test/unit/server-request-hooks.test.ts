@@ -88,7 +88,12 @@ describe("server requests: safe defaults with no hook", () => {
       grantRoot: null,
     });
     assert.ok("denied" in (legacyPatch.result as { decision: object }).decision);
-    const unknown = await ask(server, "currentTime/read", {});
+    // Older servers (before 0.171) ask for the time: the local clock, in whole seconds.
+    const before = Math.floor(Date.now() / 1000);
+    const time = await ask(server, "currentTime/read", { threadId: "t" });
+    const { currentTimeAt } = time.result as { currentTimeAt: number };
+    assert.ok(currentTimeAt >= before && currentTimeAt <= Date.now() / 1000, String(currentTimeAt));
+    const unknown = await ask(server, "attestation/generate", {});
     assert.equal((unknown.error as { code: number }).code, RpcErrorCode.MethodNotFound);
     await client.close();
   });

@@ -129,25 +129,24 @@ describe("turn routing (in-memory server)", () => {
     await client.close();
   });
 
-  it("finalText falls back to thread/read when no agentMessage item arrived live", async () => {
+  it("finalText falls back to the thread's history (thread/turns/list) when no agentMessage item arrived live", async () => {
     const { client, server } = await connected();
     const p = client.chatOnce("hi", { threadId: "T" });
     await answerTurnStart(server, "U");
     await server.send(turnCompleted("T", "U"));
-    const read = await server.next((m) => m.method === "thread/read");
-    assert.deepEqual(read.params, { threadId: "T", includeTurns: true });
+    const read = await server.next((m) => m.method === "thread/turns/list");
+    assert.deepEqual(read.params, { threadId: "T", sortDirection: "desc", itemsView: "full", limit: 10 });
     await server.send({
       id: read.id,
       result: {
-        thread: {
-          id: "T",
-          turns: [{ id: "U", items: [{ type: "agentMessage", id: "m9", text: "from read" }] }],
-        },
+        data: [{ id: "U", items: [{ type: "agentMessage", id: "m9", text: "from read" }] }],
+        nextCursor: null,
+        backwardsCursor: null,
       },
     });
     const r = await p;
     assert.equal(r.finalText, "from read");
-    assert.equal(r.completionSource, "thread/read");
+    assert.equal(r.completionSource, "history");
     assert.equal(r.assistantItemId, "m9");
     await client.close();
   });

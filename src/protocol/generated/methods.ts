@@ -55,8 +55,6 @@ import type { ConfigWriteResponse } from "./v2/ConfigWriteResponse.js";
 import type { ConsumeAccountRateLimitResetCreditParams } from "./v2/ConsumeAccountRateLimitResetCreditParams.js";
 import type { ConsumeAccountRateLimitResetCreditResponse } from "./v2/ConsumeAccountRateLimitResetCreditResponse.js";
 import type { ContextCompactedNotification } from "./v2/ContextCompactedNotification.js";
-import type { CurrentTimeReadParams } from "./v2/CurrentTimeReadParams.js";
-import type { CurrentTimeReadResponse } from "./v2/CurrentTimeReadResponse.js";
 import type { DeprecationNoticeNotification } from "./v2/DeprecationNoticeNotification.js";
 import type { DynamicToolCallParams } from "./v2/DynamicToolCallParams.js";
 import type { DynamicToolCallResponse } from "./v2/DynamicToolCallResponse.js";
@@ -192,6 +190,7 @@ import type { ModelProviderCapabilitiesReadParams } from "./v2/ModelProviderCapa
 import type { ModelProviderCapabilitiesReadResponse } from "./v2/ModelProviderCapabilitiesReadResponse.js";
 import type { ModelProviderConfigWriteParams } from "./v2/ModelProviderConfigWriteParams.js";
 import type { ModelProviderConfigWriteResponse } from "./v2/ModelProviderConfigWriteResponse.js";
+import type { ModelProviderDefaultSetParams } from "./v2/ModelProviderDefaultSetParams.js";
 import type { ModelProviderListParams } from "./v2/ModelProviderListParams.js";
 import type { ModelProviderListResponse } from "./v2/ModelProviderListResponse.js";
 import type { ModelReroutedNotification } from "./v2/ModelReroutedNotification.js";
@@ -384,6 +383,8 @@ import type { ThreadRealtimeItemAddedNotification } from "./v2/ThreadRealtimeIte
 import type { ThreadRealtimeItemCompletedNotification } from "./v2/ThreadRealtimeItemCompletedNotification.js";
 import type { ThreadRealtimeItemStartedNotification } from "./v2/ThreadRealtimeItemStartedNotification.js";
 import type { ThreadRealtimeItemTranscriptDeltaNotification } from "./v2/ThreadRealtimeItemTranscriptDeltaNotification.js";
+import type { ThreadRealtimeListParams } from "./v2/ThreadRealtimeListParams.js";
+import type { ThreadRealtimeListResponse } from "./v2/ThreadRealtimeListResponse.js";
 import type { ThreadRealtimeListVoicesParams } from "./v2/ThreadRealtimeListVoicesParams.js";
 import type { ThreadRealtimeListVoicesResponse } from "./v2/ThreadRealtimeListVoicesResponse.js";
 import type { ThreadRealtimeOutputAudioDeltaNotification } from "./v2/ThreadRealtimeOutputAudioDeltaNotification.js";
@@ -404,9 +405,12 @@ import type { ThreadSampleCancelParams } from "./v2/ThreadSampleCancelParams.js"
 import type { ThreadSampleCancelResponse } from "./v2/ThreadSampleCancelResponse.js";
 import type { ThreadSampleParams } from "./v2/ThreadSampleParams.js";
 import type { ThreadSampleResponse } from "./v2/ThreadSampleResponse.js";
+import type { ThreadSearchCancelParams } from "./v2/ThreadSearchCancelParams.js";
+import type { ThreadSearchCancelResponse } from "./v2/ThreadSearchCancelResponse.js";
 import type { ThreadSearchOccurrencesParams } from "./v2/ThreadSearchOccurrencesParams.js";
 import type { ThreadSearchOccurrencesResponse } from "./v2/ThreadSearchOccurrencesResponse.js";
 import type { ThreadSearchParams } from "./v2/ThreadSearchParams.js";
+import type { ThreadSearchPartialNotification } from "./v2/ThreadSearchPartialNotification.js";
 import type { ThreadSearchResponse } from "./v2/ThreadSearchResponse.js";
 import type { ThreadSectionChangedNotification } from "./v2/ThreadSectionChangedNotification.js";
 import type { ThreadSectionCreateParams } from "./v2/ThreadSectionCreateParams.js";
@@ -473,7 +477,7 @@ import type { WindowsSandboxSetupStartResponse } from "./v2/WindowsSandboxSetupS
 import type { WindowsWorldWritableWarningNotification } from "./v2/WindowsWorldWritableWarningNotification.js";
 
 /** The codex version these types were generated from. */
-export const GENERATED_FROM_CODEX_VERSION = "codex-cli 0.169.0";
+export const GENERATED_FROM_CODEX_VERSION = "codex-cli 0.171.0";
 
 /** Client → server requests: method → params and result. */
 export interface ClientRequestMap {
@@ -538,6 +542,9 @@ export interface ClientRequestMap {
   "threadSection/update": { params: ThreadSectionUpdateParams; result: ThreadSectionUpdateResponse };
   "threadSection/delete": { params: ThreadSectionDeleteParams; result: ThreadSectionDeleteResponse };
   "thread/search": { params: ThreadSearchParams; result: ThreadSearchResponse };
+  "thread/search/stream": { params: ThreadSearchParams; result: ThreadSearchResponse };
+  "thread/search/cancel": { params: ThreadSearchCancelParams; result: ThreadSearchCancelResponse };
+  "thread/search/stream/cancel": { params: ThreadSearchCancelParams; result: ThreadSearchCancelResponse };
   "thread/searchOccurrences": { params: ThreadSearchOccurrencesParams; result: ThreadSearchOccurrencesResponse };
   "thread/loaded/list": { params: ThreadLoadedListParams; result: ThreadLoadedListResponse };
   "thread/read": { params: ThreadReadParams; result: ThreadReadResponse };
@@ -590,6 +597,7 @@ export interface ClientRequestMap {
   "thread/realtime/appendSpeech": { params: ThreadRealtimeAppendSpeechParams; result: ThreadRealtimeAppendSpeechResponse };
   "thread/realtime/stop": { params: ThreadRealtimeStopParams; result: ThreadRealtimeStopResponse };
   "thread/timeline/list": { params: ThreadTimelineListParams; result: ThreadTimelineListResponse };
+  "thread/realtime/list": { params: ThreadRealtimeListParams; result: ThreadRealtimeListResponse };
   "thread/realtime/listVoices": { params: ThreadRealtimeListVoicesParams; result: ThreadRealtimeListVoicesResponse };
   "review/start": { params: ReviewStartParams; result: ReviewStartResponse };
   "model/list": { params: ModelListParams; result: ModelListResponse };
@@ -598,6 +606,7 @@ export interface ClientRequestMap {
   "account/gatewayOAuth/cancel": { params: undefined; result: GatewayOAuthCancelResponse };
   "modelProvider/list": { params: ModelProviderListParams; result: ModelProviderListResponse };
   "modelProvider/config/write": { params: ModelProviderConfigWriteParams; result: ModelProviderConfigWriteResponse };
+  "modelProvider/default/set": { params: ModelProviderDefaultSetParams; result: ConfigWriteResponse };
   "modelProvider/capabilities/read": { params: ModelProviderCapabilitiesReadParams; result: ModelProviderCapabilitiesReadResponse };
   "experimentalFeature/list": { params: ExperimentalFeatureListParams; result: ExperimentalFeatureListResponse };
   "permissionProfile/list": { params: PermissionProfileListParams; result: PermissionProfileListResponse };
@@ -676,7 +685,6 @@ export interface ServerRequestMap {
   "item/tool/call": { params: DynamicToolCallParams; result: DynamicToolCallResponse };
   "account/chatgptAuthTokens/refresh": { params: ChatgptAuthTokensRefreshParams; result: ChatgptAuthTokensRefreshResponse };
   "attestation/generate": { params: AttestationGenerateParams; result: AttestationGenerateResponse };
-  "currentTime/read": { params: CurrentTimeReadParams; result: CurrentTimeReadResponse };
   "applyPatchApproval": { params: ApplyPatchApprovalParams; result: ApplyPatchApprovalResponse };
   "execCommandApproval": { params: ExecCommandApprovalParams; result: ExecCommandApprovalResponse };
 }
@@ -723,6 +731,7 @@ export interface ServerNotificationMap {
   "item/plan/delta": { params: PlanDeltaNotification };
   "command/exec/outputDelta": { params: CommandExecOutputDeltaNotification };
   "process/outputDelta": { params: ProcessOutputDeltaNotification };
+  "thread/search/partial": { params: ThreadSearchPartialNotification };
   "process/exited": { params: ProcessExitedNotification };
   "item/commandExecution/outputDelta": { params: CommandExecutionOutputDeltaNotification };
   "item/commandExecution/terminalInteraction": { params: TerminalInteractionNotification };
@@ -777,4 +786,4 @@ export interface ServerNotificationMap {
 export type ClientNotificationMethod = "initialized";
 
 /** Every server request method of the pinned schema, for runtime checks. */
-export const SERVER_REQUEST_METHODS = ["item/commandExecution/requestApproval","item/fileChange/requestApproval","item/tool/requestUserInput","mcpServer/elicitation/request","item/permissions/requestApproval","item/tool/call","account/chatgptAuthTokens/refresh","attestation/generate","currentTime/read","applyPatchApproval","execCommandApproval"] as const;
+export const SERVER_REQUEST_METHODS = ["item/commandExecution/requestApproval","item/fileChange/requestApproval","item/tool/requestUserInput","mcpServer/elicitation/request","item/permissions/requestApproval","item/tool/call","account/chatgptAuthTokens/refresh","attestation/generate","applyPatchApproval","execCommandApproval"] as const;

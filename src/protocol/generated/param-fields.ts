@@ -486,6 +486,10 @@ export const PARAM_FIELDS = {
     "includeAttachedThreads": [
       "boolean"
     ],
+    "includedThreadIds": [
+      "array",
+      "null"
+    ],
     "limit": [
       "integer",
       "null"

@@ -123,6 +123,10 @@ export const SERVER_REQUEST_SHAPES: Readonly<Record<string, { readonly required:
       "threadId"
     ],
     "types": {
+      "environmentId": [
+        "null",
+        "string"
+      ],
       "serverName": [
         "string"
       ],
@@ -208,16 +212,6 @@ export const SERVER_REQUEST_SHAPES: Readonly<Record<string, { readonly required:
   "attestation/generate": {
     "required": [],
     "types": {}
-  },
-  "currentTime/read": {
-    "required": [
-      "threadId"
-    ],
-    "types": {
-      "threadId": [
-        "string"
-      ]
-    }
   },
   "applyPatchApproval": {
     "required": [

@@ -3,5 +3,10 @@
 
 import type { AuthMode } from "../AuthMode.js";
 import type { PlanType } from "../PlanType.js";
+import type { AccountUpdateReason } from "./AccountUpdateReason.js";
 
-export type AccountUpdatedNotification = { authMode: AuthMode | null, planType: PlanType | null, };
+export type AccountUpdatedNotification = { authMode: AuthMode | null, planType: PlanType | null,
+/**
+ * Set when initial routing discovery completes for the same authenticated owner.
+ */
+reason: AccountUpdateReason | null, };

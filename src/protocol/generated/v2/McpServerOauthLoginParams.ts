@@ -3,7 +3,11 @@
 
 import type { McpServerOauthClientRegistration } from "./McpServerOauthClientRegistration.js";
 
-export type McpServerOauthLoginParams = { name: string, threadId?: string | null,
+export type McpServerOauthLoginParams = { name: string,
+/**
+ * Exact registration scope; omission preserves legacy name-only selection.
+ */
+environmentId?: string | null, threadId?: string | null,
 /**
  * Registration strategy for this login only; omission selects automatic discovery.
  */

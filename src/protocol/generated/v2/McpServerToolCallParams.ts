@@ -3,4 +3,8 @@
 
 import type { JsonValue } from "../serde_json/JsonValue.js";
 
-export type McpServerToolCallParams = { threadId: string, server: string, tool: string, arguments?: JsonValue, _meta?: JsonValue, };
+export type McpServerToolCallParams = { threadId: string, server: string,
+/**
+ * Exact registration scope; omission preserves legacy name-only selection.
+ */
+environmentId?: string | null, tool: string, arguments?: JsonValue, _meta?: JsonValue, };

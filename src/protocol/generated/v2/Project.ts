@@ -3,7 +3,7 @@
 
 import type { ProjectRoot } from "./ProjectRoot.js";
 
-export type Project = { id: string, name: string, roots: Array<ProjectRoot>, metadata: { [key in string]?: string }, position: number, createdAt: number, updatedAt: number,
+export type Project = { id: string, name: string, roots: Array<ProjectRoot>, metadata: { [key in string]?: string }, createdAt: number, updatedAt: number,
 /**
  * Newest non-archived member thread's recency, in Unix seconds; null when none exist.
  */

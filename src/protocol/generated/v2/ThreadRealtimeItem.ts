@@ -2,10 +2,16 @@
 // of the pinned @openai/codex binary. DO NOT EDIT BY HAND: edit scripts/protocol-generate.ts.
 
 import type { ThreadRealtimeBemItemPresentation } from "./ThreadRealtimeBemItemPresentation.js";
+import type { ThreadRealtimeFrameChannels } from "./ThreadRealtimeFrameChannels.js";
+import type { ThreadRealtimeHandoffMode } from "./ThreadRealtimeHandoffMode.js";
 import type { ThreadRealtimeSessionOutcome } from "./ThreadRealtimeSessionOutcome.js";
 import type { ThreadRealtimeTranscriptRole } from "./ThreadRealtimeTranscriptRole.js";
 
 /**
  * EXPERIMENTAL - a thread-scoped realtime item in the canonical timeline.
  */
-export type ThreadRealtimeItem = { id: string, realtimeSessionId: string, } & ({ "type": "realtimeSessionStarted" } | { "type": "transcriptSegment", role: ThreadRealtimeTranscriptRole, text: string, } | { "type": "bemItemPromoted", turnId: string, itemId: string, presentation: ThreadRealtimeBemItemPresentation, } | { "type": "realtimeSessionClosed", outcome: ThreadRealtimeSessionOutcome, });
+export type ThreadRealtimeItem = { id: string, realtimeSessionId: string,
+/**
+ * Canonical observation time in Unix milliseconds for eligible voice calls.
+ */
+observedAtMs?: number, } & ({ "type": "realtimeSessionStarted" } | { "type": "frame", channels: ThreadRealtimeFrameChannels, } | { "type": "transcriptSegment", role: ThreadRealtimeTranscriptRole, text: string, } | { "type": "bemItemPromoted", turnId: string, itemId: string, presentation: ThreadRealtimeBemItemPresentation, } | { "type": "realtimeSessionClosed", outcome: ThreadRealtimeSessionOutcome, } | { "type": "turnInputAccepted", handoffId: string, turnId: string, mode: ThreadRealtimeHandoffMode, sourceEventIds: Array<string>, inputItemId: string, input: string, } | { "type": "sessionEndInputSaved", sourceEventIds: Array<string>, inputItemId: string, input: string, });
