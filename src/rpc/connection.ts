@@ -18,6 +18,7 @@ import type { Transport } from "../transport/transport.js";
 import { asError } from "../internal/as-error.js";
 import { reportOrWarn } from "../internal/report.js";
 import { classifyMessage, plainNotification, type RequestId, type RpcResponse } from "./messages.js";
+import { sendObserved } from "./request-observer.js";
 import { ServerRequestDispatcher, type ServerRequestHandler } from "./server-requests.js";
 import { reconnectLoop, type ReconnectHost, type ReconnectOptions } from "./reconnect.js";
 import { backoffDelay, DEFAULT_OVERLOAD_RETRY, type OverloadRetryOptions } from "./retry.js";
@@ -25,8 +26,14 @@ import { backoffDelay, DEFAULT_OVERLOAD_RETRY, type OverloadRetryOptions } from 
 export type { NotificationListener, NotificationMessage } from "./notifications.js";
 export type { ReconnectOptions } from "./reconnect.js";
 export { NO_REPLY } from "./server-requests.js";
-export type { RequestOptions, RpcConnectionOptions } from "./options.js";
-import { RPC_CONNECTION_OPTIONS, type RequestOptions, type RpcConnectionOptions } from "./options.js";
+export type { RequestObservation, RequestObserver, RequestOptions, RpcConnectionOptions } from "./options.js";
+import {
+  RPC_CONNECTION_OPTIONS,
+  type RequestObserver,
+  type RequestOptions,
+  type RpcConnectionOptions,
+  type TraceContext,
+} from "./options.js";
 import { checkOptions } from "../internal/option-check.js";
 export type { ServerRequestContext, ServerRequestHandler } from "./server-requests.js";
 
@@ -64,6 +71,8 @@ export class RpcConnection {
   private readonly requestTimeoutMs: number;
   private readonly retry: Required<OverloadRetryOptions> | undefined;
   private readonly notificationBufferSize: number;
+
+  #observer: RequestObserver | undefined;
 
   private transport: Transport;
   private readonly reconnect: ReconnectOptions | undefined;
@@ -151,6 +160,27 @@ export class RpcConnection {
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     if (!(timeoutMs > 0))
       throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+    // Unset (no telemetry): one check, nothing else on the hot path.
+    const seen = this.#observer?.(method, params);
+    if (!seen) return this.#requestWithRetry(method, params, options, timeoutMs, undefined);
+    return sendObserved(seen, (trace) => this.#requestWithRetry(method, params, options, timeoutMs, trace));
+  }
+
+  /**
+   * Lets one observer see each request as it is sent (and how it settled) and give it a W3C trace
+   * context for the JSON-RPC `trace` field. Setting it again replaces it; `undefined` removes it.
+   */
+  setRequestObserver(observer: RequestObserver | undefined): void {
+    this.#observer = observer;
+  }
+
+  async #requestWithRetry(
+    method: string,
+    params: unknown,
+    options: RequestOptions,
+    timeoutMs: number,
+    trace: TraceContext | undefined,
+  ): Promise<unknown> {
     const deadline = Date.now() + timeoutMs;
     const maxRetries = this.retry?.maxRetries ?? 0;
     for (let attempt = 0; ; attempt++) {
@@ -161,6 +191,7 @@ export class RpcConnection {
           Math.max(1, deadline - Date.now()),
           timeoutMs,
           options.signal,
+          trace,
         );
       } catch (error) {
         if (!(error instanceof CodexProtocolError) || error.code !== SERVER_OVERLOADED_CODE) throw error;
@@ -278,6 +309,7 @@ export class RpcConnection {
     remainingMs: number,
     timeoutMs: number,
     signal: AbortSignal | undefined,
+    trace?: TraceContext,
   ): Promise<unknown> {
     if (this.state_ !== "open") return Promise.reject(this.closedError());
     if (signal?.aborted) return Promise.reject(abortError(method, signal));
@@ -290,7 +322,8 @@ export class RpcConnection {
       }, remainingMs);
       const onAbort = () => this.settle(id)?.reject(abortError(method, signal as AbortSignal));
       signal?.addEventListener("abort", onAbort, { once: true });
-      const message = params === undefined ? { id, method } : { id, method, params };
+      const message: Record<string, unknown> = params === undefined ? { id, method } : { id, method, params };
+      if (trace) message.trace = trace;
       this.pending.set(id, {
         method,
         params,

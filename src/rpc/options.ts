@@ -20,6 +20,26 @@ export const REQUEST_OPTIONS = {
   signal: "signal",
 } as const satisfies OptionSpec<RequestOptions>;
 
+/**
+ * The W3C trace context a request carries in its JSON-RPC `trace` field (`W3cTraceContext` in the
+ * schema's `JSONRPCRequest`; the envelope is not part of the generated TypeScript).
+ */
+export interface TraceContext {
+  traceparent?: string | null;
+  tracestate?: string | null;
+}
+
+/** What a {@link RequestObserver} makes of one request. */
+export interface RequestObservation {
+  /** Sent as the request's `trace` field. */
+  trace?: TraceContext | undefined;
+  /** Called once when the request settles: with its error, or its result. */
+  settled?: ((error: unknown, result: unknown) => void) | undefined;
+}
+
+/** Sees each request the connection sends, before it is written; may return what to add to it. */
+export type RequestObserver = (method: string, params: unknown) => RequestObservation | undefined;
+
 /** Options of {@link RpcConnection}. */
 export interface RpcConnectionOptions {
   /** Default timeout of one request, in ms. Default 120 000. */
