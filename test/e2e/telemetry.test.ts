@@ -5,9 +5,10 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { model } from "../../src/testing/index.js";
+import { model, startTestClient } from "../../src/testing/index.js";
 import { useRealServer } from "../support/real-server.js";
 import { onlySpan, parentId, startTestTelemetry } from "../support/otel.js";
+import { startOtlpReceiver } from "../support/otlp-receiver.js";
 
 const escalate = { escalate: { justification: "needs to write a file" } };
 const addFile = (file: string) =>
@@ -182,3 +183,41 @@ describe("telemetry with captureContent", () => {
 function hrMs(t: [number, number]): number {
   return t[0] * 1000 + t[1] / 1e6;
 }
+
+describe("codex's own spans (its [otel] trace exporter, OTLP/HTTP JSON to 127.0.0.1)", () => {
+  it("join the trace: codex's turn/start span is a child of the SDK's invoke_agent span", async () => {
+    otel.exporter.reset();
+    const receiver = await startOtlpReceiver();
+    try {
+      const t = await startTestClient({
+        script: [model.say("hello back")],
+        telemetry: { tracer: otel.tracer },
+        extraToml:
+          "[otel]\n" +
+          `trace_exporter = { otlp-http = { endpoint = "${receiver.endpoint}", protocol = "json", headers = {} } }\n`,
+      });
+      try {
+        const thread = await t.client.startThread({ cwd: t.workspace });
+        await otel.tracer.startActiveSpan("caller", async (root) => {
+          await thread.chatOnce("hello");
+          root.end();
+        });
+      } finally {
+        // The server exports its batch when it shuts down.
+        await t.dispose();
+      }
+      const turn = onlySpan(otel.spans(), "invoke_agent codex");
+      const traceId = turn.spanContext().traceId;
+      await receiver.waitFor(
+        (spans) => spans.some((s) => s.name === "turn/start" && s.traceId === traceId),
+        20_000,
+      );
+      const serverTurnStart = receiver.spans.find((s) => s.name === "turn/start" && s.traceId === traceId);
+      assert.equal(serverTurnStart?.parentSpanId, turn.spanContext().spanId);
+      // Below it, codex's own work on that turn is in the same trace.
+      assert.ok(receiver.spans.filter((s) => s.traceId === traceId).length > 1);
+    } finally {
+      await receiver.close();
+    }
+  });
+});

@@ -1,0 +1,159 @@
+// Telemetry over the in-memory pair: the trace context on the wire, a turn span's life from
+// turn/start to turn/completed, and what happens without telemetry or without @opentelemetry/api.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { after, beforeEach, describe, it } from "node:test";
+import { SpanStatusCode } from "@opentelemetry/api";
+import { CodexClient } from "../../src/client/client.js";
+import { createFakeServer, INITIALIZE_RESULT, type FakeServer } from "../support/fake-server.js";
+import { onlySpan, parentId, startTestTelemetry } from "../support/otel.js";
+
+const otel = startTestTelemetry();
+after(() => otel.shutdown());
+const root = path.resolve(import.meta.dirname, "../..");
+
+async function initialized(server: FakeServer): Promise<void> {
+  const init = await server.next((m) => m.method === "initialize");
+  await server.send({ id: init.id, result: INITIALIZE_RESULT });
+}
+
+describe("telemetry over the in-memory pair", () => {
+  beforeEach(() => otel.exporter.reset());
+
+  it("a request sent inside a span carries its W3C trace context; outside one, no trace field", async () => {
+    const { clientTransport, server } = createFakeServer();
+    const client = new CodexClient(clientTransport, { telemetry: { tracer: otel.tracer } });
+    const outside = client.request("model/list", {});
+    await initialized(server);
+    const plain = await server.next((m) => m.method === "model/list");
+    assert.equal("trace" in plain, false);
+    await server.send({ id: plain.id, result: { data: [], nextCursor: null } });
+    await outside;
+    await otel.tracer.startActiveSpan("caller", async (span) => {
+      const listing = client.request("model/list", {});
+      const traced = await server.next((m) => m.method === "model/list");
+      const { traceId, spanId } = span.spanContext();
+      assert.deepEqual(traced.trace, { traceparent: `00-${traceId}-${spanId}-01` });
+      await server.send({ id: traced.id, result: { data: [], nextCursor: null } });
+      await listing;
+      span.end();
+    });
+    await client.close();
+  });
+
+  it("turn/start carries the turn span's context; an interrupted turn ends it with ERROR", async () => {
+    const { clientTransport, server } = createFakeServer();
+    const client = new CodexClient(clientTransport, { telemetry: { tracer: otel.tracer } });
+    const started = otel.tracer.startActiveSpan("caller", async (span) => {
+      try {
+        return await client.request("turn/start", {
+          threadId: "th1",
+          input: [{ type: "text", text: "hi", text_elements: [] }],
+        });
+      } finally {
+        span.end();
+      }
+    });
+    await initialized(server);
+    const turnStart = await server.next((m) => m.method === "turn/start");
+    await server.send({
+      id: turnStart.id,
+      result: { turn: { id: "tu1", items: [], status: "inProgress", error: null } },
+    });
+    await started;
+    await server.send({
+      method: "turn/completed",
+      params: { threadId: "th1", turn: { id: "tu1", items: [], status: "interrupted", error: null } },
+    });
+    await client.close();
+    const turn = onlySpan(otel.spans(), "invoke_agent codex");
+    const { traceId, spanId } = turn.spanContext();
+    assert.equal((turnStart.trace as { traceparent: string }).traceparent, `00-${traceId}-${spanId}-01`);
+    assert.equal(parentId(turn), onlySpan(otel.spans(), "caller").spanContext().spanId);
+    assert.equal(turn.attributes["codex.turn.id"], "tu1");
+    assert.equal(turn.attributes["codex.turn.status"], "interrupted");
+    assert.equal(turn.attributes["error.type"], "interrupted");
+    assert.equal(turn.status.code, SpanStatusCode.ERROR);
+  });
+
+  it("a turn still open when the connection closes ends with error.type connection_closed", async () => {
+    const { clientTransport, server } = createFakeServer();
+    const client = new CodexClient(clientTransport, { telemetry: { tracer: otel.tracer } });
+    const started = client.request("turn/start", { threadId: "th1", input: [] });
+    await initialized(server);
+    const turnStart = await server.next((m) => m.method === "turn/start");
+    await server.send({
+      id: turnStart.id,
+      result: { turn: { id: "tu2", items: [], status: "inProgress", error: null } },
+    });
+    await started;
+    await client.close();
+    const turn = onlySpan(otel.spans(), "invoke_agent codex");
+    assert.equal(turn.attributes["error.type"], "connection_closed");
+    assert.equal(turn.status.code, SpanStatusCode.ERROR);
+  });
+
+  it("without telemetry, no trace field is sent even inside a span", async () => {
+    const { clientTransport, server } = createFakeServer();
+    const client = new CodexClient(clientTransport);
+    await otel.tracer.startActiveSpan("caller", async (span) => {
+      const listing = client.request("model/list", {});
+      await initialized(server);
+      const sent = await server.next((m) => m.method === "model/list");
+      assert.equal("trace" in sent, false);
+      await server.send({ id: sent.id, result: { data: [], nextCursor: null } });
+      await listing;
+      span.end();
+    });
+    await client.close();
+    assert.equal(otel.spans().filter((s) => s.name !== "caller").length, 0);
+  });
+});
+
+describe("loading @opentelemetry/api", () => {
+  /** Runs `code` in a fresh process (tsx, the sources), optionally with the package hidden. */
+  function run(code: string, hide: boolean): string {
+    const hook = path.join(root, "test/support/hide-otel-api.mjs");
+    return execFileSync(
+      process.execPath,
+      [...(hide ? ["--import", hook] : []), "--import", "tsx", "--input-type=module", "-e", code],
+      { cwd: root, encoding: "utf8" },
+    ).trim();
+  }
+  const client = `import { CodexClient } from "./src/index.ts";
+import { createRequire } from "node:module";
+const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes("@opentelemetry"));`;
+
+  it("is never loaded without telemetry (it works with the package hidden), and is loaded with it", () => {
+    const hidden = run(
+      `${client}
+const c = CodexClient.connectStdio({ command: ["node"] });
+await c.close();
+console.log("ok");`,
+      true,
+    );
+    assert.equal(hidden, "ok");
+    const out = run(
+      `${client}
+CodexClient.connectStdio({ command: ["node"] });
+const before = loaded();
+CodexClient.connectStdio({ command: ["node"], telemetry: true });
+console.log(JSON.stringify([before, loaded()]));`,
+      false,
+    );
+    assert.deepEqual(JSON.parse(out), [false, true]);
+  });
+
+  it("missing, `telemetry` throws a TypeError that says what to install", () => {
+    const out = run(
+      `${client}
+try { CodexClient.connectStdio({ command: ["node"], telemetry: true }); console.log("no error"); }
+catch (e) { console.log(JSON.stringify([e.constructor.name, e.message])); }`,
+      true,
+    );
+    const [name, message] = JSON.parse(out) as [string, string];
+    assert.equal(name, "TypeError");
+    assert.match(message, /npm install @opentelemetry\/api/);
+  });
+});
