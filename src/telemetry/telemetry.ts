@@ -45,7 +45,31 @@ type Params = Record<string, unknown> & { threadId?: string; turnId?: string };
 
 /** Loads `@opentelemetry/api` (or throws the `TypeError` saying what to install) and starts observing. */
 export function attachTelemetry(setting: TelemetrySetting, port: TelemetryPort): void {
+  checkSetting(setting);
   new ClientTelemetry(loadOpenTelemetryApi(), setting === true ? {} : setting, port);
+}
+
+/** A `TypeError` for a setting that is not `true` or `{ tracer?, meter?, captureContent? }` of the right kinds. */
+function checkSetting(setting: unknown): asserts setting is TelemetrySetting {
+  const hint = "Pass `telemetry: true` or `{ tracer?, meter?, captureContent? }`.";
+  if (setting === true) return;
+  if (typeof setting !== "object" || setting === null || Array.isArray(setting))
+    throw new TypeError(`telemetry must be true or an options object, got ${typeof setting}. ${hint}`);
+  const { tracer, meter, captureContent } = setting as Record<string, unknown>;
+  if (tracer !== undefined && typeof (tracer as { startSpan?: unknown } | null)?.startSpan !== "function")
+    throw new TypeError(
+      `telemetry.tracer must be an OpenTelemetry Tracer (e.g. trace.getTracer("my-app")). ${hint}`,
+    );
+  const m = meter as { createHistogram?: unknown; createCounter?: unknown } | null;
+  if (
+    meter !== undefined &&
+    (typeof m?.createHistogram !== "function" || typeof m.createCounter !== "function")
+  )
+    throw new TypeError(
+      `telemetry.meter must be an OpenTelemetry Meter (e.g. metrics.getMeter("my-app")). ${hint}`,
+    );
+  if (captureContent !== undefined && typeof captureContent !== "boolean")
+    throw new TypeError(`telemetry.captureContent must be a boolean. ${hint}`);
 }
 
 class ClientTelemetry {

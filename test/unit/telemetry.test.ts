@@ -111,6 +111,26 @@ describe("telemetry over the in-memory pair", () => {
   });
 });
 
+describe("telemetry option checks", () => {
+  it("a value that is not true or options of the right kinds is a TypeError saying what to pass", () => {
+    const { clientTransport } = createFakeServer();
+    const bad: unknown[] = [
+      "yes",
+      1,
+      [],
+      { tracer: {} },
+      { meter: { createCounter() {} } },
+      { captureContent: "no" },
+    ];
+    for (const telemetry of bad)
+      assert.throws(
+        () => new CodexClient(clientTransport, { telemetry } as never),
+        (e: unknown) => e instanceof TypeError && /telemetry: true/.test(e.message),
+        JSON.stringify(telemetry),
+      );
+  });
+});
+
 describe("loading @opentelemetry/api", () => {
   /** Runs `code` in a fresh process (tsx, the sources), optionally with the package hidden. */
   function run(code: string, hide: boolean): string {
