@@ -16,6 +16,14 @@ export interface TelemetryMeter {
  * What the client reports to OpenTelemetry. Spans follow the GenAI semantic conventions
  * (`invoke_agent codex` per turn, `execute_tool …` per tool item, `codex.approval …` per approval,
  * `codex.goal` per goal run); see docs/observability.md.
+ *
+ * @example
+ * ```ts
+ * import { metrics, trace } from "@opentelemetry/api";
+ * const client = CodexClient.connectStdio({
+ *   telemetry: { tracer: trace.getTracer("my-app"), meter: metrics.getMeter("my-app") },
+ * });
+ * ```
  */
 export interface TelemetryOptions {
   /** Where spans go. Default: the global tracer provider's `codex-app-server-sdk` tracer. */
