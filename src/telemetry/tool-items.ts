@@ -95,6 +95,8 @@ function toolResult(item: Item): string | undefined {
         : JSON.stringify(item.result ?? item.error);
     case "dynamicToolCall":
       return item.contentItems == null ? undefined : JSON.stringify(item.contentItems);
+    case "webSearch":
+      return item.results == null ? undefined : JSON.stringify(item.results);
     default:
       return undefined;
   }

@@ -94,6 +94,79 @@ describe("telemetry over the in-memory pair", () => {
     assert.equal(turn.status.code, SpanStatusCode.ERROR);
   });
 
+  it("MCP, dynamic tool and web search items: their own spans under the turn, content only when asked", async () => {
+    for (const captureContent of [false, true]) {
+      otel.exporter.reset();
+      const { clientTransport, server } = createFakeServer();
+      const client = new CodexClient(clientTransport, { telemetry: { tracer: otel.tracer, captureContent } });
+      const started = client.request("turn/start", { threadId: "th1", input: [] });
+      await initialized(server);
+      const turnStart = await server.next((m) => m.method === "turn/start");
+      await server.send({
+        id: turnStart.id,
+        result: { turn: { id: "tu1", items: [], status: "inProgress", error: null } },
+      });
+      await started;
+      const mcp = {
+        type: "mcpToolCall",
+        id: "i1",
+        server: "docs",
+        tool: "lookup",
+        arguments: { q: "secret-q" },
+      };
+      const dyn = {
+        type: "dynamicToolCall",
+        id: "i2",
+        namespace: null,
+        tool: "my_tool",
+        arguments: { a: 1 },
+      };
+      const web = { type: "webSearch", id: "i3", query: "secret-search", action: null };
+      const ends = [
+        { ...mcp, status: "failed", result: null, error: { message: "boom" } },
+        {
+          ...dyn,
+          status: "completed",
+          contentItems: [{ type: "inputText", text: "tool says" }],
+          success: true,
+        },
+        { ...web, results: [{ title: "found" }] },
+      ];
+      for (const item of [mcp, dyn, web])
+        await server.send({ method: "item/started", params: { threadId: "th1", turnId: "tu1", item } });
+      for (const item of ends)
+        await server.send({ method: "item/completed", params: { threadId: "th1", turnId: "tu1", item } });
+      await server.send({
+        method: "turn/completed",
+        params: { threadId: "th1", turn: { id: "tu1", items: [], status: "completed", error: null } },
+      });
+      await client.close();
+      const spans = otel.spans();
+      const turn = onlySpan(spans, "invoke_agent codex");
+      const lookup = onlySpan(spans, "execute_tool lookup");
+      const myTool = onlySpan(spans, "execute_tool my_tool");
+      const search = onlySpan(spans, "execute_tool web_search");
+      for (const span of [lookup, myTool, search]) assert.equal(parentId(span), turn.spanContext().spanId);
+      assert.equal(lookup.attributes["gen_ai.tool.type"], "extension");
+      assert.equal(lookup.attributes["codex.mcp.server"], "docs");
+      assert.equal(lookup.attributes["error.type"], "failed");
+      assert.equal(lookup.status.code, SpanStatusCode.ERROR);
+      assert.equal(myTool.attributes["gen_ai.tool.type"], "function");
+      assert.equal(myTool.attributes["gen_ai.tool.call.id"], "i2");
+      assert.equal(search.attributes["gen_ai.tool.call.id"], "i3");
+      if (captureContent) {
+        assert.equal(lookup.attributes["gen_ai.tool.call.arguments"], JSON.stringify({ q: "secret-q" }));
+        assert.equal(lookup.attributes["gen_ai.tool.call.result"], JSON.stringify({ message: "boom" }));
+        assert.match(String(myTool.attributes["gen_ai.tool.call.result"]), /tool says/);
+        assert.equal(search.attributes["gen_ai.tool.call.arguments"], "secret-search");
+        assert.match(String(search.attributes["gen_ai.tool.call.result"]), /found/);
+      } else {
+        const all = JSON.stringify(spans.map((s) => s.attributes));
+        assert.doesNotMatch(all, /secret-q|secret-search|tool says|found|boom/);
+      }
+    }
+  });
+
   it("without telemetry, no trace field is sent even inside a span", async () => {
     const { clientTransport, server } = createFakeServer();
     const client = new CodexClient(clientTransport);
