@@ -58,7 +58,7 @@ export function createServices(
   // Observes the services from the side; unset, nothing is loaded and no hook is installed.
   if (options.telemetry)
     attachTelemetry(options.telemetry, {
-      setRequestObserver: (observer) => connection.setRequestObserver(observer),
+      setObserver: (observer) => connection.setObserver(observer),
       onAnyNotification: (listener) => connection.onAnyNotification(listener),
       onClose: (listener) => connection.onClose(listener),
       onApprovalSettled: (listener) => approvals.onSettled(listener),

@@ -29,7 +29,7 @@ export interface TraceContext {
   tracestate?: string | null;
 }
 
-/** What a {@link RequestObserver} makes of one request. */
+/** What a {@link ConnectionObserver} makes of one request. */
 export interface RequestObservation {
   /** Sent as the request's `trace` field. */
   trace?: TraceContext | undefined;
@@ -37,8 +37,16 @@ export interface RequestObservation {
   settled?: ((error: unknown, result: unknown) => void) | undefined;
 }
 
-/** Sees each request the connection sends, before it is written; may return what to add to it. */
-export type RequestObserver = (method: string, params: unknown) => RequestObservation | undefined;
+/** What one observer of a connection (telemetry) sees. */
+export interface ConnectionObserver {
+  /** Each request the connection sends, before it is written; may return what to add to it. */
+  request(method: string, params: unknown): RequestObservation | undefined;
+  /**
+   * Runs the dispatch of each incoming message. Telemetry runs it outside any trace context:
+   * otherwise it would run in the context that was active when the transport started.
+   */
+  dispatch(run: () => void): void;
+}
 
 /** Options of {@link RpcConnection}. */
 export interface RpcConnectionOptions {

@@ -1,5 +1,6 @@
 // The public options of telemetry. Typed structurally, so this package's declarations never need
 // `@opentelemetry/api`, which is an optional peer dependency.
+import type { OptionSpec } from "../internal/option-check.js";
 
 /** An OpenTelemetry `Tracer` from `@opentelemetry/api` (e.g. `trace.getTracer("my-app")`). */
 export interface TelemetryTracer {
@@ -42,3 +43,10 @@ export interface TelemetryOptions {
 
 /** `true` for the global providers with the defaults, or the options. */
 export type TelemetrySetting = true | TelemetryOptions;
+
+/** The keys of {@link TelemetryOptions}, checked at each connect call. */
+export const TELEMETRY_OPTIONS = {
+  tracer: "object",
+  meter: "object",
+  captureContent: "boolean",
+} as const satisfies OptionSpec<TelemetryOptions>;

@@ -6,7 +6,7 @@ import type { ApprovalSettledRecord } from "../approvals/requests.js";
 import type { Subscription } from "../events/emitter.js";
 import { sdkPackageInfo } from "../internal/package-info.js";
 import type { NotificationListener } from "../rpc/notifications.js";
-import type { RequestObservation, RequestObserver, TraceContext } from "../rpc/options.js";
+import type { ConnectionObserver, RequestObservation, TraceContext } from "../rpc/options.js";
 import { loadOpenTelemetryApi, type OpenTelemetryApi } from "./load.js";
 import { createInstruments, recordTurn, type TelemetryInstruments } from "./metrics.js";
 import type { TelemetrySetting } from "./options.js";
@@ -17,7 +17,7 @@ import { BoundedSpans } from "./bounded-spans.js";
 
 /** What telemetry needs of a client: its connection's hooks and its settled approvals. */
 export interface TelemetryPort {
-  setRequestObserver(observer: RequestObserver | undefined): void;
+  setObserver(observer: ConnectionObserver | undefined): void;
   onAnyNotification(listener: NotificationListener): Subscription;
   onClose(listener: () => void): Subscription;
   onApprovalSettled(listener: (record: ApprovalSettledRecord) => void): Subscription;
@@ -98,7 +98,12 @@ class ClientTelemetry {
     this.#turns = new BoundedSpans(endTurn);
     this.#tools = new BoundedSpans((t) => t.span.end());
     this.#goals = new GoalSpans(api, this.#tracer, this.#content);
-    port.setRequestObserver((method, params) => this.#observe(method, params as Params | undefined));
+    // Messages are dispatched outside any trace context: a transport's callbacks would otherwise run
+    // in the context active when it started, and a request sent from a listener would join that trace.
+    port.setObserver({
+      request: (method, params) => this.#observe(method, params as Params | undefined),
+      dispatch: (run) => api.context.with(api.ROOT_CONTEXT, run),
+    });
     port.onAnyNotification((params, method) => this.#notified(method, (params ?? {}) as Params));
     port.onApprovalSettled((record) => this.#approvalSettled(record));
     port.onClose(() => this.#closed());

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
-import { SpanStatusCode } from "@opentelemetry/api";
+import { context, SpanStatusCode, trace } from "@opentelemetry/api";
 import { CodexClient } from "../../src/client/client.js";
 import { createFakeServer, INITIALIZE_RESULT, type FakeServer } from "../support/fake-server.js";
 import { onlySpan, parentId, startTestTelemetry } from "../support/otel.js";
@@ -167,6 +167,32 @@ describe("telemetry over the in-memory pair", () => {
     }
   });
 
+  it("listeners run outside the span that was active when the connection started", async () => {
+    // A child's pipes carry the context they were created in; without this, a request sent from a
+    // listener would join the trace of whatever call happened to start the connection.
+    const fake = path.join(root, "bench/fake-app-server.mjs");
+    const client = CodexClient.connectStdio({
+      command: [process.execPath, fake],
+      telemetry: { tracer: otel.tracer },
+    });
+    try {
+      await otel.tracer.startActiveSpan("first call", async (span) => {
+        await client.initialize();
+        span.end();
+      });
+      let active: string | undefined = "not called";
+      client.on(
+        "turn/completed",
+        () => (active = (trace.getSpan(context.active()) as { name?: string } | undefined)?.name),
+      );
+      const thread = await client.startThread();
+      await thread.chatOnce(JSON.stringify({ flood: "items", n: 1 }));
+      assert.equal(active, undefined);
+    } finally {
+      await client.close();
+    }
+  });
+
   it("without telemetry, no trace field is sent even inside a span", async () => {
     const { clientTransport, server } = createFakeServer();
     const client = new CodexClient(clientTransport);
@@ -198,7 +224,7 @@ describe("telemetry option checks", () => {
     for (const telemetry of bad)
       assert.throws(
         () => new CodexClient(clientTransport, { telemetry } as never),
-        (e: unknown) => e instanceof TypeError && /telemetry: true/.test(e.message),
+        (e: unknown) => e instanceof TypeError && /telemetry/.test(e.message),
         JSON.stringify(telemetry),
       );
   });
