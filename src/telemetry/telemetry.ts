@@ -32,6 +32,8 @@ interface OpenTurn {
   usageBase?: { input: number; output: number };
   usage?: { input: number; output: number };
   lastText?: string;
+  /** The server's error while it retries the model with no progress since (cleared by any item). */
+  retrying?: string;
 }
 
 interface ThreadFacts {
@@ -246,6 +248,7 @@ class ClientTelemetry {
   }
 
   #itemStarted(params: Params): void {
+    if (typeof params.turnId === "string") this.#progress(params.turnId);
     const item = asToolItem(params.item);
     if (!item) return;
     const turn = typeof params.turnId === "string" ? this.#turns.get(params.turnId) : undefined;
@@ -260,7 +263,13 @@ class ClientTelemetry {
     this.#tools.set(item.id, { span });
   }
 
+  #progress(turnId: string): void {
+    const turn = this.#turns.get(turnId);
+    if (turn) delete turn.retrying;
+  }
+
   #itemCompleted(params: Params): void {
+    if (typeof params.turnId === "string") this.#progress(params.turnId);
     const item = params.item as { type?: unknown; id?: unknown; text?: unknown } | undefined;
     if (item?.type === "agentMessage" && typeof item.text === "string" && typeof params.turnId === "string") {
       const turn = this.#turns.get(params.turnId);
@@ -303,8 +312,12 @@ class ClientTelemetry {
     const turn = typeof params.turnId === "string" ? this.#turns.get(params.turnId) : undefined;
     if (!turn) return;
     const error = params.error as { codexErrorInfo?: unknown } | undefined;
+    const type = codexErrorType(error?.codexErrorInfo) ?? "error";
+    // A turn interrupted in a run of retries (the SDK's modelRetryTimeoutMs, or a person giving up)
+    // ended because its model could not be reached: that error is its error.type.
+    if (params.willRetry === true) turn.retrying = type;
     turn.span.addEvent("codex.error", {
-      "error.type": codexErrorType(error?.codexErrorInfo) ?? "error",
+      "error.type": type,
       "codex.error.will_retry": params.willRetry === true,
     });
   }
@@ -320,7 +333,7 @@ class ClientTelemetry {
         status === "failed"
           ? (codexErrorType(t.error?.codexErrorInfo) ?? "failed")
           : status === "interrupted"
-            ? "interrupted"
+            ? (turn.retrying ?? "interrupted")
             : undefined;
       this.#endTurn(turn, error);
     }

@@ -6,6 +6,7 @@ import path from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
 import { context, SpanStatusCode, trace } from "@opentelemetry/api";
 import { CodexClient } from "../../src/client/client.js";
+import { BoundedSpans } from "../../src/telemetry/bounded-spans.js";
 import { createFakeServer, INITIALIZE_RESULT, type FakeServer } from "../support/fake-server.js";
 import { onlySpan, parentId, startTestTelemetry } from "../support/otel.js";
 
@@ -75,6 +76,50 @@ describe("telemetry over the in-memory pair", () => {
     assert.equal(turn.attributes["codex.turn.status"], "interrupted");
     assert.equal(turn.attributes["error.type"], "interrupted");
     assert.equal(turn.status.code, SpanStatusCode.ERROR);
+  });
+
+  it("a turn interrupted while the server retries its model: error.type is the server's error", async () => {
+    const { clientTransport, server } = createFakeServer();
+    const client = new CodexClient(clientTransport, { telemetry: { tracer: otel.tracer } });
+    const started = client.request("turn/start", { threadId: "th1", input: [] });
+    await initialized(server);
+    const turnStart = await server.next((m) => m.method === "turn/start");
+    await server.send({
+      id: turnStart.id,
+      result: { turn: { id: "tu3", items: [], status: "inProgress", error: null } },
+    });
+    await started;
+    const notice = (n: number) => ({
+      method: "error",
+      params: {
+        threadId: "th1",
+        turnId: "tu3",
+        willRetry: true,
+        error: {
+          message: `Reconnecting... ${n}/5`,
+          codexErrorInfo: { responseStreamDisconnected: { httpStatusCode: null } },
+          additionalDetails: null,
+        },
+      },
+    });
+    await server.send(notice(1));
+    await server.send(notice(2));
+    await server.send({
+      method: "turn/completed",
+      params: { threadId: "th1", turn: { id: "tu3", items: [], status: "interrupted", error: null } },
+    });
+    await client.close();
+    const turn = onlySpan(otel.spans(), "invoke_agent codex");
+    assert.equal(turn.attributes["codex.turn.status"], "interrupted");
+    assert.equal(turn.attributes["error.type"], "responseStreamDisconnected");
+    assert.equal(turn.status.code, SpanStatusCode.ERROR);
+    assert.deepEqual(
+      turn.events.map((e) => [e.name, e.attributes?.["codex.error.will_retry"]]),
+      [
+        ["codex.error", true],
+        ["codex.error", true],
+      ],
+    );
   });
 
   it("a turn still open when the connection closes ends with error.type connection_closed", async () => {
@@ -207,6 +252,19 @@ describe("telemetry over the in-memory pair", () => {
     });
     await client.close();
     assert.equal(otel.spans().filter((s) => s.name !== "caller").length, 0);
+  });
+});
+
+describe("open spans are bounded", () => {
+  it("past the limit the oldest is ended and dropped; a key set again counts once", () => {
+    const evicted: string[] = [];
+    const open = new BoundedSpans<string>((entry) => evicted.push(entry), 2);
+    open.set("a", "turn a");
+    open.set("b", "turn b");
+    open.set("a", "turn a again");
+    open.set("c", "turn c");
+    assert.deepEqual(evicted, ["turn b"]);
+    assert.deepEqual([...open.values()], ["turn a again", "turn c"]);
   });
 });
 
