@@ -27,6 +27,7 @@ const SECTIONS = [
   "real",
   "reconnect",
   "load",
+  "telemetry",
 ];
 for (const name of only ?? []) {
   if (!SECTIONS.includes(name)) {
@@ -158,6 +159,10 @@ const notes: string[] = [
   "  its baseline is the same client holding one thread.",
   "- The load rows time the turns only (the threads are started first). Each turn makes two model calls",
   "  and runs one escalated `echo` after its approval; the real server's own work dominates.",
+  "- The telemetry rows compare `telemetry` on (a tracer with an in-memory exporter) and off, alternating.",
+  "  The first times `import()` of the built package plus one `connectStdio()` in a fresh process: on, it",
+  "  includes loading `@opentelemetry/api`; off, the row checks that the package is not in the module cache.",
+  "  The second is the steps flood through `chat()`, where every notification passes the telemetry's listener.",
 ];
 function record(
   name: string,
@@ -366,12 +371,15 @@ async function floorFlood(command: { flood: "items" | "deltas"; n: number }): Pr
 
 // ---------------------------------------------------------------- the SDK side
 
-function sdkClient(): CodexClient {
-  return CodexClient.connectStdio({ command: [process.execPath, FAKE], turnBufferSize: 100_000 });
+function sdkClient(options: Parameters<typeof CodexClient.connectStdio>[0] = {}): CodexClient {
+  return CodexClient.connectStdio({ command: [process.execPath, FAKE], turnBufferSize: 100_000, ...options });
 }
 
-async function sdkSteps(n: number): Promise<number> {
-  const client = sdkClient();
+async function sdkSteps(
+  n: number,
+  options: Parameters<typeof CodexClient.connectStdio>[0] = {},
+): Promise<number> {
+  const client = sdkClient(options);
   const thread = await client.startThread();
   const t0 = performance.now();
   let steps = 0;
@@ -774,6 +782,73 @@ async function importTime(reps: number): Promise<void> {
   );
 }
 
+/**
+ * Telemetry off against on (spans to an in-memory exporter): the import plus connect of the built
+ * package in a fresh process, and the steps flood through `chat()`, where every notification passes
+ * the telemetry's listener.
+ */
+async function telemetry(n: number, reps: number): Promise<void> {
+  const probe = (on: boolean) =>
+    new Promise<{ ms: number; loaded: boolean }>((resolve, reject) => {
+      const code = `const t0 = performance.now();
+const { CodexClient } = await import(${JSON.stringify(path.join(DIST, "index.js"))});
+CodexClient.connectStdio({ command: [process.execPath]${on ? ", telemetry: true" : ""} });
+const ms = performance.now() - t0;
+const { createRequire } = await import("node:module");
+const loaded = Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes("@opentelemetry"));
+console.log(JSON.stringify({ ms, loaded }));`;
+      const child = spawn(process.execPath, ["--input-type=module", "-e", code], { cwd: path.dirname(DIST) });
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      child.once("error", reject);
+      child.once("exit", () => {
+        try {
+          resolve(JSON.parse(out) as { ms: number; loaded: boolean });
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+    });
+  const imports = await alternate(
+    N.importReps,
+    () => probe(true),
+    () => probe(false),
+  );
+  const on = spread(imports.map((r) => r.sdk.ms));
+  const off = spread(imports.map((r) => r.baseline.ms));
+  const loadedOff = imports.some((r) => r.baseline.loaded);
+  record(
+    "Telemetry: import + connectStdio in a fresh process, on vs off",
+    `on ${showSpread(on, 1, " ms")}`,
+    `off ${showSpread(off, 1, " ms")}`,
+    `@opentelemetry/api loaded when off: ${loadedOff ? "yes" : "no"}`,
+    "never loaded when off",
+    !loadedOff && imports.every((r) => r.sdk.loaded),
+  );
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import(
+    "@opentelemetry/sdk-trace-base"
+  );
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const tracer = provider.getTracer("bench");
+  const runs = await alternate(
+    reps,
+    () => sdkSteps(n, { telemetry: { tracer } }),
+    () => sdkSteps(n),
+  );
+  if (exporter.getFinishedSpans().length !== reps)
+    throw new Error("telemetry: expected one turn span per run");
+  await provider.shutdown();
+  record(
+    `Telemetry: ${fmt(n)} steps through chat(), on (in-memory exporter) vs off`,
+    `on ${fmt(spread(runs.map((r) => r.sdk)).median)} ms`,
+    `off ${fmt(spread(runs.map((r) => r.baseline)).median)} ms`,
+    `${showSpread(spread(runs.map((r) => r.baseline / r.sdk)), 2, "×")} of off`,
+    "≥ 0.8× of off",
+    spread(runs.map((r) => r.baseline / r.sdk)).median >= 0.8,
+  );
+}
+
 /** The load scenario of the e2e suite (test/support/approval-load.ts), timed, over stdio and WebSocket. */
 async function load(n: number): Promise<void> {
   const modelServer = await MockModelServer.start();
@@ -854,6 +929,7 @@ async function main(): Promise<void> {
   if (wanted("real")) await realServer(N.reps);
   if (wanted("reconnect")) await reconnect(N.reps, N.heldThreads);
   if (wanted("load")) await load(N.load);
+  if (wanted("telemetry")) await telemetry(N.items, N.reps);
   if (smoke || only) {
     console.log(`${smoke ? "smoke" : "partial"} run: BENCHMARKS.md not written.`);
     return;

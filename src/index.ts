@@ -15,6 +15,12 @@ export { resolveAppServerCommand, shellSplit, findPinnedCodexBinary } from "./cl
 export type { ClientCore } from "./client/core.js";
 export type { CodexWarning, CodexWarningKind, WarningMethod } from "./client/warnings.js";
 export type { Subscription } from "./events/emitter.js";
+export type {
+  TelemetryMeter,
+  TelemetryOptions,
+  TelemetrySetting,
+  TelemetryTracer,
+} from "./telemetry/options.js";
 export type { ResolvedCommand, AppServerCommandSource } from "./client/command.js";
 
 export {

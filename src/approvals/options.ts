@@ -44,36 +44,6 @@ export interface ApprovalRequestsOptions {
   observe?: boolean | undefined;
 }
 
-/** Options of `approveApproval`. */
-export interface ApproveOptions extends RespondOptions {
-  /** Accept for the rest of the session (`acceptForSession`). */
-  forSession?: boolean | undefined;
-  /** Accept and allow commands starting with this prefix from now on (command approvals only). */
-  execpolicyAmendment?: readonly string[] | undefined;
-}
-
-/** Options of `respondApproval`, `declineApproval` and `cancelApproval`. */
-export interface RespondOptions {
-  /** Who decided (a user name, an id): free-form, passed to the audit records as `by`. */
-  by?: string | undefined;
-}
-
-/** Options of `approvalRequests()`. */
-export interface ApprovalRequestsOptions {
-  /** Capacity of this iterator's buffer. Default: the client's `approvalBufferSize` (1000). */
-  bufferSize?: number | undefined;
-  /** Closes the iterator. */
-  signal?: AbortSignal | undefined;
-  /** Only the requests of this thread. */
-  threadId?: string | undefined;
-  /**
-   * Only watch: the iterator never takes ownership of an answer, so a loop that only logs cannot
-   * stall a turn. Without it, an open iterator holds requests no handler answers until
-   * `respondApproval`.
-   */
-  observe?: boolean | undefined;
-}
-
 /** The keys of {@link RespondOptions}. */
 export const RESPOND_OPTIONS = { by: "string" } as const satisfies OptionSpec<RespondOptions>;
 

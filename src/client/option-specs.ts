@@ -1,6 +1,7 @@
 // The keys and value types of the connect options, checked before anything starts. Each spec is
 // typed `satisfies OptionSpec<…>`: an option added to a type without being listed here fails the
 // typecheck.
+import { TELEMETRY_OPTIONS } from "../telemetry/options.js";
 import { checkOptions, nested, type OptionCheck, type OptionSpec } from "../internal/option-check.js";
 import { fromSchema } from "../conversation/option-specs.js";
 import { absolutePaths } from "../conversation/paths.js";
@@ -51,6 +52,7 @@ export const CLIENT_OPTIONS = {
   approvalBufferSize: "number",
   maxPendingServerRequests: "number",
   capabilities: nested(CAPABILITIES),
+  telemetry: nested(TELEMETRY_OPTIONS, "boolean"),
 } as const satisfies OptionSpec<ClientOptions>;
 
 /** `connectStdio(options)`. */

@@ -1,6 +1,7 @@
 import type { InitializeCapabilities } from "../protocol/generated/InitializeCapabilities.js";
 import type { ClientInfo } from "../protocol/generated/ClientInfo.js";
 import type { OverloadRetryOptions } from "../rpc/retry.js";
+import type { TelemetrySetting } from "../telemetry/options.js";
 
 /**
  * Reconnect when a socket server goes away: `true` for the defaults (10 attempts, 500 ms doubling),
@@ -47,6 +48,13 @@ export interface ClientOptions {
   maxPendingServerRequests?: number | undefined;
   /** Other initialize capabilities, merged over the defaults. */
   capabilities?: Partial<InitializeCapabilities> | undefined;
+  /**
+   * OpenTelemetry spans and metrics of turns, tools, approvals and goals, and the trace context on
+   * every request (docs/observability.md). `true` uses the global providers. Needs the optional
+   * peer dependency `@opentelemetry/api` (a `TypeError` says so when it is missing); unset, that
+   * package is never loaded. No prompt, reply, command or diff is recorded unless `captureContent`.
+   */
+  telemetry?: TelemetrySetting | undefined;
 }
 
 /** Options of {@link CodexClient.connectStdio}. */

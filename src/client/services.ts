@@ -10,6 +10,7 @@ import { ModelAccess } from "../account/model-access.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import { ServerRequestGuard } from "../server-requests/guard.js";
 import { ServerRequestHooks } from "../server-requests/hooks.js";
+import { attachTelemetry } from "../telemetry/telemetry.js";
 import type { ClientCore } from "./core.js";
 import type { ClientOptions } from "./options.js";
 
@@ -54,5 +55,13 @@ export function createServices(
     modelAccess: new ModelAccess(client, connection, () => client.serverInfo?.codexHome),
   });
   const goals = new GoalService(client, connection, approvals, turns, guard, options);
+  // Observes the services from the side; unset, nothing is loaded and no hook is installed.
+  if (options.telemetry)
+    attachTelemetry(options.telemetry, {
+      setObserver: (observer) => connection.setObserver(observer),
+      onAnyNotification: (listener) => connection.onAnyNotification(listener),
+      onClose: (listener) => connection.onClose(listener),
+      onApprovalSettled: (listener) => approvals.onSettled(listener),
+    });
   return { guard, approvals, hooks, threads, turns };
 }

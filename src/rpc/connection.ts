@@ -1,10 +1,4 @@
-import {
-  CodexOverloadedError,
-  CodexProtocolError,
-  CodexTimeoutError,
-  CodexTransportError,
-  SERVER_OVERLOADED_CODE,
-} from "../errors/index.js";
+import { CodexProtocolError, CodexTimeoutError, CodexTransportError } from "../errors/index.js";
 import { errorFromRpc } from "../errors/from-rpc.js";
 import { Emitter, noSubscription, subscription, type Subscription } from "../events/emitter.js";
 import { abortError, sleep } from "../internal/timers.js";
@@ -18,15 +12,27 @@ import type { Transport } from "../transport/transport.js";
 import { asError } from "../internal/as-error.js";
 import { reportOrWarn } from "../internal/report.js";
 import { classifyMessage, plainNotification, type RequestId, type RpcResponse } from "./messages.js";
+import { sendObserved } from "./request-observer.js";
 import { ServerRequestDispatcher, type ServerRequestHandler } from "./server-requests.js";
 import { reconnectLoop, type ReconnectHost, type ReconnectOptions } from "./reconnect.js";
-import { backoffDelay, DEFAULT_OVERLOAD_RETRY, type OverloadRetryOptions } from "./retry.js";
+import { DEFAULT_OVERLOAD_RETRY, withOverloadRetry, type OverloadRetryOptions } from "./retry.js";
 
 export type { NotificationListener, NotificationMessage } from "./notifications.js";
 export type { ReconnectOptions } from "./reconnect.js";
 export { NO_REPLY } from "./server-requests.js";
-export type { RequestOptions, RpcConnectionOptions } from "./options.js";
-import { RPC_CONNECTION_OPTIONS, type RequestOptions, type RpcConnectionOptions } from "./options.js";
+export type {
+  ConnectionObserver,
+  RequestObservation,
+  RequestOptions,
+  RpcConnectionOptions,
+} from "./options.js";
+import {
+  RPC_CONNECTION_OPTIONS,
+  type ConnectionObserver,
+  type RequestOptions,
+  type RpcConnectionOptions,
+  type TraceContext,
+} from "./options.js";
 import { checkOptions } from "../internal/option-check.js";
 export type { ServerRequestContext, ServerRequestHandler } from "./server-requests.js";
 
@@ -65,6 +71,8 @@ export class RpcConnection {
   private readonly retry: Required<OverloadRetryOptions> | undefined;
   private readonly notificationBufferSize: number;
 
+  #observer: ConnectionObserver | undefined;
+
   private transport: Transport;
   private readonly reconnect: ReconnectOptions | undefined;
 
@@ -100,7 +108,9 @@ export class RpcConnection {
 
   private attach(transport: Transport): void {
     transport.onmessage = (message) => {
-      if (this.transport === transport) this.dispatch(message);
+      if (this.transport !== transport) return;
+      if (this.#observer) this.#observer.dispatch(() => this.dispatch(message));
+      else this.dispatch(message);
     };
     transport.onerror = (error) => {
       if (this.transport === transport) this.#reportError(error);
@@ -151,41 +161,35 @@ export class RpcConnection {
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     if (!(timeoutMs > 0))
       throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
-    const deadline = Date.now() + timeoutMs;
-    const maxRetries = this.retry?.maxRetries ?? 0;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.requestOnce(
-          method,
-          params,
-          Math.max(1, deadline - Date.now()),
-          timeoutMs,
-          options.signal,
-          options.onRequestId,
-        );
-      } catch (error) {
-        if (!(error instanceof CodexProtocolError) || error.code !== SERVER_OVERLOADED_CODE) throw error;
-        if (attempt >= maxRetries || !this.retry) {
-          throw new CodexOverloadedError(
-            `The app-server stayed overloaded for "${method}" after ${attempt + 1} attempt(s); retry later ` +
-              "or raise overloadRetry.maxRetries.",
-            attempt + 1,
-            { data: error.data, method, cause: error },
-          );
-        }
-        const delay = backoffDelay(attempt, this.retry);
-        if (Date.now() + delay >= deadline) {
-          throw new CodexTimeoutError(
-            `"${method}" timed out after ${timeoutMs} ms while the server was overloaded.`,
-            timeoutMs,
-            { cause: error },
-          );
-        }
-        await sleep(delay, [options.signal, this.lifetime.signal], (signal) =>
-          signal === options.signal ? abortError("retry back-off", signal) : this.closedError(),
-        );
-      }
-    }
+    // Unset (no telemetry): one check, nothing else on the hot path.
+    const seen = this.#observer?.request(method, params);
+    if (!seen) return this.#requestWithRetry(method, params, options, timeoutMs, undefined);
+    return sendObserved(seen, (trace) => this.#requestWithRetry(method, params, options, timeoutMs, trace));
+  }
+
+  /**
+   * Lets one observer see each request as it is sent (and how it settled), give it a W3C trace
+   * context for the JSON-RPC `trace` field, and wrap the dispatch of each incoming message.
+   * Setting it again replaces it; `undefined` removes it.
+   */
+  setObserver(observer: ConnectionObserver | undefined): void {
+    this.#observer = observer;
+  }
+
+  #requestWithRetry(
+    method: string,
+    params: unknown,
+    options: RequestOptions,
+    timeoutMs: number,
+    trace: TraceContext | undefined,
+  ): Promise<unknown> {
+    const backOff = (delayMs: number) =>
+      sleep(delayMs, [options.signal, this.lifetime.signal], (signal) =>
+        signal === options.signal ? abortError("retry back-off", signal) : this.closedError(),
+      );
+    return withOverloadRetry(method, timeoutMs, this.retry, backOff, (remainingMs) =>
+      this.requestOnce(method, params, remainingMs, timeoutMs, options.signal, options.onRequestId, trace),
+    );
   }
 
   /** Sends a notification (no response expected). */
@@ -280,6 +284,7 @@ export class RpcConnection {
     timeoutMs: number,
     signal: AbortSignal | undefined,
     onRequestId: ((id: number) => void) | undefined,
+    trace?: TraceContext,
   ): Promise<unknown> {
     if (this.state_ !== "open") return Promise.reject(this.closedError());
     if (signal?.aborted) return Promise.reject(abortError(method, signal));
@@ -293,7 +298,8 @@ export class RpcConnection {
       }, remainingMs);
       const onAbort = () => this.settle(id)?.reject(abortError(method, signal as AbortSignal));
       signal?.addEventListener("abort", onAbort, { once: true });
-      const message = params === undefined ? { id, method } : { id, method, params };
+      const message: Record<string, unknown> = params === undefined ? { id, method } : { id, method, params };
+      if (trace) message.trace = trace;
       this.pending.set(id, {
         method,
         params,

@@ -26,6 +26,34 @@ export const REQUEST_OPTIONS = {
   onRequestId: "function",
 } as const satisfies OptionSpec<RequestOptions>;
 
+/**
+ * The W3C trace context a request carries in its JSON-RPC `trace` field (`W3cTraceContext` in the
+ * schema's `JSONRPCRequest`; the envelope is not part of the generated TypeScript).
+ */
+export interface TraceContext {
+  traceparent?: string | null;
+  tracestate?: string | null;
+}
+
+/** What a {@link ConnectionObserver} makes of one request. */
+export interface RequestObservation {
+  /** Sent as the request's `trace` field. */
+  trace?: TraceContext | undefined;
+  /** Called once when the request settles: with its error, or its result. */
+  settled?: ((error: unknown, result: unknown) => void) | undefined;
+}
+
+/** What one observer of a connection (telemetry) sees. */
+export interface ConnectionObserver {
+  /** Each request the connection sends, before it is written; may return what to add to it. */
+  request(method: string, params: unknown): RequestObservation | undefined;
+  /**
+   * Runs the dispatch of each incoming message. Telemetry runs it outside any trace context:
+   * otherwise it would run in the context that was active when the transport started.
+   */
+  dispatch(run: () => void): void;
+}
+
 /** Options of {@link RpcConnection}. */
 export interface RpcConnectionOptions {
   /** Default timeout of one request, in ms. Default 120 000. */

@@ -54,6 +54,7 @@ export const START_TEST_CLIENT_OPTIONS = {
   approvalBufferSize: "number",
   maxPendingServerRequests: "number",
   capabilities: "object",
+  telemetry: ["object", "boolean"],
   command: ["string", "array"],
   appServerArgs: "array",
   envFilter: "function",

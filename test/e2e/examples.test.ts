@@ -50,6 +50,13 @@ const EXPECTED: Record<string, RegExp[]> = {
     /STATUS\.md written: true/,
     /second goal: budgetLimited \(30\/20 tokens\)/,
   ],
+  "telemetry-span-tree": [
+    /codex: Wrote traced\.txt\./,
+    /^handle user request \(\d+ ms\)$/m,
+    /^└─ invoke_agent codex \(\d+ ms\) gen_ai\.request\.model=gpt-5\.5 codex\.turn\.status=completed gen_ai\.usage\.input_tokens=\d+ gen_ai\.usage\.output_tokens=\d+$/m,
+    /^ {3}└─ execute_tool command_execution \(\d+ ms\) gen_ai\.tool\.type=extension process\.exit\.code=0 codex\.tool\.status=completed$/m,
+    /^ {6}└─ codex\.approval commandExecution \(\d+ ms\) codex\.approval\.decision=accept codex\.approval\.decided_by=handler$/m,
+  ],
   "thread-config-and-fork": [
     /fork is a new thread/,
     /fork: Fork answer to: Suggest a logo/,
