@@ -163,7 +163,7 @@ after(async () => {
  * killing the owner of job `kill`'s first approval. Returns the keys answered and the killed key.
  */
 async function drive(plan: Record<string, Plan>, kill?: string) {
-  const answered = new Map<string, { job: string; status: number }>();
+  const answered = new Map<string, { job: string; worker: string; status: number }>();
   let killed:
     | { key: string; worker: string; at: number; closedAfterMs?: number; lateStatus?: number }
     | undefined;
@@ -190,7 +190,7 @@ async function drive(plan: Record<string, Plan>, kill?: string) {
         `/approvals/${encodeURIComponent(a.key)}`,
         JSON.stringify({ decision }),
       );
-      answered.set(a.key, { job, status: reply.status });
+      answered.set(a.key, { job, worker: a.worker, status: reply.status });
     }
     if (killed && killed.closedAfterMs === undefined && !approvals.some((a) => a.key === killed!.key)) {
       killed.closedAfterMs = Date.now() - killed.at;
@@ -247,7 +247,14 @@ test(
       assert.equal(result.status, "completed", `job ${id}'s turn`);
     }
     assert.equal(first.results.get("k")?.worker, survivor);
-    for (const { job, status } of first.answered.values()) assert.equal(status, 204, `answer for job ${job}`);
+    // Answers reach their worker (204), except one sent to the killed worker as it died: that
+    // approval is closed, and the answer says so (409).
+    for (const { job, worker, status } of first.answered.values())
+      assert.equal(
+        status,
+        worker === first.killed.worker && status === 409 ? 409 : 204,
+        `answer for job ${job}`,
+      );
     const settledBefore = (await db.lrange(keys.settled, 0, -1)).map((j) => JSON.parse(j) as SettledApproval);
 
     // Redis restarts (and, without persistence, forgets everything): the workers and the inbox

@@ -3,7 +3,8 @@
 //
 // - Pending approvals are the hash the workers fill; a page gets a snapshot, then live events.
 // - An answer is claimed once (SET NX), checked against the owning worker's heartbeat, pushed to that
-//   worker's list, and the worker's reply decides the status: 204, or 409 with how it ended.
+//   worker's list, and the worker's reply decides the status: 204, or 409 with how it ended (also
+//   when the worker dies while the answer waits).
 // - A worker whose heartbeat lapsed is gone with its app-server, and the server does not replay
 //   held approvals to anyone: its approvals are closed here, within ALIVE_TTL_MS + SWEEP_MS.
 import { randomUUID } from "node:crypto";
@@ -180,18 +181,33 @@ export async function startFleetInbox(options: FleetInboxOptions): Promise<Fleet
       const waiter = redis.duplicate();
       waiter.on("error", () => {});
       try {
-        const popped = await waiter.blpop(replyTo, ANSWER_REPLY_S);
-        if (popped === null) {
-          refuse(res, 504, `worker ${approval.worker} did not confirm the answer within ${ANSWER_REPLY_S} s`);
-          return;
+        // Waits in 1 s slices so that an owner that dies meanwhile ends the wait at once: its
+        // app-server went with it, and the approval with the app-server.
+        const deadline = Date.now() + ANSWER_REPLY_S * 1000;
+        for (;;) {
+          const popped = await waiter.blpop(replyTo, 1);
+          if (popped !== null) {
+            const reply = JSON.parse(popped[1]) as FleetAnswerReply;
+            if (reply.ok) res.writeHead(204).end();
+            else ended(reply.outcome ?? "closed");
+            return;
+          }
+          if (!(await isAlive(approval.worker))) {
+            await closeApproval(approval);
+            return ended("closed");
+          }
+          if (Date.now() > deadline) {
+            refuse(
+              res,
+              504,
+              `worker ${approval.worker} did not confirm the answer within ${ANSWER_REPLY_S} s`,
+            );
+            return;
+          }
         }
-        const reply = JSON.parse(popped[1]) as FleetAnswerReply;
-        if (reply.ok) res.writeHead(204).end();
-        else ended(reply.outcome ?? "closed");
       } finally {
         waiter.disconnect();
       }
-      return;
     }
     refuse(res, 404, "not found");
   }

@@ -5,7 +5,8 @@
 //   FLEET_REDIS_URL=redis://127.0.0.1:6379 FLEET_WORKER_ID=w1 node --import tsx examples/fleet/worker.ts
 //
 // FLEET_CONCURRENCY (default 2): jobs at once. FLEET_OFFLINE=1: the real pinned app-server on an
-// isolated home with the testing kit's scripted model (scenario.ts), so no key is needed.
+// isolated home with the testing kit's scripted model (scenario.ts), so no key is needed; the home
+// goes under FLEET_HOME_PARENT when set (default: the home directory).
 import { Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import {
@@ -49,7 +50,12 @@ const log = (message: string) => process.stderr.write(`[worker ${id}] ${message}
 // The app-server: offline on the kit's scripted model, or the installed codex with your sign-in.
 const kit =
   process.env.FLEET_OFFLINE === "1"
-    ? await startTestClient({ approvalPolicy: "on-request", sandbox: "read-only" })
+    ? await startTestClient({
+        approvalPolicy: "on-request",
+        sandbox: "read-only",
+        // A killed worker cannot remove its home: whoever started it removes this folder.
+        ...(process.env.FLEET_HOME_PARENT ? { parentDir: process.env.FLEET_HOME_PARENT } : {}),
+      })
     : undefined;
 kit?.modelServer.respond(fleetModel);
 const client = kit?.client ?? CodexClient.connectStdio(); // starts on first use
