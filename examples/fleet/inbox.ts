@@ -62,8 +62,10 @@ const view = (a: PendingApproval) => ({
 });
 
 export async function startFleetInbox(options: FleetInboxOptions): Promise<FleetInbox> {
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const sub = redis.duplicate();
+  // A page's request never waits on a Redis that is away for more than 5 s: it gets a 500 and the
+  // page reconnects (the blocking reads below wait 1 s at a time, well inside it).
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, commandTimeout: 5_000 });
+  const sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   redis.on("error", () => {});
   sub.on("error", () => {});
   const pages = new Set<ServerResponse>();
