@@ -57,6 +57,7 @@ function startWorker(id: string): ChildProcess {
         FLEET_REDIS_URL: redis.url,
         FLEET_OFFLINE: "1",
         FLEET_CONCURRENCY: "2",
+        FLEET_HOME_PARENT: root, // removed at the end, even the killed worker's home
       },
       stdio: ["ignore", "ignore", "pipe"],
     },
