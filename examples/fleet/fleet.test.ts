@@ -115,7 +115,9 @@ const PLAN: Record<string, Plan> = {
   e: "decline",
   k: "accept",
 };
-const LATER: Record<string, Plan> = { f: "accept", g: "decline" };
+/** Job h is held across the Redis restart; job g runs after it. */
+const HELD: Record<string, Plan> = { h: "accept" };
+const LATER: Record<string, Plan> = { g: "decline" };
 
 before(async () => {
   if (SKIP) return;
@@ -159,6 +161,9 @@ after(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
+type Shown = { key: string; conversation: string; worker: string };
+const approvalsNow = async () => JSON.parse((await http("GET", "/api/approvals")).body) as Shown[];
+
 /**
  * Answers every approval of `plan`'s jobs through the inbox's HTTP API until the jobs complete,
  * killing the owner of job `kill`'s first approval. Returns the keys answered and the killed key.
@@ -170,12 +175,7 @@ async function drive(plan: Record<string, Plan>, kill?: string) {
     | undefined;
   const queue = producer.queue();
   for (;;) {
-    const approvals = JSON.parse((await http("GET", "/api/approvals")).body) as {
-      key: string;
-      job?: string;
-      conversation: string;
-      worker: string;
-    }[];
+    const approvals = await approvalsNow();
     for (const a of approvals) {
       const job = a.conversation.split(" · ")[0] as string;
       if (answered.has(a.key) || killed?.key === a.key || !(job in plan)) continue;
@@ -258,13 +258,30 @@ test(
       );
     const settledBefore = (await db.lrange(keys.settled, 0, -1)).map((j) => JSON.parse(j) as SettledApproval);
 
-    // Redis restarts (and, without persistence, forgets everything): the workers and the inbox
-    // reconnect by themselves, and the next jobs run and are answered as before.
+    // Redis restarts while job h's approval is held, and without persistence forgets everything:
+    // the queues, the pending hash. The worker still holds the approval (its app-server never saw
+    // Redis) and publishes it again once Redis is back: the inbox shows the same key, the answer
+    // reaches the worker, and the command runs. Job h's BullMQ record is gone with Redis's data.
+    await enqueue(HELD);
+    const held = await until("job h's approval", async () =>
+      (await approvalsNow()).find((a) => a.conversation.startsWith("h ·")),
+    );
     await redis.restart();
     await until(
       "the survivor's heartbeat after the restart",
       async () => (await db.exists(keys.alive(survivor))) === 1,
     );
+    await until("job h's approval, published again", async () =>
+      (await approvalsNow()).some((a) => a.key === held.key),
+    );
+    const heldReply = await http(
+      "POST",
+      `/approvals/${encodeURIComponent(held.key)}`,
+      '{"decision":"accept"}',
+    );
+    assert.equal(heldReply.status, 204);
+    await until("h.txt", async () => existsSync(path.join(root, "h", "h.txt")));
+    // The same workers and inbox take the next job as before.
     await enqueue(LATER);
     const second = await drive(LATER);
     for (const [id, result] of second.results) assert.equal(result.state, "completed", `job ${id}`);
@@ -276,7 +293,7 @@ test(
     ];
 
     // Files on disk match the decisions.
-    for (const [name, decision] of Object.entries({ ...PLAN, ...LATER })) {
+    for (const [name, decision] of Object.entries({ ...PLAN, ...HELD, ...LATER })) {
       const file = path.join(root, name, `${name}.txt`);
       if (decision === "accept") assert.equal(readFileSync(file, "utf8").trim(), name, file);
       else assert.equal(existsSync(file), false, `${file} was not written (${decision})`);
@@ -286,7 +303,7 @@ test(
     assert.equal(new Set(keysSeen).size, keysSeen.length, `no approval settled twice: ${keysSeen.join(" ")}`);
     const closed = settled.find((s) => s.key === first.killed!.key);
     assert.deepEqual([closed?.outcome, closed?.worker], ["closed", first.killed.worker]);
-    for (const [name, decision] of Object.entries({ ...PLAN, ...LATER })) {
+    for (const [name, decision] of Object.entries({ ...PLAN, ...HELD, ...LATER })) {
       const last = settled.filter((s) => s.job === name).at(-1);
       const expected =
         decision === "timeout" ? ["timeout", "decline", null] : ["answered", decision, "alice"];
