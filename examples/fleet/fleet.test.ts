@@ -79,7 +79,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
-function http(method: string, target: string, body?: string): Promise<{ status: number; body: string }> {
+function http(
+  method: string,
+  target: string,
+  body?: string,
+  override: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
@@ -91,6 +96,7 @@ function http(method: string, target: string, body?: string): Promise<{ status: 
           cookie,
           "content-type": "application/json",
           origin: `http://127.0.0.1:${port}`,
+          ...override,
         },
       },
       (res) => {
@@ -229,6 +235,17 @@ test(
         });
       }
     };
+    // The fleet's inbox has the same locks as the single-process one (hardening.ts).
+    const accept = '{"decision":"accept"}';
+    assert.equal((await http("GET", "/api/approvals", undefined, { cookie: "" })).status, 401);
+    assert.equal((await http("GET", "/events", undefined, { host: `rebind.test:${port}` })).status, 421);
+    assert.equal(
+      (await http("POST", "/approvals/a.1", accept, { origin: "http://evil.example" })).status,
+      403,
+    );
+    assert.equal((await http("POST", "/approvals/not%20a%20key", accept)).status, 400);
+    assert.equal((await http("POST", "/approvals/abcd1234.1", accept)).status, 404);
+
     await enqueue(PLAN);
     const first = await drive(PLAN, "k");
 

@@ -191,7 +191,10 @@ export async function startFleetInbox(options: FleetInboxOptions): Promise<Fleet
           if (popped !== null) {
             const reply = JSON.parse(popped[1]) as FleetAnswerReply;
             if (reply.ok) res.writeHead(204).end();
-            else ended(reply.outcome ?? "closed");
+            else if ("invalid" in reply) {
+              await redis.del(keys.claim(key)); // still pending: a valid answer may follow
+              refuse(res, 400, "this decision is not one the request allows");
+            } else ended(reply.outcome ?? "closed");
             return;
           }
           if (!(await isAlive(approval.worker))) {

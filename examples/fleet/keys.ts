@@ -78,7 +78,11 @@ export interface FleetAnswer {
   replyTo: string;
 }
 
-export type FleetAnswerReply = { ok: true } | { ok: false; outcome: ApprovalOutcome | null };
+/** `invalid`: the request does not allow that decision (nothing was sent to the server). */
+export type FleetAnswerReply =
+  | { ok: true }
+  | { ok: false; outcome: ApprovalOutcome | null }
+  | { ok: false; invalid: true };
 
 export type FleetEvent =
   | { type: "approval"; approval: PendingApproval }

@@ -128,21 +128,31 @@ const answering = (async () => {
       continue;
     }
     if (popped === null) continue;
-    const answer = JSON.parse(popped[1]) as FleetAnswer;
-    let reply: FleetAnswerReply;
     try {
-      client.respondApproval(answer.key, answer.decision, { by: answer.by });
-      reply = { ok: true };
+      await give(JSON.parse(popped[1]) as FleetAnswer);
     } catch (error) {
-      if (!(error instanceof CodexApprovalNotPendingError) && !(error instanceof TypeError)) throw error;
-      reply = {
-        ok: false,
-        outcome: error instanceof CodexApprovalNotPendingError ? (error.outcome ?? null) : null,
-      };
+      // One bad message (or Redis leaving mid-reply) must not stop the answers that follow;
+      // the inbox's wait for this reply ends by its own deadline.
+      log(`could not give an answer: ${error instanceof Error ? error.message : String(error)}`);
     }
-    await redis.multi().rpush(answer.replyTo, JSON.stringify(reply)).expire(answer.replyTo, 60).exec();
   }
 })();
+
+async function give(answer: FleetAnswer): Promise<void> {
+  let reply: FleetAnswerReply;
+  try {
+    client.respondApproval(answer.key, answer.decision, { by: answer.by });
+    reply = { ok: true };
+  } catch (error) {
+    if (!(error instanceof CodexApprovalNotPendingError) && !(error instanceof TypeError)) throw error;
+    // A decision this request does not allow, or it ended meanwhile (timed out, turn ended…).
+    reply =
+      error instanceof CodexApprovalNotPendingError
+        ? { ok: false, outcome: error.outcome ?? null }
+        : { ok: false, invalid: true };
+  }
+  await redis.multi().rpush(answer.replyTo, JSON.stringify(reply)).expire(answer.replyTo, 60).exec();
+}
 
 // 5. The jobs: a thread each (or the one to continue), approvals held for a person.
 async function run(job: Job<FleetJob, FleetJobResult>): Promise<FleetJobResult> {
