@@ -283,6 +283,7 @@ test(
     const held = await until("job h's approval", async () =>
       (await approvalsNow()).find((a) => a.conversation.startsWith("h ·")),
     );
+    assert.ok(held.key.startsWith(`${held.worker}.`), `a fleet key names its worker: ${held.key}`);
     await redis.restart();
     await until(
       "the survivor's heartbeat after the restart",

@@ -57,6 +57,7 @@ export interface FleetInbox {
 /** The view the shared page renders: the request, and "job · worker" where it shows a conversation. */
 const view = (a: PendingApproval) => ({
   ...a.request,
+  key: a.key, // the fleet key (worker.key): the page answers by it
   conversation: `${a.job} · ${a.worker}`,
   worker: a.worker,
 });
@@ -88,9 +89,9 @@ export async function startFleetInbox(options: FleetInboxOptions): Promise<Fleet
 
   /** Closes the approvals of a gone worker, once each (HDEL answers 1 to one caller only). */
   const closeApproval = async (a: PendingApproval): Promise<boolean> => {
-    if ((await redis.hdel(keys.pending, a.request.key)) !== 1) return false;
+    if ((await redis.hdel(keys.pending, a.key)) !== 1) return false;
     const record: SettledApproval = {
-      key: a.request.key,
+      key: a.key,
       worker: a.worker,
       job: a.job,
       outcome: "closed",
@@ -99,11 +100,11 @@ export async function startFleetInbox(options: FleetInboxOptions): Promise<Fleet
     };
     await redis
       .multi()
-      .set(keys.outcome(a.request.key), "closed", "EX", OUTCOME_TTL_S)
+      .set(keys.outcome(a.key), "closed", "EX", OUTCOME_TTL_S)
       .rpush(keys.settled, JSON.stringify(record))
       .publish(
         keys.events,
-        JSON.stringify({ type: "settled", key: a.request.key, outcome: "closed" } satisfies FleetEvent),
+        JSON.stringify({ type: "settled", key: a.key, outcome: "closed" } satisfies FleetEvent),
       )
       .exec();
     return true;
@@ -178,7 +179,7 @@ export async function startFleetInbox(options: FleetInboxOptions): Promise<Fleet
       if ((await redis.set(keys.claim(key), who.user, "EX", OUTCOME_TTL_S, "NX")) !== "OK")
         return ended((await redis.get(keys.outcome(key))) ?? "answered");
       const replyTo = `fleet:reply:${randomUUID()}`;
-      const message: FleetAnswer = { key, decision, by: who.user, replyTo };
+      const message: FleetAnswer = { key: approval.request.key, decision, by: who.user, replyTo };
       await redis.rpush(keys.answers(approval.worker), JSON.stringify(message));
       const waiter = redis.duplicate();
       waiter.on("error", () => {});

@@ -8,7 +8,7 @@ export const SHARED_QUEUE = "fleet";
 export const workerQueue = (worker: string) => `fleet-${worker}`;
 
 export const keys = {
-  /** Hash: approval key → {@link PendingApproval} JSON, for every approval a live worker holds. */
+  /** Hash: fleet key → {@link PendingApproval} JSON, for every approval a live worker holds. */
   pending: "fleet:pending",
   /** Set of worker ids that have started. */
   workers: "fleet:workers",
@@ -53,14 +53,24 @@ export interface FleetJobResult {
   text: string;
 }
 
+/**
+ * The fleet's name for an approval: `<worker>.<the client's key>`. Worker ids have no dot, so the
+ * owner is always readable from it, and two workers' clients can never name the same approval
+ * even if their own keys collided.
+ */
+export const fleetKey = (worker: string, key: string) => `${worker}.${key}`;
+
 /** An approval as the inbox stores and shows it. */
 export interface PendingApproval {
+  /** See {@link fleetKey}; `request.key` is the owning client's own key. */
+  key: string;
   worker: string;
   job: string;
   request: ApprovalRequestJSON;
 }
 
 export interface SettledApproval {
+  /** The fleet key ({@link fleetKey}). */
   key: string;
   worker: string;
   job: string;
@@ -71,6 +81,7 @@ export interface SettledApproval {
 
 /** An answer on its way from the inbox to the owning worker. */
 export interface FleetAnswer {
+  /** The worker's client's own key (`request.key`). */
   key: string;
   decision: ApprovalDecision;
   by: string;

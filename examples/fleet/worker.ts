@@ -22,6 +22,7 @@ import {
   keys,
   OUTCOME_TTL_S,
   SHARED_QUEUE,
+  fleetKey,
   workerQueue,
   type FleetAnswer,
   type FleetAnswerReply,
@@ -69,6 +70,7 @@ answers.on("error", () => {});
 
 const jobOfThread = new Map<string, string>();
 const viewOf = (request: ApprovalRequest): PendingApproval => ({
+  key: fleetKey(id, request.key),
   worker: id,
   job: jobOfThread.get(request.threadId) ?? "?",
   request: request.toJSON(),
@@ -76,7 +78,7 @@ const viewOf = (request: ApprovalRequest): PendingApproval => ({
 const publish = (event: FleetEvent) => redis.publish(keys.events, JSON.stringify(event));
 const share = async (request: ApprovalRequest) => {
   const approval = viewOf(request);
-  await redis.hset(keys.pending, request.key, JSON.stringify(approval));
+  await redis.hset(keys.pending, approval.key, JSON.stringify(approval));
   await publish({ type: "approval", approval });
 };
 
@@ -87,7 +89,9 @@ const sharing = (async () => {
     await share(request).catch((error: unknown) => log(`could not publish ${request.key}: ${String(error)}`));
 })().catch(() => {});
 // 2. Every approval that ends is recorded once, whatever ended it.
-client.onApprovalSettled(({ key, request, outcome, decision, by }: ApprovalSettledRecord) => {
+client.onApprovalSettled((settled: ApprovalSettledRecord) => {
+  const { request, outcome, decision, by } = settled;
+  const key = fleetKey(id, settled.key);
   const record: SettledApproval = {
     key,
     worker: id,
