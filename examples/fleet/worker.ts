@@ -111,12 +111,16 @@ client.onApprovalSettled((settled: ApprovalSettledRecord) => {
 });
 // 3. After Redis comes back (a restart loses everything without persistence), this worker's own
 //    state is the truth: it says it is here and re-publishes what it holds.
+//    The heartbeat goes first (one connection keeps the order): an approval seen before it would
+//    look like a dead worker's to the inbox, which would close it.
+const beat = () => redis.set(keys.alive(id), String(process.pid), "PX", ALIVE_TTL_MS);
 redis.on("ready", () => {
+  void beat().catch(() => {});
   void redis.sadd(keys.workers, id).catch(() => {});
   for (const request of client.pendingApprovals()) void share(request).catch(() => {});
 });
 const heartbeat = setInterval(() => {
-  redis.set(keys.alive(id), String(process.pid), "PX", ALIVE_TTL_MS).catch(() => {});
+  beat().catch(() => {});
 }, HEARTBEAT_MS);
 await redis.sadd(keys.workers, id);
 await redis.set(keys.alive(id), String(process.pid), "PX", ALIVE_TTL_MS);
