@@ -76,9 +76,16 @@ before(async () => {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      // A rebinding attacker's name, resolved to the inbox's own address (no DNS involved).
+      "--host-resolver-rules=MAP rebind.test 127.0.0.1",
     ],
   });
   browser.setDefaultTimeout(WAIT_MS);
+  // Recorded before any page script runs: each Content-Security-Policy violation a page meets.
+  await browser.addInitScript(`{
+    window.cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(e.violatedDirective));
+  }`);
 });
 
 after(async () => {
@@ -109,7 +116,7 @@ const test = (name: string, fn: () => Promise<void>) =>
 
 test("a person approves and declines from the page; cancelled and timed-out requests disappear", async () => {
   const page = await browser.newPage();
-  await page.goto(inbox.url);
+  await page.goto(inbox.url); // the printed URL: its secret becomes this browser's cookie
   const started = new Map<string, Promise<void>>();
   const start = async (c: (typeof CONVERSATIONS)[number], timeout = c.approvalTimeoutMs) => {
     const { done } = await inbox.startConversation(c.name, c.prompt, {
@@ -150,25 +157,48 @@ test("a person approves and declines from the page; cancelled and timed-out requ
   if (process.env.INBOX_SCREENSHOT)
     await page.screenshot({ path: process.env.INBOX_SCREENSHOT, fullPage: true });
 
-  // Another site in the same browser cannot answer: a form-style post and a foreign Origin are refused.
-  const target = new URL(`approvals/${encodeURIComponent(keysAfter[0] as string)}`, inbox.url);
-  const crossSite = await Promise.all([
-    fetch(target, {
-      method: "POST",
-      headers: { "content-type": "text/plain" },
-      body: '{"decision":"accept"}',
-    }),
-    fetch(target, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: "http://evil.example" },
-      body: '{"decision":"accept"}',
-    }),
-  ]);
-  assert.deepEqual(
-    crossSite.map((r) => r.status),
-    [403, 403],
+  // The secret left the address bar for a cookie that scripts cannot read, and the page's own
+  // script and style ran under its Content-Security-Policy without a single violation.
+  assert.equal(new URL(page.url()).search, "");
+  assert.equal(await page.evaluate("document.cookie"), "");
+  assert.deepEqual(await page.evaluate("window.cspViolations"), []);
+
+  // Another site in the same browser cannot answer: its script's post carries no cookie (SameSite)
+  // and a foreign Origin, and is refused.
+  const foreign = await browser.newPage();
+  await foreign.goto(`http://rebind.test:${new URL(inbox.url).port}/`).catch(() => undefined);
+  const crossSite = await foreign.evaluate(
+    `fetch(${JSON.stringify(new URL(`approvals/${encodeURIComponent(keysAfter[0] as string)}`, inbox.url).href)}, {
+      method: "POST", mode: "no-cors", headers: { "content-type": "text/plain" }, body: '{"decision":"accept"}',
+    }).then(() => "sent", () => "blocked")`,
   );
-  assert.equal(settled.length, 0, "nothing was answered by the refused posts");
+  assert.ok(["sent", "blocked"].includes(crossSite as string));
+  await foreign.close();
+  assert.equal(settled.length, 0, "nothing was answered by the foreign page");
+
+  // A page that rebinds its own name to 127.0.0.1 reaches the inbox's port and gets nothing.
+  const rebound = await browser.newPage();
+  const rebindReply = await rebound.goto(`http://rebind.test:${new URL(inbox.url).port}/`);
+  assert.equal(rebindReply?.status(), 421);
+  assert.doesNotMatch(await rebound.content(), /approval/i);
+  await rebound.close();
+
+  // On a phone (390 px wide) the two columns stack, and nothing scrolls sideways.
+  const phone = await browser.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(new URL("/", inbox.url).href);
+  await phone.locator(".approval").nth(3).waitFor();
+  const layout = (await phone.evaluate(`({
+    section: document.querySelector("main > section").getBoundingClientRect().bottom,
+    aside: document.querySelector("main > aside").getBoundingClientRect().top,
+    scrollWidth: document.documentElement.scrollWidth,
+  })`)) as { section: number; aside: number; scrollWidth: number };
+  assert.ok(
+    layout.aside >= layout.section,
+    `the conversations sit under the requests: ${JSON.stringify(layout)}`,
+  );
+  assert.ok(layout.scrollWidth <= 390, `no sideways scrolling: ${layout.scrollWidth} px wide`);
+  await phone.close();
 
   await cardOf(page, "Build").getByRole("button", { name: "Approve", exact: true }).click();
   await cardOf(page, "Release notes").getByRole("button", { name: "Decline" }).click();

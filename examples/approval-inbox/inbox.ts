@@ -7,8 +7,10 @@
 //   reloads of the page and reconnects of the client.
 // - onApprovalSettled tells the page when a request leaves, whatever the reason (answered,
 //   timed out, its turn ended, the server resolved it, the connection closed).
+// - Its door is locked as hardening.ts explains: 127.0.0.1, a secret URL traded for a cookie on
+//   every route, a Host allow-list, same-origin JSON posts only, and a Content-Security-Policy.
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   CodexApprovalNotPendingError,
@@ -18,16 +20,27 @@ import {
   type CodexClient,
   type ThreadHandle,
 } from "codex-app-server-sdk";
+import {
+  guarded,
+  InboxGuard,
+  pageWithNonce,
+  pathIdOf,
+  readJsonBody,
+  refuse,
+  type GuardedRequest,
+} from "./hardening.js";
 
 const PAGE = readFileSync(new URL("./index.html", import.meta.url), "utf8");
-/** Largest request body the inbox reads (an answer is a few dozen bytes). */
-const MAX_BODY = 4096;
 
 export interface InboxOptions {
   /** Port on 127.0.0.1. Default: a free one. */
   port?: number;
-  /** Who answers, for the audit records (a real app takes it from its session). */
+  /** Who the printed URL's secret is issued to: answers from that browser are recorded as theirs. */
   user?: string;
+  /** Address to bind. Default 127.0.0.1 (only this machine). */
+  host?: string;
+  /** `Host` values accepted besides the loopback names (e.g. behind a reverse proxy). */
+  allowedHosts?: string[];
   /** How long a request waits for a person before it is declined. Default 10 minutes. */
   approvalTimeoutMs?: number;
 }
@@ -44,7 +57,10 @@ export interface ConversationState {
 export type InboxApproval = ApprovalRequestJSON & { conversation: string };
 
 export interface Inbox {
+  /** The page's URL with this launch's secret: print it once, share it with no one. */
   url: string;
+  /** Issues another secret URL, to another person (their answers are recorded as theirs). */
+  issue(user: string): string;
   /** Starts a conversation (a thread and one turn) whose approvals go to the inbox. */
   startConversation(
     name: string,
@@ -57,7 +73,6 @@ export interface Inbox {
 }
 
 export async function startInbox(client: CodexClient, options: InboxOptions = {}): Promise<Inbox> {
-  const user = options.user ?? "inbox user";
   const conversations = new Map<string, ConversationState & { turnId?: string }>();
   const pages = new Set<ServerResponse>();
   const stop = new AbortController();
@@ -84,17 +99,16 @@ export async function startInbox(client: CodexClient, options: InboxOptions = {}
   })().catch(() => {}); // ends when the inbox or the client closes
   const offSettled = client.onApprovalSettled(({ key, outcome }) => send("settled", { key, outcome }));
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
-      res.end(error instanceof Error ? error.message : "error");
-    });
+  const guard = new InboxGuard({
+    user: options.user ?? "inbox user",
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
   });
+  const server = createServer(guarded(guard, handle));
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, who: GuardedRequest): Promise<void> {
     const url = new URL(req.url ?? "/", "http://inbox");
     if (req.method === "GET" && url.pathname === "/") {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(PAGE);
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(pageWithNonce(PAGE, who.nonce));
       return;
     }
     if (req.method === "GET" && url.pathname === "/events") {
@@ -114,31 +128,27 @@ export async function startInbox(client: CodexClient, options: InboxOptions = {}
       );
       return;
     }
-    // Answers change what the agent may do: only this page may send them. Another site open in
-    // the same browser could still POST here; a JSON body forces a CORS preflight, which this
-    // server never grants, and a foreign Origin is refused outright.
-    if (req.method === "POST" && !fromThisPage(req)) {
-      res.writeHead(403, { "content-type": "text/plain" }).end("only the inbox page may post here");
-      return;
-    }
     const answer = /^\/approvals\/([^/]+)$/.exec(url.pathname);
     if (req.method === "POST" && answer) {
-      const body = await readJson(req);
-      const decision = (body as { decision?: unknown } | undefined)?.decision;
+      const key = pathIdOf(answer[1] as string, "approval key");
+      const body = await readJsonBody(req);
+      const decision = (body as { decision?: unknown } | null)?.decision;
       if (!isApprovalDecision(decision)) {
-        res.writeHead(400, { "content-type": "text/plain" }).end("not a decision");
+        refuse(res, 400, 'send {"decision": ...} with one of the request\'s allowedDecisions');
         return;
       }
       try {
-        client.respondApproval(decodeURIComponent(answer[1] as string), decision, { by: user });
+        // Recorded as the person the secret of this browser was issued to.
+        client.respondApproval(key, decision, { by: who.user });
       } catch (error) {
         if (error instanceof CodexApprovalNotPendingError) {
-          res.writeHead(409, { "content-type": "application/json" });
+          // 409: it was pending once and has ended; 404: no such request (as far as this client remembers).
+          res.writeHead(error.outcome === undefined ? 404 : 409, { "content-type": "application/json" });
           res.end(JSON.stringify({ key: error.key, outcome: error.outcome ?? null }));
           return;
         }
         if (error instanceof TypeError) {
-          res.writeHead(400, { "content-type": "text/plain" }).end(error.message);
+          refuse(res, 400, "this decision is not one the request allows");
           return;
         }
         throw error;
@@ -148,19 +158,22 @@ export async function startInbox(client: CodexClient, options: InboxOptions = {}
     }
     const stopTurn = /^\/conversations\/([^/]+)\/stop$/.exec(url.pathname);
     if (req.method === "POST" && stopTurn) {
-      const c = conversations.get(decodeURIComponent(stopTurn[1] as string));
+      const c = conversations.get(pathIdOf(stopTurn[1] as string, "conversation id"));
       if (c?.turnId && c.status === "running") await client.interruptTurn(c.id, c.turnId);
       res.writeHead(204).end();
       return;
     }
-    res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+    refuse(res, 404, "not found");
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
   const { port } = server.address() as AddressInfo;
+  guard.listening(port);
+  const base = `http://127.0.0.1:${port}/`;
 
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: guard.issue(base),
+    issue: (user) => guard.issue(base, user),
     conversations: () => [...conversations.values()].map(publicState),
     async startConversation(name, prompt, turn = {}) {
       const thread = await client.startThread(turn.cwd === undefined ? {} : { cwd: turn.cwd });
@@ -206,24 +219,12 @@ export async function startInbox(client: CodexClient, options: InboxOptions = {}
   };
 }
 
-/** A same-origin request with a JSON body (what the inbox page sends), not a cross-site form post. */
-function fromThisPage(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${req.headers.host ?? ""}`) return false;
-  return (req.headers["content-type"] ?? "").startsWith("application/json");
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error(`request body over ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
-  } catch {
-    return undefined;
-  }
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }

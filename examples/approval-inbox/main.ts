@@ -14,7 +14,8 @@ for (const c of CONVERSATIONS) {
     ...(c.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: c.approvalTimeoutMs }),
   });
 }
-console.log(`Approval inbox: ${inbox.url}  (workspace ${t.workspace})`);
+// Printed once: the link carries this launch's secret, which the first visit trades for a cookie.
+console.log(`Approval inbox: ${inbox.url}  (workspace ${t.workspace}; share the link with no one)`);
 const stop = () => {
   void (async () => {
     await inbox.close();

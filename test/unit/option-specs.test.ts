@@ -52,6 +52,7 @@ import { REQUEST_OPTIONS, RPC_CONNECTION_OPTIONS } from "../../src/rpc/options.j
 import { OVERLOAD_RETRY_OPTIONS } from "../../src/rpc/retry.js";
 import { TEST_CODEX_HOME_OPTIONS } from "../../src/testing/codex-home.js";
 import { HISTORY_OPTIONS, TURN_HISTORY_OPTIONS } from "../../src/conversation/history.js";
+import { TELEMETRY_OPTIONS } from "../../src/telemetry/options.js";
 import { THREAD_SEARCH_OPTIONS } from "../../src/conversation/thread-search.js";
 import { MOCK_MODEL_SERVER_OPTIONS } from "../../src/testing/mock-model-server.js";
 import { LISTENING_APP_SERVER_OPTIONS } from "../../src/testing/listening-app-server.js";
@@ -97,6 +98,7 @@ const SPECS: Record<string, AnyOptionSpec> = {
   HistoryOptions: HISTORY_OPTIONS,
   TurnHistoryOptions: TURN_HISTORY_OPTIONS,
   ThreadSearchOptions: THREAD_SEARCH_OPTIONS,
+  TelemetryOptions: TELEMETRY_OPTIONS,
   StartTestClientOptions: START_TEST_CLIENT_OPTIONS,
   ListeningAppServerOptions: LISTENING_APP_SERVER_OPTIONS,
 };
