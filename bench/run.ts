@@ -1,7 +1,7 @@
 // `npm run bench`: the SDK against a raw baseline, side by side in one run, as ratios.
 // `npm run bench -- --smoke`: small N, no targets, nothing written (CI runs it so the suite never rots).
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -40,9 +40,19 @@ const wanted = (name: string) => !only || only.includes(name);
 // The SDK side runs the built package (dist/), as users do: the sources run through the TypeScript
 // loader carry its helpers (a name-keeping call per closure made), which the shipped code has not.
 // A full run builds it from the current sources; a smoke run (in CI, right after the pack check
-// built dist/) reuses it.
+// built dist/) reuses it, unless a source file is newer: a stale build would time old code.
 const DIST = path.join(import.meta.dirname, "..", "dist");
-if (!smoke || !existsSync(path.join(DIST, "index.js"))) buildPackage();
+const newestSource = (dir: string): number =>
+  Math.max(
+    0,
+    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? newestSource(full) : statSync(full).mtimeMs;
+    }),
+  );
+const built = path.join(DIST, "index.js");
+if (!smoke || !existsSync(built) || statSync(built).mtimeMs < newestSource(path.join(DIST, "..", "src")))
+  buildPackage();
 const { CodexClient, findPinnedCodexBinary, WebSocketTransport } = (await import(
   path.join(DIST, "index.js")
 )) as typeof Sdk;
@@ -836,8 +846,15 @@ console.log(JSON.stringify({ ms, loaded }));`;
     () => sdkSteps(n, { telemetry: { tracer } }),
     () => sdkSteps(n),
   );
-  if (exporter.getFinishedSpans().length !== reps)
-    throw new Error("telemetry: expected one turn span per run");
+  const turnSpans = exporter.getFinishedSpans().filter((span) => span.name === "invoke_agent codex");
+  if (turnSpans.length !== reps)
+    throw new Error(
+      `telemetry: expected one turn span per run (${reps}), got ${turnSpans.length}: ` +
+        exporter
+          .getFinishedSpans()
+          .map((span) => span.name)
+          .join(", "),
+    );
   await provider.shutdown();
   record(
     `Telemetry: ${fmt(n)} steps through chat(), on (in-memory exporter) vs off`,
