@@ -41,7 +41,7 @@ const wanted = (name: string) => !only || only.includes(name);
 // built dist/) reuses it.
 const DIST = path.join(import.meta.dirname, "..", "dist");
 if (!smoke || !existsSync(path.join(DIST, "index.js"))) buildPackage();
-const { CodexClient, findPinnedCodexBinary } = (await import(path.join(DIST, "index.js"))) as typeof Sdk;
+const { CodexClient, resolveAppServerCommand } = (await import(path.join(DIST, "index.js"))) as typeof Sdk;
 type CodexClient = InstanceType<typeof CodexClient>;
 const { createTestCodexHome, MockModelServer, startListeningAppServer } = (await import(
   path.join(DIST, "testing.js")
@@ -614,7 +614,8 @@ async function concurrency(threads: number): Promise<void> {
 async function realServer(reps: number): Promise<void> {
   const modelServer = await MockModelServer.start();
   const home = createTestCodexHome({ modelServer });
-  const binary = findPinnedCodexBinary() as string;
+  // With no command and an empty env, the resolution falls to the pinned package's binary.
+  const binary = resolveAppServerCommand({ env: {} }).file;
   const sdk = async () => {
     const t0 = performance.now();
     const client = CodexClient.connectStdio({ env: home.env, cwd: home.workspace });

@@ -51,6 +51,9 @@ export interface SignInOptions extends LoginWaitOptions {
   request?: RequestOptions | undefined;
 }
 
+/** How long an API-key sign-in may take to be reported complete, when no `timeoutMs` is given. */
+const DEFAULT_API_KEY_WAIT_MS = 30_000;
+
 /**
  * Sign-in and account. Every wait ends: requests with the client's request timeout (or the
  * `RequestOptions` given), a pending sign-in with its `timeoutMs`, `signal` or the connection
@@ -67,12 +70,10 @@ export interface SignInOptions extends LoginWaitOptions {
  * }
  * ```
  */
-/** How long an API-key sign-in may take to be reported complete, when no `timeoutMs` is given. */
-const DEFAULT_API_KEY_WAIT_MS = 30_000;
-
 export class AccountService {
   readonly #connection: AccountConnection;
 
+  /** @internal The client builds it (`client.account`); the connection view is internal. */
   constructor(connection: AccountConnection) {
     this.#connection = connection;
   }

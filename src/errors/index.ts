@@ -334,8 +334,16 @@ export class CodexApprovalNotPendingError extends CodexProtocolError {
   }
 }
 
-// Names every SDK error class for the cross-copy `instanceof` above. Kept as literal strings, not
-// `cls.name`, so that a minifier renaming classes cannot break the match between copies.
+/**
+ * Names an SDK error class for the cross-copy `instanceof` above: every exported `CodexError`
+ * class must be named once, where it is defined (a unit test loads the built ESM and CommonJS
+ * copies and checks every class the entry exports). The name is a literal string, not
+ * `cls.name`, so that a minifier renaming classes cannot break the match between copies.
+ */
+export function nameErrorClass(cls: abstract new (...args: never[]) => CodexError, id: string): void {
+  Object.defineProperty(cls, ERROR_CLASS, { value: id });
+}
+
 for (const [cls, id] of [
   [CodexError, "CodexError"],
   [CodexTransportError, "CodexTransportError"],
@@ -354,5 +362,5 @@ for (const [cls, id] of [
   [CodexGoalInactiveError, "CodexGoalInactiveError"],
   [CodexApprovalNotPendingError, "CodexApprovalNotPendingError"],
 ] as const) {
-  Object.defineProperty(cls, ERROR_CLASS, { value: id });
+  nameErrorClass(cls, id);
 }

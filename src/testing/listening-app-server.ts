@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
-import { findPinnedCodexBinary } from "../client/command.js";
+import { findPinnedCodexBinary } from "../client/pinned-binary.js";
 import type { TestCodexHome } from "./codex-home.js";
 
 /** Options of {@link startListeningAppServer}. */
