@@ -5,6 +5,7 @@ import { ThreadHandle } from "../conversation/thread-handle.js";
 import { ThreadService } from "../conversation/threads.js";
 import { TurnService } from "../conversation/turns.js";
 import type { Emitter } from "../events/emitter.js";
+import { reportOrWarn } from "../internal/report.js";
 import { GoalService } from "../goals/goals.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import { ServerRequestGuard } from "../server-requests/guard.js";
@@ -47,6 +48,7 @@ export function createServices(
     turnBufferSize: options.turnBufferSize ?? 10_000,
     refuseTurn: (threadId) => goals.refuseTurn(threadId),
     approvals,
+    report: (error, code) => reportOrWarn(errors, error, code),
   });
   const goals = new GoalService(client, connection, approvals, turns, guard, options);
   return { guard, approvals, hooks, threads, turns };

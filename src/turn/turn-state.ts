@@ -17,7 +17,7 @@ import type { ServerNotification } from "../protocol/index.js";
 import { watchIdle } from "../internal/timers.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 
-import { keepsTurn, turnFailedError } from "./turn-errors.js";
+import { isTurnNotRunning, keepsTurn, turnFailedError } from "./turn-errors.js";
 
 // The turn layer's types live with the state; turn-stream.ts re-exports the public ones.
 
@@ -70,6 +70,11 @@ export interface TurnStateOptions {
   stepsOnly?: boolean | undefined;
   /** Sends `turn/interrupt`. */
   interrupt: () => Promise<void>;
+  /**
+   * Hears a `turn/interrupt` sent in the background (on abort, or when a reader stops) that
+   * failed while the turn still ran: nobody awaits it, so without this the failure would be lost.
+   */
+  interruptFailed?: ((error: unknown) => void) | undefined;
   /** Called once the stream is finished with (completed and drained, or cancelled). */
   release: () => void;
 }
@@ -108,6 +113,7 @@ export class TurnState {
   private rejectCompletion!: (e: unknown) => void;
   private released = false;
   private readonly interruptFn: () => Promise<void>;
+  private readonly interruptFailed: ((error: unknown) => void) | undefined;
   private readonly releaseFn: () => void;
 
   constructor(options: TurnStateOptions) {
@@ -115,6 +121,7 @@ export class TurnState {
     this.turnId = options.turnId;
     this.mode = options.mode;
     this.interruptFn = options.interrupt;
+    this.interruptFailed = options.interruptFailed;
     this.releaseFn = options.release;
     this.collected = options.collectItems ? [] : undefined;
     this.keepItems = options.keepItems ?? DEFAULT_KEEP_ITEMS;
@@ -314,7 +321,7 @@ export class TurnState {
    */
   interruptOnAbort(signal: AbortSignal | undefined): () => void {
     if (!signal || this.finished) return () => {};
-    const onAbort = () => void this.interruptFn().catch(() => {});
+    const onAbort = () => this.interruptInBackground();
     if (signal.aborted) {
       onAbort();
       return () => {};
@@ -405,8 +412,19 @@ export class TurnState {
    * not awaited: a consumer that breaks out of a loop must not hang on a server that never answers.
    */
   async abandon(): Promise<void> {
-    if (!this.finished) this.interruptFn().catch(() => {});
+    if (!this.finished) this.interruptInBackground();
     this.releaseOnce();
+  }
+
+  /**
+   * Sends `turn/interrupt` without waiting for it. A refusal because the turn is no longer running
+   * (it ended meanwhile) is the outcome asked for; any other failure goes to `interruptFailed`.
+   */
+  private interruptInBackground(): void {
+    this.interruptFn().catch((error: unknown) => {
+      if (this.finished || isTurnNotRunning(error)) return;
+      this.interruptFailed?.(error);
+    });
   }
 
   releaseOnce(): void {
