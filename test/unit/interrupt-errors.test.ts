@@ -45,7 +45,13 @@ describe("turn/interrupt failures", () => {
     await streamP;
     abort.abort();
     const interrupt = await server.next((m) => m.method === "turn/interrupt");
-    const reported = new Promise<Error>((resolve) => client.onError(resolve));
+    const reported = new Promise<Error>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("nothing reached onError within 5 s")), 5_000);
+      client.onError((error) => {
+        clearTimeout(timer);
+        resolve(error);
+      });
+    });
     await server.send({ id: interrupt.id, error: { code: -32603, message: "interrupt broke" } });
     const error = await reported;
     assert.ok(error instanceof CodexError);
@@ -73,6 +79,22 @@ describe("turn/interrupt failures", () => {
     await after;
     await server.send(turnCompleted("T", "U", "interrupted"));
     assert.equal((await stream.done()).status, "interrupted");
+    assert.deepEqual(errors, []);
+    await client.close();
+  });
+
+  it("cancel() of a tracked turn that ended on the server first: the refusal is not thrown, the turn's end is read", async () => {
+    const { client, server, errors } = await connected();
+    const streamP = client.streamTurn("T", "go");
+    await answerResumeAndStart(server, "U");
+    const stream = await streamP;
+    const cancelled = client.cancel(stream.continuation(), { timeoutMs: 5_000 });
+    const interrupt = await server.next((m) => m.method === "turn/interrupt");
+    await server.send({ id: interrupt.id, error: { code: -32600, message: "no active turn to interrupt" } });
+    await server.send(turnCompleted("T", "U", "completed"));
+    const result = await cancelled;
+    assert.equal(result.status, "completed");
+    assert.equal(result.wasInterrupted, false);
     assert.deepEqual(errors, []);
     await client.close();
   });
