@@ -276,7 +276,10 @@ describe("stdio fake app-server: a server that stops reading", () => {
         const request = timed(client.requestUntyped("fake/big", { i, payload }, { signal: giveUp.signal }));
         // "At once" means before the event loop turns: a refusal settles in microtasks, so it wins
         // a race against setImmediate however busy the machine is.
-        const r = await Promise.race([request, new Promise<undefined>((resolve) => setImmediate(resolve))]);
+        const r = await Promise.race([
+          request,
+          new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined))),
+        ]);
         if (r?.error) {
           refused = r.error;
         } else {
