@@ -53,7 +53,7 @@ const newestSource = (dir: string): number =>
 const built = path.join(DIST, "index.js");
 if (!smoke || !existsSync(built) || statSync(built).mtimeMs < newestSource(path.join(DIST, "..", "src")))
   buildPackage();
-const { CodexClient, findPinnedCodexBinary, WebSocketTransport } = (await import(
+const { CodexClient, resolveAppServerCommand, WebSocketTransport } = (await import(
   path.join(DIST, "index.js")
 )) as typeof Sdk;
 type CodexClient = InstanceType<typeof CodexClient>;
@@ -640,7 +640,8 @@ async function concurrency(threads: number): Promise<void> {
 async function realServer(reps: number): Promise<void> {
   const modelServer = await MockModelServer.start();
   const home = createTestCodexHome({ modelServer });
-  const binary = findPinnedCodexBinary() as string;
+  // With no command and an empty env, the resolution falls to the pinned package's binary.
+  const binary = resolveAppServerCommand({ env: {} }).file;
   const sdk = async () => {
     const t0 = performance.now();
     const client = CodexClient.connectStdio({ env: home.env, cwd: home.workspace });

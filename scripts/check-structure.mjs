@@ -1,11 +1,18 @@
 // Structure checks of src/ (part of `npm test`):
 // - no import cycles between files, counting type-only imports and re-exports: each layer must be
 //   readable without the ones above it;
+// - no import from a lower layer to a higher one (type-only imports and re-exports included). The
+//   order is the table of docs/architecture.md, read here, so the map and the check cannot drift:
+//   each row is a layer (top to bottom), its Folder cell the src/ folders in it; every folder under
+//   src/ must be in the table;
 // - no hand-written file over 500 lines, and the client facade (src/client/client.ts) at most 400.
+//
+// `node scripts/check-structure.mjs [root]` checks another copy of the repository (its tests plant
+// an upward import in a copy).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(process.argv[2] ?? path.join(import.meta.dirname, ".."));
 const src = path.join(root, "src");
 
 function walk(dir) {
@@ -27,6 +34,43 @@ for (const file of files) {
     if (known.has(target)) targets.add(target);
   }
   graph.set(file, [...targets]);
+}
+
+/** Layer rank of each src/ folder (higher is further up), from the table of docs/architecture.md. */
+function readLayers() {
+  const doc = readFileSync(path.join(root, "docs", "architecture.md"), "utf8");
+  const rows = [...doc.matchAll(/^\|\s*([a-z][a-z -]*?)\s*\|\s*((?:`src\/[\w-]+\/`(?:,\s*)?)+)\s*\|/gm)];
+  const layers = new Map();
+  rows.forEach((row, i) => {
+    for (const folder of row[2].matchAll(/`src\/([\w-]+)\/`/g))
+      layers.set(folder[1], { rank: rows.length - i, name: row[1] });
+  });
+  return layers;
+}
+const layers = readLayers();
+const folderOf = (file) => {
+  const rel = path.relative(src, file).split(path.sep);
+  return rel.length > 1 ? rel[0] : undefined; // src/index.ts is the entry, above every layer
+};
+const unmapped = [...new Set(files.map(folderOf).filter((f) => f !== undefined && !layers.has(f)))];
+for (const folder of unmapped)
+  console.error(`src/${folder}/ is not in the layer table of docs/architecture.md: add it to a row.`);
+const upward = [];
+for (const [file, targets] of graph) {
+  const from = layers.get(folderOf(file));
+  if (!from) continue;
+  for (const target of targets) {
+    const to = layers.get(folderOf(target));
+    if (to && to.rank > from.rank)
+      upward.push(
+        `- ${path.relative(root, file)} (${from.name}) imports ${path.relative(root, target)} (${to.name})`,
+      );
+  }
+}
+if (upward.length > 0) {
+  console.error(`Imports from a lower layer to a higher one (${upward.length}), by docs/architecture.md:`);
+  for (const line of upward) console.error(line);
+  console.error("Move the shared piece down, or pass it in from above (a parameter, a callback).");
 }
 
 // Tarjan's strongly connected components: every component with more than one file is a cycle.
@@ -84,5 +128,8 @@ if (cycles.length > 0) {
     );
   console.error("Move the shared piece into a file both can import, or pass it in as a parameter.");
 }
-if (cycles.length > 0 || oversized.length > 0) process.exit(1);
-console.log(`check-structure: ${files.length} files under src/, no import cycles, no oversized file`);
+if (cycles.length > 0 || oversized.length > 0 || upward.length > 0 || unmapped.length > 0) process.exit(1);
+console.log(
+  `check-structure: ${files.length} files under src/, ${new Set([...layers.values()].map((l) => l.name)).size} layers, ` +
+    "no import cycles, no upward import, no oversized file",
+);

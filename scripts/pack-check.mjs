@@ -9,8 +9,9 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const root = path.resolve(import.meta.dirname, "..");
-// The build this check packs (test:pack builds first) finds the repository's pinned codex binary.
-const { findPinnedCodexBinary } = await import(pathToFileURL(path.join(root, "dist/index.js")).href);
+// The build this check packs (test:pack builds first) finds the repository's pinned codex binary:
+// with no command and an empty environment, the resolution falls to the pinned package.
+const { resolveAppServerCommand } = await import(pathToFileURL(path.join(root, "dist/index.js")).href);
 const scratch = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-pack-"));
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
@@ -25,13 +26,15 @@ try {
     .split("\n");
   const unexpected = listed.filter(
     (f) =>
-      !/^package\/(dist\/(index|testing)\.(js|cjs|d\.ts)|dist\/types\/.+\.d\.ts|dist\/types\/package\.json|docs\/[\w.-]+\.md|README\.md|LICENSE|package\.json)$/.test(
+      !/^package\/(dist\/(index|testing)\.(js|cjs|d\.ts|d\.cts)|docs\/[\w.-]+\.md|README\.md|LICENSE|package\.json)$/.test(
         f,
       ),
   );
   if (unexpected.length > 0) throw new Error(`unexpected files in the package:\n${unexpected.join("\n")}`);
   if (listed.some((f) => /\.(env|pem|key|tgz)$|\/(test|tests|fixtures?|\.tmp)\/|\.test\./.test(f)))
     throw new Error("the package holds test, fixture or secret-like files");
+  // The declarations are rolled up (one file per entry point and format), not one per source file.
+  if (listed.length > 300) throw new Error(`the package has ${listed.length} files (at most 300)`);
   // The README's links into docs/ resolve inside node_modules too.
   const readme = readFileSync(path.join(root, "README.md"), "utf8");
   const docLinks = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]);
@@ -46,7 +49,7 @@ try {
     throw new Error(`expected at most 4 .js/.cjs modules, found:\n${modules.join("\n")}`);
   console.log(
     `contents ok: ${listed.length} files (${modules.length} JS modules: ${modules.map((f) => f.slice("package/".length)).join(", ")}; ` +
-      `${listed.filter((f) => f.endsWith(".d.ts")).length} declarations), only dist/, docs/, README.md and package.json`,
+      `${listed.filter((f) => /\.d\.c?ts$/.test(f)).length} declaration files), only dist/, docs/, README.md and package.json`,
   );
   writeFileSync(
     path.join(scratch, "package.json"),
@@ -60,8 +63,13 @@ try {
   );
   writeFileSync(
     path.join(scratch, "esm.mjs"),
-    `import { CodexClient, CodexError, CodexTransportError } from "codex-app-server-sdk";
-import { MockModelServer, model, startTestClient } from "codex-app-server-sdk/testing";
+    `import * as sdk from "codex-app-server-sdk";
+import { CodexClient, CodexError, CodexTransportError } from "codex-app-server-sdk";
+import { MockModelServer, model, startTestClient, createLinkedTransports } from "codex-app-server-sdk/testing";
+// The main entry exports no internals; the in-memory transport is part of the testing kit.
+for (const internal of ["BoundedQueue", "shellSplit", "findPinnedCodexBinary", "NO_REPLY", "MemoryTransport", "createLinkedTransports", "ClientCore"])
+  if (internal in sdk) throw new Error("esm: the main entry exports " + internal);
+if (createLinkedTransports().length !== 2) throw new Error("esm: createLinkedTransports missing from /testing");
 if (typeof CodexClient.connectStdio !== "function") throw new Error("esm: CodexClient missing");
 if (typeof startTestClient !== "function") throw new Error("esm: startTestClient missing");
 if (!(new CodexTransportError("x") instanceof CodexError)) throw new Error("esm: error tree broken");
@@ -74,7 +82,9 @@ console.log("esm ok");
 `,
   );
   // The dual-package hazard: one process that loads both builds has two copies of every class.
-  // Errors must still be recognised across them, by isCodexError and by instanceof.
+  // Errors must still be recognised across them, by isCodexError and by instanceof: every error
+  // class the entry exports (found by walking the exports, so a new class cannot be left out)
+  // recognises the other copy's instances of itself and of its subclasses, and nothing else.
   writeFileSync(
     path.join(scratch, "dual.mjs"),
     `import { createRequire } from "node:module";
@@ -86,18 +96,37 @@ if (!esm.isCodexError(fromCjs) || !cjs.isCodexError(new esm.CodexTransportError(
 if (!(fromCjs instanceof esm.CodexTimeoutError) || !(fromCjs instanceof esm.CodexError)) throw new Error("dual: instanceof");
 if (fromCjs instanceof esm.CodexTransportError) throw new Error("dual: instanceof too loose");
 if (esm.isCodexError(new Error("plain"))) throw new Error("dual: plain Error accepted");
-console.log("dual ok: ESM and CommonJS copies recognise each other's errors");
+const classes = Object.keys(esm).filter(
+  (name) => typeof esm[name] === "function" && (esm[name] === esm.CodexError || esm[name].prototype instanceof esm.CodexError),
+);
+if (classes.length < 10) throw new Error("dual: found only " + classes.join(", "));
+// An instance of a class of one copy, made by the base constructor (it sets the brand), so no
+// class needs its own arguments here.
+const make = (copy, name) => Reflect.construct(copy.CodexError, ["x"], copy[name]);
+const failures = [];
+for (const [from, to, label] of [[cjs, esm, "CommonJS error, ESM class"], [esm, cjs, "ESM error, CommonJS class"]]) {
+  for (const made of classes) {
+    const error = make(from, made);
+    for (const asked of classes) {
+      const expected = esm[made] === esm[asked] || esm[made].prototype instanceof esm[asked];
+      if ((error instanceof to[asked]) !== expected)
+        failures.push(label + ": " + made + " instanceof " + asked + " should be " + expected);
+    }
+  }
+}
+if (failures.length > 0) throw new Error("dual: cross-copy instanceof fails (is each class named in the errors registry?):\\n" + failures.join("\\n"));
+console.log("dual ok: ESM and CommonJS copies recognise each other's errors, all " + classes.length + " classes: " + classes.join(", "));
 `,
   );
   writeFileSync(
     path.join(scratch, "cjs.cjs"),
-    `const { CodexClient, shellSplit } = require("codex-app-server-sdk");
+    `const { CodexClient, resolveAppServerCommand } = require("codex-app-server-sdk");
 // The main entry is one module, and \`ws\` waits for the first WebSocket connection.
 const loaded = Object.keys(require.cache).filter((f) => f.includes("node_modules"));
 if (loaded.length !== 1 || !/codex-app-server-sdk.dist.index.cjs$/.test(loaded[0])) throw new Error("cjs: require loaded " + loaded.join(", "));
 const { createTestCodexHome } = require("codex-app-server-sdk/testing");
 if (typeof CodexClient.connectWebSocket !== "function" || typeof createTestCodexHome !== "function") throw new Error("cjs: exports missing");
-if (shellSplit("a 'b c'").length !== 2) throw new Error("cjs: shellSplit broken");
+if (resolveAppServerCommand({ command: "a 'b c'" }).args.length !== 1) throw new Error("cjs: resolveAppServerCommand broken");
 const { CodexTransportError } = require("codex-app-server-sdk");
 require("codex-app-server-sdk/testing")
   .startTestClient({ command: [process.execPath, "-e", "process.exit(3)"] })
@@ -109,14 +138,19 @@ require("codex-app-server-sdk/testing")
   );
   writeFileSync(
     path.join(scratch, "consumer.ts"),
-    `import { CodexClient, type ClientRequestResult } from "codex-app-server-sdk";
-import { startTestClient } from "codex-app-server-sdk/testing";
+    `import { CodexClient, type ClientRequestResult, type Transport } from "codex-app-server-sdk";
+import { startTestClient, createLinkedTransports, type TestClient } from "codex-app-server-sdk/testing";
 export async function f(): Promise<ClientRequestResult<"thread/start">> {
   const client = CodexClient.connectStdio();
   client.on("turn/completed", (p) => p.turn.status);
   void startTestClient;
   return client.request("thread/start", { cwd: "/" });
 }
+// The testing entry names the main entry's classes, not copies of them.
+export function sameClient(t: TestClient): CodexClient {
+  return t.client;
+}
+export const transport: Transport = createLinkedTransports()[0];
 `,
   );
   // The same from a CommonJS file: `require` conditions resolve to the CommonJS-format declarations.
@@ -124,9 +158,10 @@ export async function f(): Promise<ClientRequestResult<"thread/start">> {
     path.join(scratch, "consumer-cjs.cts"),
     `import { CodexClient, CodexError } from "codex-app-server-sdk";
 import testing = require("codex-app-server-sdk/testing");
-export function g(): boolean {
+export function g(t: testing.TestClient): boolean {
   void testing.createTestCodexHome;
-  return CodexClient.connectStdio() instanceof CodexError;
+  const client: CodexClient = t.client;
+  return client instanceof CodexError;
 }
 `,
   );
@@ -194,15 +229,16 @@ function runPlainExamples(dir) {
   const examples = readdirSync(path.join(root, "examples")).filter((f) => f.endsWith(".mjs"));
   if (examples.sort().join() !== Object.keys(expected).sort().join())
     throw new Error(`examples/*.mjs and the expectations in pack-check.mjs differ: ${examples.join(", ")}`);
-  const pinned = findPinnedCodexBinary();
-  if (!pinned) throw new Error("the pinned codex binary is not installed: run npm install");
+  const pinned = resolveAppServerCommand({ env: {} });
+  if (pinned.source !== "pinned-package")
+    throw new Error("the pinned codex binary is not installed: run npm install");
   for (const name of examples) {
     copyFileSync(path.join(root, "examples", name), path.join(dir, name));
     const out = execFileSync(process.execPath, [name, "--mock"], {
       cwd: dir,
       encoding: "utf8",
       timeout: 90_000,
-      env: { ...process.env, CODEX_APP_SERVER_CMD: `'${pinned}' app-server` },
+      env: { ...process.env, CODEX_APP_SERVER_CMD: `'${pinned.file}' app-server` },
     });
     for (const pattern of expected[name]) {
       if (!pattern.test(out)) throw new Error(`${name}: expected ${pattern} in its output:\n${out}`);

@@ -11,9 +11,10 @@ export type {
   UnixConnectOptions,
   WebSocketConnectOptions,
 } from "./client/options.js";
-export { resolveAppServerCommand, shellSplit, findPinnedCodexBinary } from "./client/command.js";
-export type { ClientCore } from "./client/core.js";
-export type { CodexWarning, CodexWarningKind, WarningMethod } from "./client/warnings.js";
+export { resolveAppServerCommand } from "./client/command.js";
+export type { CodexWarning, CodexWarningKind, WarningKinds, WarningMethod } from "./client/warnings.js";
+export type { ParamsOptional, TypedRequester } from "./rpc/typed-request.js";
+export type { ConnectionObserver, RequestObservation, TraceContext } from "./rpc/options.js";
 export type { Subscription } from "./events/emitter.js";
 export type {
   TelemetryMeter,
@@ -57,7 +58,7 @@ export type {
   SignInOptions,
   Account,
 } from "./account/service.js";
-export type { AccountConnection, AccountMethod } from "./account/connection.js";
+export type { AccountMethod } from "./account/connection.js";
 export type { LoginCompletion, LoginWaitOptions } from "./account/pending-login.js";
 
 export { ThreadHandle } from "./conversation/thread-handle.js";
@@ -97,6 +98,7 @@ export type {
   RawSandboxPolicy,
   ThreadConfig,
   TurnOverrides,
+  Optional,
 } from "./conversation/config.js";
 export { GoalHandle } from "./goals/goal-handle.js";
 export type {
@@ -114,8 +116,8 @@ export type { ConversationStep, StepType } from "./turn/steps.js";
 export { CommandApprovalRequest, FileChangeApprovalRequest } from "./approvals/requests.js";
 export type {
   ApprovalRequest,
+  ApprovalRequestBase,
   ApprovalRequestJSON,
-  ApprovalRequestMeta,
   ApprovalRequestedEvent,
   ApprovalHandler,
   ApprovalHandlerSetting,
@@ -124,11 +126,13 @@ export type {
   ApprovalSettledRecord,
   ApprovalOutcome,
   ApprovalSignal,
-  ApprovalSignalSource,
 } from "./approvals/requests.js";
 export type { FileChange } from "./approvals/diff.js";
 export type { ThreadSandboxContext } from "./approvals/thread-sandbox.js";
+// A class, not only a type: `signal.reason instanceof ServerRequestSettled` tells a settled request
+// from another abort reason (the signal is the SDK's, but a user may combine it with their own).
 export { ServerRequestSettled } from "./server-requests/guard.js";
+export type { GuardOutcome } from "./server-requests/guard.js";
 export {
   CommandApprovalWithExecpolicyAmendment,
   CommandApprovalWithNetworkPolicyAmendment,
@@ -145,9 +149,10 @@ export type {
   ElicitationHandler,
   ElicitationReply,
   DynamicToolHandler,
+  Hook,
 } from "./server-requests/hooks.js";
 
-export { RpcConnection, NO_REPLY } from "./rpc/connection.js";
+export { RpcConnection } from "./rpc/connection.js";
 export type {
   RequestOptions,
   RpcConnectionOptions,
@@ -167,8 +172,8 @@ export { StdioTransport } from "./transport/stdio.js";
 export type { StdioTransportOptions } from "./transport/stdio.js";
 export { WebSocketTransport, isLoopbackHost } from "./transport/websocket.js";
 export type { WebSocketTransportOptions } from "./transport/websocket.js";
-export { MemoryTransport, createLinkedTransports } from "./transport/memory.js";
-export { BoundedQueue } from "./streams/bounded-queue.js";
 
 export * from "./protocol/index.js";
+// Named by generated types of the `protocol` namespace, but outside its generated index.
+export type { JsonValue } from "./protocol/generated/serde_json/JsonValue.js";
 export type * as protocol from "./protocol/generated/index.js";

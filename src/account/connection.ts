@@ -1,8 +1,4 @@
-/**
- * What the account service needs from a client: typed requests of the account methods, and
- * notification subscriptions. Kept this narrow so that the service does not depend on
- * `CodexClient` (no import cycle) and so that a unit test can hand it a fake.
- */
+// The narrow view of the client that the account service uses.
 import type { RequestOptions } from "../rpc/connection.js";
 import type {
   ClientRequestParams,
@@ -18,6 +14,11 @@ export type AccountMethod =
   | "account/login/cancel"
   | "account/logout";
 
+/**
+ * What the account service needs from a client: typed requests of the account methods, and
+ * notification subscriptions. Kept this narrow so that the service does not depend on
+ * `CodexClient` (no import cycle) and so that a unit test can hand it a fake.
+ */
 export interface AccountConnection {
   /** Sends one request (starting and initializing the client if needed). */
   request<M extends AccountMethod>(

@@ -1,8 +1,6 @@
-/**
- * The wait for `account/login/completed` of one sign-in: it starts listening before the
- * `account/login/start` request is sent (the notification may overtake the reply), matches by
- * `loginId`, and ends on completion, timeout, abort or connection close.
- */
+// The wait for `account/login/completed` of one sign-in: it starts listening before the
+// `account/login/start` request is sent (the notification may overtake the reply), matches by
+// `loginId`, and ends on completion, timeout, abort or connection close.
 import type { OptionSpec } from "../internal/option-check.js";
 import { CodexAbortError, CodexTimeoutError, CodexTransportError } from "../errors/index.js";
 import type { AccountLoginCompletedNotification } from "../protocol/generated/v2/AccountLoginCompletedNotification.js";

@@ -1,7 +1,5 @@
-/**
- * Sign-in and account as typed calls: read the account, sign in with an API key, with ChatGPT in a
- * browser, or with a device code, cancel a sign-in, log out. Reached as `client.account`.
- */
+// Sign-in and account as typed calls: read the account, sign in with an API key, with ChatGPT in a
+// browser, or with a device code, cancel a sign-in, log out. Reached as `client.account`.
 import { CodexError, CodexProtocolError } from "../errors/index.js";
 import type { RequestOptions } from "../rpc/connection.js";
 import { REQUEST_OPTIONS } from "../rpc/options.js";
@@ -70,6 +68,9 @@ export interface SignInOptions extends LoginWaitOptions {
   request?: RequestOptions | undefined;
 }
 
+/** How long an API-key sign-in may take to be reported complete, when no `timeoutMs` is given. */
+const DEFAULT_API_KEY_WAIT_MS = 30_000;
+
 /**
  * Sign-in and account. Every wait ends: requests with the client's request timeout (or the
  * `RequestOptions` given), a pending sign-in with its `timeoutMs`, `signal` or the connection
@@ -86,12 +87,10 @@ export interface SignInOptions extends LoginWaitOptions {
  * }
  * ```
  */
-/** How long an API-key sign-in may take to be reported complete, when no `timeoutMs` is given. */
-const DEFAULT_API_KEY_WAIT_MS = 30_000;
-
 export class AccountService {
   readonly #connection: AccountConnection;
 
+  /** @internal The client builds it (`client.account`); the connection view is internal. */
   constructor(connection: AccountConnection) {
     this.#connection = connection;
   }

@@ -96,7 +96,7 @@ export interface ApprovalRequestJSON {
 }
 
 /** Shared by both kinds of approval request. */
-abstract class ApprovalRequestBase {
+export abstract class ApprovalRequestBase {
   /**
    * A string that names this request uniquely within its client for the life of the process,
    * reconnects included (unlike `requestId`, which the server restarts at 0 on every connection).
@@ -130,6 +130,7 @@ abstract class ApprovalRequestBase {
 
   readonly #source: ApprovalSignalSource;
 
+  /** @internal The SDK builds requests as they arrive; the signal source and meta are internal. */
   protected constructor(
     requestId: RequestId,
     params: ApprovalParamsBase,
@@ -248,6 +249,7 @@ export class CommandApprovalRequest extends ApprovalRequestBase {
 
   readonly #allowed: readonly AllowedDecision[];
 
+  /** @internal Built by the SDK when the server asks. */
   constructor(
     requestId: RequestId,
     params: CommandExecutionRequestApprovalParams,
@@ -327,6 +329,7 @@ export class FileChangeApprovalRequest extends ApprovalRequestBase {
   #changes: readonly FileChange[] | undefined;
   readonly params: FileChangeRequestApprovalParams;
 
+  /** @internal Built by the SDK when the server asks. */
   constructor(
     requestId: RequestId,
     params: FileChangeRequestApprovalParams,
@@ -414,7 +417,7 @@ export const HOLD = "hold";
  * Returning `"hold"` leaves it pending for a person, who answers it by key.
  * (`R` lets TypeScript keep the literal type of an async handler's answer, e.g. `async () => "accept"`.)
  */
-export type ApprovalHandler<R extends ApprovalDecision | typeof HOLD = ApprovalDecision | typeof HOLD> = (
+export type ApprovalHandler<R extends ApprovalDecision | "hold" = ApprovalDecision | "hold"> = (
   request: ApprovalRequest,
 ) => R | Promise<R>;
 
@@ -422,7 +425,7 @@ export type ApprovalHandler<R extends ApprovalDecision | typeof HOLD = ApprovalD
  * What decides the approvals of a client, a thread or a turn: a handler, or `"hold"` (every
  * request waits for a person to answer it by key).
  */
-export type ApprovalHandlerSetting = ApprovalHandler | typeof HOLD;
+export type ApprovalHandlerSetting = ApprovalHandler | "hold";
 
 /**
  * Who produced a decision: `handler` (a handler function), `rules` (`approvalRules`), `stream` (a

@@ -7,7 +7,6 @@ import type {
   ApprovalRequest,
   CommandApprovalRequest,
   FileChangeApprovalRequest,
-  HOLD,
 } from "./requests.js";
 
 const RULES = Symbol("codex.approvalRules");
@@ -38,7 +37,7 @@ export interface ApprovalRulesOptions {
    * The answer when no rule matches: a decision, a handler, or `"hold"` (a person answers it by
    * key, see docs/approvals.md). Default `"decline"`.
    */
-  fallback?: ApprovalDecision | typeof HOLD | ApprovalHandler | undefined;
+  fallback?: ApprovalDecision | "hold" | ApprovalHandler | undefined;
 }
 
 /** The keys of {@link ApprovalRulesOptions}. */

@@ -5,6 +5,7 @@ import { ThreadHandle } from "../conversation/thread-handle.js";
 import { ThreadService } from "../conversation/threads.js";
 import { TurnService } from "../conversation/turns.js";
 import type { Emitter } from "../events/emitter.js";
+import { reportOrWarn } from "../internal/report.js";
 import { GoalService } from "../goals/goals.js";
 import { ModelAccess } from "../account/model-access.js";
 import type { RpcConnection } from "../rpc/connection.js";
@@ -53,6 +54,7 @@ export function createServices(
     approvals,
     modelRetryTimeoutMs: options.modelRetryTimeoutMs,
     modelAccess: new ModelAccess(client, connection, () => client.serverInfo?.codexHome),
+    report: (error, code) => reportOrWarn(errors, error, code),
   });
   const goals = new GoalService(client, connection, approvals, turns, guard, options);
   // Observes the services from the side; unset, nothing is loaded and no hook is installed.

@@ -7,17 +7,25 @@ import { Emitter, type Subscription } from "../events/emitter.js";
 import { CodexError } from "../errors/index.js";
 import { reportOrWarn } from "../internal/report.js";
 
-/** The warning notifications of the schema, each with its stable `kind`. */
+/** The warning notifications of the schema, each with the stable `kind` of its {@link CodexWarning}. */
+export interface WarningKinds {
+  configWarning: "config";
+  deprecationNotice: "deprecation";
+  warning: "server";
+  guardianWarning: "guardian";
+  "windows/worldWritableWarning": "windowsWorldWritable";
+}
+
 const KINDS = {
   configWarning: "config",
   deprecationNotice: "deprecation",
   warning: "server",
   guardianWarning: "guardian",
   "windows/worldWritableWarning": "windowsWorldWritable",
-} as const satisfies Partial<Record<ServerNotificationMethod, string>>;
+} as const satisfies WarningKinds & Partial<Record<ServerNotificationMethod, string>>;
 
 /** A notification method the SDK reports through `onWarning`. */
-export type WarningMethod = keyof typeof KINDS;
+export type WarningMethod = keyof WarningKinds;
 
 /**
  * What `client.onWarning` listeners receive, one per warning notification of the server. `kind`
@@ -37,7 +45,7 @@ export type WarningMethod = keyof typeof KINDS;
  */
 export type CodexWarning = {
   [M in WarningMethod]: {
-    kind: (typeof KINDS)[M];
+    kind: WarningKinds[M];
     summary: string;
     details: string | null;
     threadId: string | null;

@@ -1,10 +1,11 @@
 // cancel(continuation) for a turn this client does not track: one from another client, another
 // process, or a turn that ended long ago. Best-effort interrupt, then wait (bounded) for its end.
-import { CodexProtocolError, CodexTimeoutError, type TurnContinuation } from "../errors/index.js";
+import { CodexTimeoutError, type TurnContinuation } from "../errors/index.js";
 import { sleep } from "../internal/timers.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
 import { toStep } from "../turn/steps.js";
+import { isTurnNotRunning } from "../turn/turn-errors.js";
 import type { TurnEvent } from "../turn/turn-stream.js";
 import type { CancelResult } from "./chat-types.js";
 import { findTurn } from "./history.js";
@@ -13,7 +14,8 @@ import { findTurn } from "./history.js";
 const MAX_POLL_MS = 500;
 
 /**
- * Sends `turn/interrupt` (its refusal only means the turn is not running in this server), then
+ * Sends `turn/interrupt` (the server's answer that the turn is not running there counts as "it had
+ * ended"; any other failure, an overloaded server included, is thrown), then
  * waits for the turn to end: a `turn/completed` this connection receives wakes the wait, and
  * `thread/turns/list` (which also reads threads the server has not loaded) says how it ended, with its
  * items. Every item of the turn is returned as a step: this client delivered none of them.
@@ -43,8 +45,8 @@ export async function cancelUntrackedTurn(
     try {
       await rpc.request("turn/interrupt", { threadId, turnId }, { timeoutMs: left() });
     } catch (error) {
-      if (!(error instanceof CodexProtocolError)) throw error;
-      wasRunning = false; // "no active turn to interrupt", or the thread is not loaded in this server
+      if (!isTurnNotRunning(error)) throw error;
+      wasRunning = false;
     }
     for (let pause = 25; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
       const turn = await findTurn(rpc, threadId, turnId, "cancel", deadline);

@@ -60,7 +60,7 @@ export type TurnOverrides = Optional<
  * Every field optional, and `undefined` accepted (even under `exactOptionalPropertyTypes`): an
  * `undefined` field is left out of the request, `null` is sent as JSON null.
  */
-type Optional<T> = { [K in keyof T]?: T[K] | undefined };
+export type Optional<T> = { [K in keyof T]?: T[K] | undefined };
 
 // Turn input lives in input.ts; re-exported here for the modules that import it from config.
 export { toUserInput } from "./input.js";

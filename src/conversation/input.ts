@@ -1,7 +1,5 @@
-/**
- * Builders for the `UserInput` items a turn takes (text, images, audio, skills, mentions), and the
- * normalisation of `TurnInput` into the `input` array of `turn/start`.
- */
+// Builders for the `UserInput` items a turn takes (text, images, audio, skills, mentions), and the
+// normalisation of `TurnInput` into the `input` array of `turn/start`.
 import path from "node:path";
 import type { ImageDetail } from "../protocol/generated/ImageDetail.js";
 import type { TextElement } from "../protocol/generated/v2/TextElement.js";

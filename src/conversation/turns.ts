@@ -12,7 +12,7 @@ import { idIn } from "./reply-ids.js";
 import { TurnRouter } from "../turn/router.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
 import { turnSteps } from "../turn/step-iterator.js";
-import { keepsTurn } from "../turn/turn-errors.js";
+import { isTurnNotRunning, keepsTurn } from "../turn/turn-errors.js";
 import type { TurnState, TurnStreamMode } from "../turn/turn-state.js";
 import { modelRetryTimeoutOf } from "../turn/model-retry.js";
 import type { ModelAccess } from "../account/model-access.js";
@@ -59,9 +59,10 @@ export interface TurnServiceOptions {
   modelRetryTimeoutMs?: number | undefined;
   /** Refuses a turn the server cannot run for want of a sign-in (`account/read`, cached). */
   modelAccess?: Pick<ModelAccess, "require"> | undefined;
+  /** Reports a problem nobody awaits (a background `turn/interrupt` that failed) to `onError`. */
+  report?: ((error: Error, code: string) => void) | undefined;
 }
 
-/** The events a `chat()` consumer needs queued: steps and the end of the turn. */
 /** How long `cancel()` waits for an interrupted turn to end, by default. */
 const CANCEL_TIMEOUT_MS = 10_000;
 
@@ -78,7 +79,7 @@ export class TurnService {
     private readonly threads: ThreadService<{ threadId: string }>,
     private readonly options: TurnServiceOptions,
   ) {
-    // ---- approvals (issue 12): each approval request joins its turn's stream as an event. While
+    // Approvals: each approval request joins its turn's stream as an event. While
     // one waits for its answer (a person deciding), its turn is waiting, not inactive.
     options.approvals?.onRequested((request) => {
       const state = this.#router?.get(request.threadId, request.turnId);
@@ -234,7 +235,10 @@ export class TurnService {
     const rawEvents = state.drainBuffered();
     try {
       if (!state.finished) {
-        await this.interruptTurn(state.threadId, state.turnId);
+        // The turn may have ended on the server with its turn/completed still on the way.
+        await this.interruptTurn(state.threadId, state.turnId).catch((error: unknown) => {
+          if (!isTurnNotRunning(error)) throw error;
+        });
         await withTimeout(
           state.done(),
           options.timeoutMs ?? CANCEL_TIMEOUT_MS,
@@ -347,7 +351,7 @@ export class TurnService {
   ): Promise<TurnState> {
     this.refuseTurn(threadId);
     await this.threads.ready();
-    // ---- approvals (issue 12): the turn's own handler and timeout apply from its first request.
+    // Approvals: the turn's own handler and timeout apply from its first request.
     const approvalRoute = approval && this.options.approvals?.routes.startTurn(threadId, approval);
     const router = this.router;
     const pending = router.expectTurn(threadId);
@@ -376,9 +380,18 @@ export class TurnService {
       turnId,
       ...stream,
       interrupt: () => this.interruptTurn(threadId, turnId),
+      interruptFailed: (error) =>
+        this.options.report?.(
+          new CodexError(
+            `Turn ${turnId} on thread ${threadId}: turn/interrupt failed, so the turn may still be running ` +
+              `(${error instanceof Error ? error.message : String(error)}). Cancel it again with cancel(continuation).`,
+            { cause: error },
+          ),
+          "CODEX_TURN_INTERRUPT_FAILED",
+        ),
     });
     if (approvalRoute) {
-      // ---- approvals (issue 12): however the turn ends (a reconnect may end it locally), drop its route.
+      // Approvals: however the turn ends (a reconnect may end it locally), drop its route.
       const end = () => this.options.approvals?.routes.endTurn(threadId, turnId);
       state.done().then(end, end);
     }

@@ -1,6 +1,6 @@
 // Errors of the conversation layer that carry more than the base tree: a thread the server does
 // not have, and a final message that does not match the requested output schema.
-import { CodexError, CodexProtocolError } from "./index.js";
+import { CodexError, CodexProtocolError, nameErrorClass } from "./index.js";
 
 /**
  * The server has no thread with this id: no stored thread for `thread/resume`, or none loaded for
@@ -53,3 +53,6 @@ export class CodexOutputValidationError extends CodexError {
     this.rawText = details.rawText;
   }
 }
+
+nameErrorClass(CodexThreadNotFoundError, "CodexThreadNotFoundError");
+nameErrorClass(CodexOutputValidationError, "CodexOutputValidationError");

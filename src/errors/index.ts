@@ -383,8 +383,16 @@ export class CodexModelUnavailableError extends CodexError {
   }
 }
 
-// Names every SDK error class for the cross-copy `instanceof` above. Kept as literal strings, not
-// `cls.name`, so that a minifier renaming classes cannot break the match between copies.
+/**
+ * Names an SDK error class for the cross-copy `instanceof` above: every exported `CodexError`
+ * class must be named once, where it is defined (a unit test loads the built ESM and CommonJS
+ * copies and checks every class the entry exports). The name is a literal string, not
+ * `cls.name`, so that a minifier renaming classes cannot break the match between copies.
+ */
+export function nameErrorClass(cls: abstract new (...args: never[]) => CodexError, id: string): void {
+  Object.defineProperty(cls, ERROR_CLASS, { value: id });
+}
+
 for (const [cls, id] of [
   [CodexError, "CodexError"],
   [CodexTransportError, "CodexTransportError"],
@@ -405,5 +413,5 @@ for (const [cls, id] of [
   [CodexAuthRequiredError, "CodexAuthRequiredError"],
   [CodexModelUnavailableError, "CodexModelUnavailableError"],
 ] as const) {
-  Object.defineProperty(cls, ERROR_CLASS, { value: id });
+  nameErrorClass(cls, id);
 }

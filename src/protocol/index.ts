@@ -1,7 +1,5 @@
-/**
- * The app-server protocol as the pinned binary describes it. Everything re-exported here is
- * generated (src/protocol/generated); this file only adds type-level helpers over the maps.
- */
+// The app-server protocol as the pinned binary describes it. Everything re-exported here is
+// generated (src/protocol/generated); this file only adds type-level helpers over the maps.
 import type { ClientRequestMap, ServerNotificationMap, ServerRequestMap } from "./generated/methods.js";
 
 export type {

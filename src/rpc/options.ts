@@ -68,8 +68,9 @@ export interface RpcConnectionOptions {
    */
   reconnect?: ReconnectOptions | undefined;
   /**
-   * The error channel this connection reports to (malformed messages, listener exceptions, failed
-   * replies). The client passes its own, shared with the layers above. Default: a new one.
+   * @internal The error channel this connection reports to (malformed messages, listener
+   * exceptions, failed replies). The client passes its own, shared with the layers above. Default: a
+   * new one. Users listen with `connection.onError`.
    */
   errors?: Emitter<Error> | undefined;
   /**
@@ -81,7 +82,7 @@ export interface RpcConnectionOptions {
   maxPendingServerRequests?: number | undefined;
   /** @internal The reply of a server request method refused because too many wait. */
   safeDefault?: ((method: string, params: unknown) => SafeReply | undefined) | undefined;
-  /** What the connection may say about the server in errors (e.g. its version). */
+  /** @internal What the connection may say about the server in errors (e.g. its version). */
   errorContext?: (() => Omit<RpcErrorContext, "method" | "params">) | undefined;
 }
 

@@ -2,7 +2,7 @@ import type { ClientRequestMethod, ClientRequestParams, ClientRequestResult } fr
 import type { RequestOptions } from "./connection.js";
 
 /** True for a method whose params may be left out; `boolean` for a union of methods that differ. */
-type ParamsOptional<M extends ClientRequestMethod> = M extends ClientRequestMethod
+export type ParamsOptional<M extends ClientRequestMethod> = M extends ClientRequestMethod
   ? undefined extends ClientRequestParams<M>
     ? true
     : false

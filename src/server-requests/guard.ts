@@ -2,7 +2,7 @@
 // params, then wait for an answer bounded by a timeout, the server resolving the request and the
 // connection closing; on any failure send the safe default and report why. Approvals and the typed
 // hooks are its users.
-import { CodexError, CodexProtocolError, CodexTimeoutError } from "../errors/index.js";
+import { CodexError, CodexProtocolError, CodexTimeoutError, nameErrorClass } from "../errors/index.js";
 import type { Emitter } from "../events/emitter.js";
 import { reportOrWarn } from "../internal/report.js";
 import { after } from "../internal/timers.js";
@@ -11,10 +11,17 @@ import { deferReply, type SafeReply } from "../rpc/server-requests.js";
 import { RpcErrorCode, type RequestId } from "../rpc/messages.js";
 import { invalidServerRequestParams } from "./validate.js";
 
-/** How a guarded request stopped being pending. */
+/**
+ * How a server request on the guarded path stopped being pending (approvals call it
+ * `ApprovalOutcome`): `answered`, `timeout`, `resolved`, `turnEnded` or `closed`.
+ */
 export type GuardOutcome = "answered" | "timeout" | "resolved" | "turnEnded" | "closed";
 
-/** The `signal.reason` of a guarded request once it stopped being pending. */
+/**
+ * The `signal.reason` of an approval request (and of every request on the guarded path) once it
+ * stopped being pending; `outcome` says why. Check it with `instanceof` to tell it from another
+ * abort reason of a signal you combined with it.
+ */
 export class ServerRequestSettled extends CodexError {
   override name = "ServerRequestSettled";
   readonly outcome: GuardOutcome;
@@ -23,6 +30,7 @@ export class ServerRequestSettled extends CodexError {
     this.outcome = outcome;
   }
 }
+nameErrorClass(ServerRequestSettled, "ServerRequestSettled");
 
 /** One server request on the guarded path, from arrival to its single reply (or no reply). */
 export class GuardedRequest {

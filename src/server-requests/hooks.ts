@@ -18,7 +18,8 @@ export interface HookContext {
   signal: AbortSignal;
 }
 
-type Hook<M extends ServerRequestMethod> = (
+/** The shape of every typed hook: the request's params and context in, its reply (or a promise) out. */
+export type Hook<M extends ServerRequestMethod> = (
   params: ServerRequestParams<M>,
   context: HookContext,
 ) => ServerRequestReply<M> | Promise<ServerRequestReply<M>>;

@@ -22,3 +22,4 @@ export { startTestClient } from "./test-client.js";
 export type { StartTestClientOptions, TestClient } from "./test-client.js";
 export { startListeningAppServer, freeLoopbackPort } from "./listening-app-server.js";
 export type { ListeningAppServer, ListeningAppServerOptions } from "./listening-app-server.js";
+export { MemoryTransport, createLinkedTransports } from "../transport/memory.js";

@@ -11,48 +11,18 @@ import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
 import type { ThreadTokenUsageUpdatedNotification } from "../protocol/generated/v2/ThreadTokenUsageUpdatedNotification.js";
 import type { ThreadTokenUsage } from "../protocol/generated/v2/ThreadTokenUsage.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
-import type { ApprovalRequestedEvent } from "../approvals/requests.js";
 import type { TurnCompletedNotification } from "../protocol/generated/v2/TurnCompletedNotification.js";
-import type { ServerNotification } from "../protocol/index.js";
 import { watchIdle } from "../internal/timers.js";
 import { RetryWatch } from "./model-retry.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 
-import { keepsTurn, turnFailedError } from "./turn-errors.js";
+import { isTurnNotRunning, keepsTurn, turnFailedError } from "./turn-errors.js";
+import { DEFAULT_KEEP_ITEMS, type TurnEvent, type TurnResult, type TurnStreamMode } from "./turn-types.js";
 
 // The turn layer's types live with the state; turn-stream.ts re-exports the public ones.
 
-/**
- * A notification that belongs to one turn (deltas, items, turn/started, turn/completed, …), or
- * `{ method: "approval/requested", params: request }` for each approval request of the turn, in
- * order with the notifications. Yielding one does not answer it: see `ApprovalRequestedEvent`.
- */
-export type TurnEvent = ServerNotification | ApprovalRequestedEvent;
-
-/** The outcome of a turn. */
-export interface TurnResult {
-  threadId: string;
-  turnId: string;
-  status: Turn["status"];
-  /** Text of the last completed assistant message ("" if none). */
-  finalText: string;
-  /** Id of that assistant message item, or null. */
-  assistantItemId: string | null;
-  /** The last token usage reported for this turn, or null. */
-  usage: ThreadTokenUsage | null;
-  /** The server's `turn.error` for failed or interrupted turns. */
-  error: Turn["error"];
-  /** The completed items, when the stream was asked to collect them (chatOnce), else []: the most recent `keepItems`. */
-  items: ThreadItem[];
-  /** Completed items left out of `items` because more than `keepItems` arrived. */
-  itemsDropped: number;
-}
-
-/** Default `keepItems` of `chatOnce`: completed items kept for its result. */
-export const DEFAULT_KEEP_ITEMS = 10_000;
-
-/** How the consumer reads a turn. */
-export type TurnStreamMode = "once" | "stream";
+export type { TurnEvent, TurnResult, TurnStreamMode } from "./turn-types.js";
+export { DEFAULT_KEEP_ITEMS } from "./turn-types.js";
 
 export interface TurnStateOptions {
   threadId: string;
@@ -73,6 +43,11 @@ export interface TurnStateOptions {
   modelRetryTimeoutMs?: number | undefined;
   /** Sends `turn/interrupt`. */
   interrupt: () => Promise<void>;
+  /**
+   * Hears a `turn/interrupt` sent in the background (on abort, or when a reader stops) that
+   * failed while the turn still ran: nobody awaits it, so without this the failure would be lost.
+   */
+  interruptFailed?: ((error: unknown) => void) | undefined;
   /** Called once the stream is finished with (completed and drained, or cancelled). */
   release: () => void;
 }
@@ -111,6 +86,7 @@ export class TurnState {
   private rejectCompletion!: (e: unknown) => void;
   private released = false;
   private readonly interruptFn: () => Promise<void>;
+  private readonly interruptFailed: ((error: unknown) => void) | undefined;
   private readonly releaseFn: () => void;
   /** The server's retries of the model (its `error` notices with `willRetry`) since the last progress. */
   private readonly retry: RetryWatch;
@@ -120,6 +96,7 @@ export class TurnState {
     this.turnId = options.turnId;
     this.mode = options.mode;
     this.interruptFn = options.interrupt;
+    this.interruptFailed = options.interruptFailed;
     this.releaseFn = options.release;
     this.collected = options.collectItems ? [] : undefined;
     this.keepItems = options.keepItems ?? DEFAULT_KEEP_ITEMS;
@@ -329,7 +306,7 @@ export class TurnState {
    */
   interruptOnAbort(signal: AbortSignal | undefined): () => void {
     if (!signal || this.finished) return () => {};
-    const onAbort = () => void this.interruptFn().catch(() => {});
+    const onAbort = () => this.interruptInBackground();
     if (signal.aborted) {
       onAbort();
       return () => {};
@@ -420,8 +397,19 @@ export class TurnState {
    * not awaited: a consumer that breaks out of a loop must not hang on a server that never answers.
    */
   async abandon(): Promise<void> {
-    if (!this.finished) this.interruptFn().catch(() => {});
+    if (!this.finished) this.interruptInBackground();
     this.releaseOnce();
+  }
+
+  /**
+   * Sends `turn/interrupt` without waiting for it. A refusal because the turn is no longer running
+   * (it ended meanwhile) is the outcome asked for; any other failure goes to `interruptFailed`.
+   */
+  private interruptInBackground(): void {
+    this.interruptFn().catch((error: unknown) => {
+      if (this.finished || isTurnNotRunning(error)) return;
+      this.interruptFailed?.(error);
+    });
   }
 
   releaseOnce(): void {

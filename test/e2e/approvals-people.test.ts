@@ -1,4 +1,4 @@
-// Approvals put in front of people (issue 12), against the real app-server and a scripted model:
+// Approvals put in front of people, against the real app-server and a scripted model:
 // keys, JSON, routing per conversation with two conversations at once, hold mode, timeouts per
 // thread and per turn, settled outcomes, allowed decisions, unified diffs, stale answers. What ran
 // and what was written is checked on disk; what was answered, on the wire (the model's next request).
