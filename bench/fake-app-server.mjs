@@ -63,6 +63,8 @@ function handle(message) {
       return send({ id: message.id, result: { thread: { id: `thr_${++threads}` } } });
     case "thread/read":
       return send({ id: message.id, result: { thread: { id: message.params.threadId, turns: [] } } });
+    case "thread/turns/list": // the SDK's own history look-ups (e.g. chatOnce's final-text fallback)
+      return send({ id: message.id, result: { data: [], nextCursor: null, backwardsCursor: null } });
     case "turn/start":
       return void startTurn(message);
     default:
