@@ -13,6 +13,7 @@
 //   style (by a per-response nonce) and connections to itself.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isApprovalDecision, type ApprovalDecision } from "codex-app-server-sdk";
 
 /** Largest request body an inbox reads: an answer is a few dozen bytes. */
 export const MAX_BODY_BYTES = 4096;
@@ -213,6 +214,22 @@ export function pathIdOf(segment: string, what: string): string {
   }
   if (!ID_PATTERN.test(id)) throw new InboxHttpError(400, `malformed ${what}`);
   return id;
+}
+
+/**
+ * The answer a page posts to `/approvals/<key>`: the key from the path segment and the `decision`
+ * of the JSON body. 400 for a malformed key, a malformed body or a decision that is not one.
+ */
+export async function readAnswer(
+  req: IncomingMessage,
+  keySegment: string,
+): Promise<{ key: string; decision: ApprovalDecision }> {
+  const key = pathIdOf(keySegment, "approval key");
+  const body = await readJsonBody(req);
+  const decision = (body as { decision?: unknown } | null)?.decision;
+  if (!isApprovalDecision(decision))
+    throw new InboxHttpError(400, 'send {"decision": ...} with one of the request\'s allowedDecisions');
+  return { key, decision };
 }
 
 /**

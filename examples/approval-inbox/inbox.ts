@@ -14,7 +14,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import {
   CodexApprovalNotPendingError,
-  isApprovalDecision,
   type ApprovalRequest,
   type ApprovalRequestJSON,
   type CodexClient,
@@ -25,7 +24,7 @@ import {
   InboxGuard,
   pageWithNonce,
   pathIdOf,
-  readJsonBody,
+  readAnswer,
   refuse,
   type GuardedRequest,
 } from "./hardening.js";
@@ -130,13 +129,7 @@ export async function startInbox(client: CodexClient, options: InboxOptions = {}
     }
     const answer = /^\/approvals\/([^/]+)$/.exec(url.pathname);
     if (req.method === "POST" && answer) {
-      const key = pathIdOf(answer[1] as string, "approval key");
-      const body = await readJsonBody(req);
-      const decision = (body as { decision?: unknown } | null)?.decision;
-      if (!isApprovalDecision(decision)) {
-        refuse(res, 400, 'send {"decision": ...} with one of the request\'s allowedDecisions');
-        return;
-      }
+      const { key, decision } = await readAnswer(req, answer[1] as string);
       try {
         // Recorded as the person the secret of this browser was issued to.
         client.respondApproval(key, decision, { by: who.user });

@@ -12,13 +12,11 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
-import { isApprovalDecision } from "codex-app-server-sdk";
 import {
   guarded,
   InboxGuard,
   pageWithNonce,
-  pathIdOf,
-  readJsonBody,
+  readAnswer,
   refuse,
   type GuardedRequest,
 } from "../approval-inbox/hardening.js";
@@ -157,13 +155,7 @@ export async function startFleetInbox(options: FleetInboxOptions): Promise<Fleet
     }
     const answer = /^\/approvals\/([^/]+)$/.exec(url.pathname);
     if (req.method === "POST" && answer) {
-      const key = pathIdOf(answer[1] as string, "approval key");
-      const body = await readJsonBody(req);
-      const decision = (body as { decision?: unknown } | null)?.decision;
-      if (!isApprovalDecision(decision)) {
-        refuse(res, 400, 'send {"decision": ...} with one of the request\'s allowedDecisions');
-        return;
-      }
+      const { key, decision } = await readAnswer(req, answer[1] as string);
       const ended = (outcome: string | null) => {
         res.writeHead(outcome === null ? 404 : 409, { "content-type": "application/json" });
         res.end(JSON.stringify({ key, outcome }));
