@@ -9,6 +9,7 @@ import { PARAM_FIELDS } from "../protocol/generated/param-fields.js";
 import type { ClientInfo } from "../protocol/generated/ClientInfo.js";
 import type { InitializeCapabilities } from "../protocol/generated/InitializeCapabilities.js";
 import { OVERLOAD_RETRY_OPTIONS } from "../rpc/retry.js";
+import { WEBSOCKET_TRANSPORT_OPTIONS } from "../transport/websocket.js";
 import type {
   ClientOptions,
   ReconnectSetting,
@@ -73,13 +74,7 @@ export const STDIO_OPTIONS = {
 /** `connectWebSocket(options)`. */
 export const WEBSOCKET_OPTIONS = {
   ...CLIENT_OPTIONS,
-  url: "string",
-  token: "string",
-  headers: "object",
-  maxMessageBytes: "number",
-  maxBufferedBytes: "number",
-  allowInsecureRemote: "boolean",
-  connectTimeoutMs: "number",
+  ...WEBSOCKET_TRANSPORT_OPTIONS,
   reconnect: RECONNECT,
 } as const satisfies OptionSpec<WebSocketConnectOptions>;
 
