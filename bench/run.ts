@@ -165,8 +165,8 @@ const notes: string[] = [
   "  turn and a GC the heap is back where it started.",
   "- The real-server row is start plus `initialize` of the pinned binary: its own start-up dominates.",
   "- The reconnect row restarts the real server (WebSocket, same port and CODEX_HOME) under a client",
-  "  holding threads that each ran one turn, and times the new connection's opening to `onReconnected`;",
-  "  its baseline is the same client holding one thread.",
+  "  holding idle threads that each ran one turn, and times the new connection's opening to `onReconnected`",
+  "  and then to the answer of one more turn on a held thread; its baseline is the same client holding one thread.",
   "- The load rows time the turns only (the threads are started first). Each turn makes two model calls",
   "  and runs one escalated `echo` after its approval; the real server's own work dominates.",
   "- The telemetry rows compare `telemetry` on (a tracer with an in-memory exporter) and off, alternating.",
@@ -686,10 +686,11 @@ async function realServer(reps: number): Promise<void> {
 }
 
 /**
- * How long a client holding `held` threads takes to recover after its WebSocket server restarts:
- * from the moment the new connection is open to `onReconnected` (re-initialize, then resume every
- * held thread). The back-off before the connection opens is left out: it does not depend on the
- * number of threads. Each thread ran one turn, so it has history to (not) hydrate.
+ * How long a client holding `held` idle threads takes to be back at work after its WebSocket server
+ * restarts: from the moment the new connection is open to `onReconnected` and then the answer of a
+ * turn on one held thread (which resumes that thread first). The back-off before the connection
+ * opens is left out: it does not depend on the number of threads. Each thread ran one turn, so it
+ * has history to (not) hydrate.
  */
 async function reconnectMs(held: number, home: Kit.TestCodexHome, modelServer: Kit.MockModelServer) {
   let server = await startListeningAppServer({ home });
@@ -718,9 +719,14 @@ async function reconnectMs(held: number, home: Kit.TestCodexHome, modelServer: K
     await server.stop();
     server = await startListeningAppServer({ home, port });
     const info = await reconnected;
+    // Back at work: the next turn on a held thread (which resumes that thread first) answers.
+    modelServer.enqueue(model.say("after the restart"));
+    const { finalText } = await (threads.at(-1) as Sdk.ThreadHandle).chatOnce("again");
     const ms = performance.now() - opened;
-    if (info.resumedThreads.length !== held || threads.length !== held)
-      throw new Error(`reconnect bench: resumed ${info.resumedThreads.length} of ${held} threads`);
+    if (finalText !== "after the restart")
+      throw new Error(`reconnect bench: the turn after said ${finalText}`);
+    if (info.deferredThreads.length + info.resumedThreads.length !== held || threads.length !== held)
+      throw new Error(`reconnect bench: ${JSON.stringify(info)} for ${held} threads`);
     return ms;
   } finally {
     await client.close();

@@ -80,6 +80,7 @@ export class CodexClient extends ClientCore {
   readonly #guard: ServerRequestGuard;
   readonly #threads: ThreadService<ThreadHandle>;
   readonly #turns: TurnService;
+  readonly #recover: () => Promise<ReconnectInfo>;
   readonly #approvals: ApprovalBroker;
   readonly #hooks: ServerRequestHooks;
   #account: AccountService | undefined;
@@ -93,6 +94,7 @@ export class CodexClient extends ClientCore {
     this.#hooks = services.hooks;
     this.#threads = services.threads;
     this.#turns = services.turns;
+    this.#recover = services.recover;
   }
 
   /**
@@ -139,11 +141,10 @@ export class CodexClient extends ClientCore {
   }
 
   protected override recover(): Promise<ReconnectInfo> {
-    return this.#threads.recover(this.#turns.existingRouter);
+    return this.#recover();
   }
 
-  // ---------------------------------------------------------------- approvals and server requests
-  // (see docs/approvals.md; the broker in approvals/broker.ts does the work)
+  // ------------------------------------ approvals and server requests (docs/approvals.md, approvals/broker.ts)
 
   /** The client's approval handler, `"hold"` or `null` (a thread's or turn's own comes first). */
   setApprovalHandler(handler: ApprovalHandlerSetting | null): void {

@@ -117,7 +117,7 @@ export class ClientCore {
 
   /** After a reconnect and a new handshake: restore what the services hold. */
   protected recover(): Promise<ReconnectInfo> {
-    return Promise.resolve({ resumedThreads: [], failedThreads: [] });
+    return Promise.resolve({ resumedThreads: [], failedThreads: [], deferredThreads: [] });
   }
 
   /** The child's pid for stdio clients (after start), else undefined. */
@@ -267,7 +267,8 @@ export class ClientCore {
 
   /**
    * With `reconnect` (WebSocket, Unix): called once the client has reconnected, re-initialized and
-   * resumed the threads it holds handles for. Returns an unsubscribe function.
+   * resumed the threads with work in flight (running turns, followed goals). Idle threads it holds
+   * handles for are resumed on their next use (`deferredThreads`). Returns an unsubscribe function.
    */
   onReconnected(listener: (info: ReconnectInfo) => void): Subscription {
     return this.#reconnected.on(listener);

@@ -7,6 +7,7 @@ import { TurnService } from "../conversation/turns.js";
 import type { Emitter } from "../events/emitter.js";
 import { reportOrWarn } from "../internal/report.js";
 import { GoalService } from "../goals/goals.js";
+import type { ReconnectInfo } from "../conversation/recovery.js";
 import { ModelAccess } from "../account/model-access.js";
 import type { RpcConnection } from "../rpc/connection.js";
 import { ServerRequestGuard } from "../server-requests/guard.js";
@@ -21,6 +22,8 @@ export interface ClientServices {
   hooks: ServerRequestHooks;
   threads: ThreadService<ThreadHandle>;
   turns: TurnService;
+  /** After a reconnect: resumes the threads with running turns or followed goals. */
+  recover: () => Promise<ReconnectInfo>;
 }
 
 /** Builds the services of `client`, whose connection and error channel they share. */
@@ -65,5 +68,6 @@ export function createServices(
       onClose: (listener) => connection.onClose(listener),
       onApprovalSettled: (listener) => approvals.onSettled(listener),
     });
-  return { guard, approvals, hooks, threads, turns };
+  const recover = () => threads.recover(turns.existingRouter, goals.threadIds());
+  return { guard, approvals, hooks, threads, turns, recover };
 }

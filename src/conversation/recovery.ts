@@ -1,4 +1,5 @@
-// After a reconnect: resume the threads in use and tell each running turn what became of it.
+// After a reconnect: resume the threads that have work in flight, and tell each running turn what
+// became of it. Idle held threads are left for their next use, which resumes them anyway.
 import { asError } from "../internal/as-error.js";
 import { CodexTransportError } from "../errors/index.js";
 import { settingsParams } from "./config.js";
@@ -8,28 +9,46 @@ import type { TypedRequester } from "../rpc/typed-request.js";
 import type { TurnRouter } from "../turn/router.js";
 
 /**
- * Most `thread/resume`s in flight at once after a reconnect: enough that twenty held threads cost
- * little more than one, few enough that a client holding hundreds does not flood a server that has
+ * Most `thread/resume`s in flight at once after a reconnect: enough that many busy threads cost
+ * little more than one, few enough that a client with hundreds does not flood a server that has
  * just restarted.
  */
 export const RESUME_CONCURRENCY = 8;
 
 /** What a reconnect restored. */
 export interface ReconnectInfo {
-  /** Threads resumed with `thread/resume`. */
+  /**
+   * Threads resumed with `thread/resume` before `onReconnected`: those with a running turn (or a
+   * turn being read) and those of a goal this client follows.
+   */
   resumedThreads: string[];
   /** Threads whose resume failed, with the error (their running turns' streams fail). */
   failedThreads: { threadId: string; error: Error }[];
+  /**
+   * Threads this client holds a handle for that had nothing running: not resumed yet. The next
+   * turn, goal or `resumeThread` on one resumes it first (as for any thread this connection has
+   * not loaded), so a reconnect costs the same with one idle thread or hundreds. Until then the
+   * server sends this connection none of their events.
+   */
+  deferredThreads: string[];
+}
+
+/** The threads a reconnect has to deal with. */
+export interface ThreadsToRecover {
+  /** Threads whose handles are in use: resumed only if busy, else deferred to their next use. */
+  held: readonly string[];
+  /** Threads with work in flight besides the router's turns (a followed goal): resumed now. */
+  busy: readonly string[];
 }
 
 /**
- * Resumes `heldThreadIds` and the threads of running turns (`thread/resume` without history, at
+ * Resumes the busy threads and the threads of running turns (`thread/resume` without history, at
  * most {@link RESUME_CONCURRENCY} at once), looks up the running turns with `thread/turns/list`,
- * then settles each running turn through the router.
+ * then settles each running turn through the router. Other held threads are deferred.
  */
 export async function recoverThreads(
   rpc: TypedRequester,
-  heldThreadIds: readonly string[],
+  threads: ThreadsToRecover,
   router: TurnRouter | undefined,
 ): Promise<ReconnectInfo> {
   const activeTurns = router?.activeTurns() ?? [];
@@ -38,7 +57,7 @@ export async function recoverThreads(
     const ids = running.get(threadId) ?? new Set<string>();
     running.set(threadId, ids.add(turnId));
   }
-  const threadIds = [...new Set([...heldThreadIds, ...running.keys()])];
+  const threadIds = [...new Set([...threads.busy, ...running.keys()])];
   const turnsByThread = new Map<string, Turn[] | Error>();
   const resume = async (threadId: string) => {
     try {
@@ -65,5 +84,6 @@ export async function recoverThreads(
     failedThreads: [...turnsByThread].flatMap(([threadId, v]) =>
       v instanceof Error ? [{ threadId, error: v }] : [],
     ),
+    deferredThreads: [...new Set(threads.held)].filter((threadId) => !turnsByThread.has(threadId)),
   };
 }

@@ -307,9 +307,16 @@ export class ThreadService<H extends { threadId: string }> {
     return ids;
   }
 
-  /** After a reconnect: resumes the held threads and the threads of running turns, and marks them loaded. */
-  async recover(router: TurnRouter | undefined): Promise<ReconnectInfo> {
-    const info = await recoverThreads(this.rpc, this.heldThreadIds(), router);
+  /**
+   * After a reconnect: resumes the threads of running turns and `busyThreadIds`, and marks them
+   * loaded. Other held threads stay unloaded until their next use resumes them.
+   */
+  async recover(
+    router: TurnRouter | undefined,
+    busyThreadIds: readonly string[] = [],
+  ): Promise<ReconnectInfo> {
+    const held = this.heldThreadIds();
+    const info = await recoverThreads(this.rpc, { held, busy: busyThreadIds }, router);
     for (const threadId of info.resumedThreads) this.#loaded.add(threadId, {});
     return info;
   }

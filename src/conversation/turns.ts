@@ -324,6 +324,11 @@ export class TurnService {
     await access.require(signal);
   }
 
+  /** Resumes `threadId` when this connection has not loaded it, so its events reach this client. */
+  loadThread(threadId: string): Promise<void> {
+    return this.threads.ensureLoaded(threadId, undefined);
+  }
+
   /** The turn's `modelRetryTimeoutMs`, else the client's; a bad value is refused before anything is sent. */
   private retryTimeoutOf(options: { modelRetryTimeoutMs?: number | undefined }): number | undefined {
     return modelRetryTimeoutOf(options.modelRetryTimeoutMs ?? this.options.modelRetryTimeoutMs);

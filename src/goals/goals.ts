@@ -66,11 +66,13 @@ export class GoalService {
     },
     private readonly connection: RpcConnection,
     private readonly approvals: ApprovalBroker,
-    /** The turn service: goals only ask which turns run now. */
+    /** The turn service: which turns run now, model access, loading the goal's thread. */
     private readonly turns: {
       readonly existingRouter: Pick<TurnRouter, "activeTurns"> | undefined;
       /** Refuses, before anything is sent, a goal whose turns the server could not run (no sign-in). */
       requireModelAccess(threadId: string): Promise<void>;
+      /** Resumes a thread this connection has not loaded, so the goal's events reach it. */
+      loadThread(threadId: string): Promise<void>;
     },
     private readonly guard: ServerRequestGuard,
     private readonly options: GoalServiceOptions,
@@ -177,6 +179,11 @@ export class GoalService {
     return (await this.rpc.request("thread/goal/clear", { threadId })).cleared;
   }
 
+  /** The threads of the goals this client follows (a reconnect resumes them before `onReconnected`). */
+  threadIds(): string[] {
+    return [...this.#runs.keys()];
+  }
+
   /** After a reconnect (threads resumed): each run reads its goal back; events in the gap are lost. */
   async afterReconnect(): Promise<void> {
     await Promise.all(
@@ -213,6 +220,8 @@ export class GoalService {
         threadId,
       );
     }
+    // A thread this connection has not loaded (deferred by a reconnect, unsubscribed) sends no events.
+    await this.turns.loadThread(threadId);
     let route: Subscription = noSubscription;
     let offAbort = () => {};
     const run: GoalRun = new GoalRun({

@@ -71,9 +71,13 @@ describe("real app-server over a Unix socket", () => {
     server = await startListeningAppServer({ home, transport: "unix", socketPath });
     const info = (await reconnected) as ReconnectInfo;
     assert.deepEqual(info.failedThreads, []);
-    assert.deepEqual(info.resumedThreads, [thread.threadId]);
+    // The thread was idle: it is resumed by its next turn, not by the reconnect.
+    assert.deepEqual(info.resumedThreads, []);
+    assert.deepEqual(info.deferredThreads, [thread.threadId]);
     const { thread: read } = await client.readThread(thread.threadId);
     assert.equal(read.id, thread.threadId);
+    modelServer.enqueue(model.say("after the restart"));
+    assert.equal((await thread.chatOnce("again")).finalText, "after the restart");
     await server.stop();
     server = undefined;
   });

@@ -13,6 +13,7 @@ import {
   CodexTransportError,
 } from "../../src/errors/index.js";
 import type { GoalEvent } from "../../src/goals/goal-types.js";
+import type { ReconnectInfo } from "../../src/conversation/recovery.js";
 import type { ThreadGoal } from "../../src/protocol/generated/v2/ThreadGoal.js";
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
 import { ACCOUNT_READ_RESULT, INITIALIZE_RESULT } from "../support/fake-server.js";
@@ -517,6 +518,80 @@ describe("goal recovery (in-memory)", () => {
     assert.equal(result.status, "complete");
     assert.equal(result.tokensUsed, 30);
     assert.deepEqual(result.turnIds, ["t1", "t2"]);
+    await client.close();
+  });
+
+  it("a reconnect resumes the thread of a goal between turns before onReconnected", async () => {
+    const [c1, s1] = createLinkedTransports();
+    const first = new GoalServer(s1);
+    const servers: GoalServer[] = [];
+    const client = new CodexClient(
+      c1,
+      {},
+      {
+        maxAttempts: 3,
+        backoffMs: 10,
+        transport: () => {
+          const [c, s] = createLinkedTransports();
+          const server = new GoalServer(s);
+          server.goal = goalOf("active", { tokensUsed: 15 });
+          server.latestTurn = { id: "t1", status: "completed" };
+          servers.push(server);
+          return c;
+        },
+      },
+    );
+    const thread = await client.startThread();
+    first.onSet = () => first.sendAll(n.updated(goalOf("active")), n.started("t1"));
+    const goal = await thread.startGoal("between turns");
+    await first.sendAll(n.completed("t1"));
+    const reconnected = new Promise<ReconnectInfo>((resolve) => client.onReconnected(resolve));
+    s1.fail(new CodexTransportError("server gone"));
+    const info = await reconnected;
+    assert.deepEqual(info.resumedThreads, [thread.threadId]);
+    assert.deepEqual(info.deferredThreads, []);
+    const server = servers.at(-1) as GoalServer;
+    assert.equal(server.sent("thread/resume").length, 1);
+    await server.sendAll(
+      n.started("t2"),
+      n.updated(goalOf("complete", { tokensUsed: 30 }), "t2"),
+      n.completed("t2"),
+    );
+    const result = await goal.done();
+    assert.equal(result.status, "complete");
+    assert.deepEqual(result.turnIds, ["t1", "t2"]);
+    await client.close();
+  });
+
+  it("a goal on an idle thread the reconnect deferred resumes the thread before setting the goal", async () => {
+    const [c1, s1] = createLinkedTransports();
+    new GoalServer(s1);
+    const servers: GoalServer[] = [];
+    const client = new CodexClient(
+      c1,
+      {},
+      {
+        maxAttempts: 3,
+        backoffMs: 10,
+        transport: () => {
+          const [c, s] = createLinkedTransports();
+          servers.push(new GoalServer(s));
+          return c;
+        },
+      },
+    );
+    const thread = await client.startThread();
+    const reconnected = new Promise<ReconnectInfo>((resolve) => client.onReconnected(resolve));
+    s1.fail(new CodexTransportError("server gone"));
+    assert.deepEqual((await reconnected).deferredThreads, [thread.threadId]);
+    const server = servers.at(-1) as GoalServer;
+    server.onSet = () => server.sendAll(n.updated(goalOf("active")), n.started("t1"));
+    const goal = await thread.startGoal("after the gap");
+    const methods = server.received.map((m) => m.method);
+    assert.ok(methods.includes("thread/resume"), methods.join(", "));
+    assert.ok(methods.indexOf("thread/resume") < methods.indexOf("thread/goal/set"), methods.join(", "));
+    await server.sendAll(n.updated(goalOf("complete"), "t1"), n.completed("t1"));
+    assert.equal((await goal.done()).status, "complete");
     await client.close();
   });
 

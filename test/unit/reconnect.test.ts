@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { CodexClient } from "../../src/client/client.js";
 import { CodexTransportError, CodexTurnDisconnectedError } from "../../src/errors/index.js";
 import { jittered } from "../../src/rpc/reconnect.js";
+import type { ReconnectInfo } from "../../src/conversation/recovery.js";
 import { createLinkedTransports, type MemoryTransport } from "../../src/transport/memory.js";
 import { ACCOUNT_READ_RESULT, INITIALIZE_RESULT } from "../support/fake-server.js";
 
@@ -144,6 +145,33 @@ describe("reconnect (in-memory)", () => {
     s1.fail();
     const outcome = await result;
     assert.ok(outcome instanceof CodexTurnDisconnectedError, String(outcome));
+    assert.deepEqual(resumes, [{ threadId: "T", excludeTurns: true }]);
+    await client.close();
+  });
+});
+
+describe("reconnect of idle threads (in-memory)", () => {
+  it("an idle held thread is not resumed by the reconnect, but by its next turn", async () => {
+    const { client, s1, servers } = setup(() => []);
+    const reconnected = new Promise<ReconnectInfo>((resolve) => client.onReconnected(resolve));
+    const thread = await client.startThread();
+    resumes.length = 0;
+    s1.fail(new CodexTransportError("server gone"));
+    const info = await reconnected;
+    assert.deepEqual(info, { resumedThreads: [], failedThreads: [], deferredThreads: ["T"] });
+    assert.deepEqual(resumes, []);
+    const server = servers.at(-1) as MemoryTransport;
+    const methods: string[] = [];
+    const record = server.onmessage;
+    server.onmessage = (m) => {
+      methods.push(String((m as { method?: unknown }).method));
+      record?.(m);
+    };
+    await thread.streamTurn("go");
+    assert.deepEqual(
+      methods.filter((m) => m.startsWith("thread/") || m.startsWith("turn/")),
+      ["thread/resume", "turn/start"],
+    );
     assert.deepEqual(resumes, [{ threadId: "T", excludeTurns: true }]);
     await client.close();
   });
