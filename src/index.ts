@@ -2,8 +2,12 @@
 // transport/ (bytes ↔ messages) → rpc/ (ids, timeouts, dispatch, reconnect) → client/ (connect,
 // handshake, typed requests, events, services) → conversation/ + turn/ (threads, turns, steps) and
 // approvals/ + server-requests/ (what the agent may do, on one guarded path).
-export { CodexClient, defaultControlSocketPath, parseServerVersion } from "./client/client.js";
-export type { RequestArgs, ServerRequestHandlerFor, ReconnectInfo } from "./client/client.js";
+export { CodexClient } from "./client/client.js";
+export { defaultControlSocketPath } from "./client/connect.js";
+export { parseServerVersion } from "./client/handshake.js";
+export type { ServerRequestHandlerFor } from "./client/session.js";
+export type { RequestArgs } from "./rpc/typed-request.js";
+export type { ReconnectInfo } from "./conversation/recovery.js";
 export type {
   ClientOptions,
   ReconnectSetting,

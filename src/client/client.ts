@@ -1,12 +1,28 @@
-import type { ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
 import type { CommandExecParams } from "../protocol/generated/v2/CommandExecParams.js";
 import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartParams.js";
-import type { ReconnectOptions, ServerRequestHandler } from "../rpc/connection.js";
-import type { SafeReply } from "../rpc/server-requests.js";
+import type { InitializeParams } from "../protocol/generated/InitializeParams.js";
+import type { InitializeResponse } from "../protocol/generated/InitializeResponse.js";
+import type {
+  ClientRequestMethod,
+  ClientRequestParams,
+  ClientRequestResult,
+  ServerNotification,
+  ServerNotificationMethod,
+  ServerNotificationParams,
+  ServerRequestMethod,
+} from "../protocol/index.js";
+import type {
+  NotificationMessage,
+  ReconnectOptions,
+  RequestOptions,
+  RpcConnection,
+  ServerRequestContext,
+} from "../rpc/connection.js";
+import type { RequestArgs } from "../rpc/typed-request.js";
 import type { Transport } from "../transport/transport.js";
-import type { TurnContinuation } from "../errors/index.js";
+import type { CodexTransportError, TurnContinuation } from "../errors/index.js";
 import type { Subscription } from "../events/emitter.js";
-import { AccountService } from "../account/service.js";
+import type { AccountService } from "../account/service.js";
 import type {
   CancelResult,
   ChatOnceOptions,
@@ -18,16 +34,10 @@ import type {
 import type { ThreadConfig, TurnInput } from "../conversation/config.js";
 import type { ReconnectInfo } from "../conversation/recovery.js";
 import type { ThreadHandle } from "../conversation/thread-handle.js";
-import type { ThreadService, ThreadSettingsPath } from "../conversation/threads.js";
-import type { TurnService } from "../conversation/turns.js";
+import type { ThreadSettingsPath } from "../conversation/threads.js";
 import type { ConversationStep } from "../turn/steps.js";
 import type { TurnStream } from "../turn/turn-stream.js";
-import type {
-  ApprovalBroker,
-  ApprovalRequestsOptions,
-  ApproveOptions,
-  RespondOptions,
-} from "../approvals/broker.js";
+import type { ApprovalRequestsOptions, ApproveOptions, RespondOptions } from "../approvals/broker.js";
 import type { ApprovalDecision } from "../approvals/decisions.js";
 import type {
   ApprovalDecisionRecord,
@@ -35,29 +45,22 @@ import type {
   ApprovalRequest,
   ApprovalSettledRecord,
 } from "../approvals/requests.js";
-import type { ServerRequestGuard } from "../server-requests/guard.js";
 import type {
   DynamicToolHandler,
   ElicitationHandler,
   PermissionsHandler,
-  ServerRequestHooks,
   UserInputHandler,
 } from "../server-requests/hooks.js";
 import { execParams, stdioPlan, unixPlan, webSocketPlan } from "./connect.js";
-import { ClientCore } from "./core.js";
-import { createServices } from "./services.js";
+import { ClientSession, type ServerRequestHandlerFor } from "./session.js";
+import type { CodexWarning } from "./warnings.js";
+import { createServices, type ClientServices } from "./services.js";
 import type {
   ClientOptions,
   StdioConnectOptions,
   UnixConnectOptions,
   WebSocketConnectOptions,
 } from "./options.js";
-
-export type { ReconnectInfo } from "../conversation/recovery.js";
-export type { RequestArgs } from "../rpc/typed-request.js";
-export type { ServerRequestHandlerFor } from "./core.js";
-export { parseServerVersion } from "./handshake.js";
-export { defaultControlSocketPath } from "./connect.js";
 
 /**
  * A client of one `codex app-server`. Create it with `connectStdio`, `connectWebSocket` or
@@ -76,40 +79,29 @@ export { defaultControlSocketPath } from "./connect.js";
  * }
  * ```
  */
-export class CodexClient extends ClientCore {
-  readonly #guard: ServerRequestGuard;
-  readonly #threads: ThreadService<ThreadHandle>;
-  readonly #turns: TurnService;
-  readonly #recover: () => Promise<ReconnectInfo>;
-  readonly #approvals: ApprovalBroker;
-  readonly #hooks: ServerRequestHooks;
-  #account: AccountService | undefined;
+export class CodexClient {
+  /** The JSON-RPC layer; exposed for advanced use (raw dispatch, custom handlers). */
+  readonly connection: RpcConnection;
+  readonly #session: ClientSession;
+  /** Threads, turns, approvals and server-request hooks; this class only forwards to them. */
+  readonly #services: ClientServices;
 
   /** Wraps a transport (e.g. an in-memory pair in tests); `reconnect` makes fresh ones. */
   constructor(transport: Transport, options: ClientOptions = {}, reconnect?: ReconnectOptions) {
-    super(transport, options, reconnect);
-    const services = createServices(this, this.connection, this.errors, options, reconnect !== undefined);
-    this.#guard = services.guard;
-    this.#approvals = services.approvals;
-    this.#hooks = services.hooks;
-    this.#threads = services.threads;
-    this.#turns = services.turns;
-    this.#recover = services.recover;
+    this.#session = new ClientSession(transport, options, reconnect);
+    this.connection = this.#session.connection;
+    this.#services = createServices(this.#session, options, reconnect !== undefined);
   }
 
-  /**
-   * A client that starts the app-server as a child process and talks JSONL over stdio.
-   * Resolves the command now (so a missing binary fails fast) but starts nothing.
-   */
+  /** A client of an app-server child over stdio; resolves the command now (a missing binary fails fast). */
   static connectStdio(options: StdioConnectOptions = {}): CodexClient {
     const plan = stdioPlan(options);
     return new CodexClient(plan.transport, plan.options);
   }
 
   /**
-   * A client of `codex app-server --listen ws://HOST:PORT`. Plaintext `ws://` is refused for
-   * non-loopback hosts unless `allowInsecureRemote` is set; the check happens here, before any
-   * socket is opened or name resolved.
+   * A client of `codex app-server --listen ws://HOST:PORT`. Plaintext `ws://` to a host that is not
+   * loopback is refused here, before any socket is opened, unless `allowInsecureRemote` is set.
    */
   static connectWebSocket(options: WebSocketConnectOptions = {}): CodexClient {
     const plan = webSocketPlan(options);
@@ -122,43 +114,152 @@ export class CodexClient extends ClientCore {
     return new CodexClient(plan.transport, plan.options, plan.reconnect);
   }
 
+  // ---------------------------------------------------------------- the connection (session.ts)
+
+  /** The child's pid for stdio clients (after start), else undefined. */
+  get pid(): number | undefined {
+    return this.#session.pid;
+  }
+
+  /** The `initialize` result, once the handshake is done. */
+  get serverInfo(): InitializeResponse | undefined {
+    return this.#session.serverInfo;
+  }
+
+  /** The server's version (e.g. `"0.171.0"`) from its `initialize` reply's `userAgent`; undefined before. */
+  get serverVersion(): string | undefined {
+    return this.#session.serverVersion;
+  }
+
+  /** Connects the transport. Idempotent; returns the client. */
+  async start(): Promise<this> {
+    await this.#session.start();
+    return this;
+  }
+
+  /**
+   * The `initialize` handshake (once), then `initialized`; `params` go over the defaults. A failed
+   * handshake (e.g. `CodexTimeoutError`) does not poison the client: the next call tries again.
+   */
+  initialize(params: Partial<InitializeParams> = {}): Promise<InitializeResponse> {
+    return this.#session.initialize(params);
+  }
+
+  /**
+   * Sends a typed request (after starting and initializing if needed).
+   *
+   * @example
+   * ```ts
+   * const { thread } = await client.request("thread/start", { cwd: "/repo" }, { timeoutMs: 10_000 });
+   * ```
+   */
+  request<M extends ClientRequestMethod>(
+    method: M,
+    ...args: RequestArgs<M>
+  ): Promise<ClientRequestResult<M>> {
+    return this.#session.request(method, ...args);
+  }
+
+  /** Escape hatch for methods the pinned schema does not know. Result is `unknown`. */
+  requestUntyped(method: string, params?: unknown, options?: RequestOptions): Promise<unknown> {
+    return this.#session.requestUntyped(method, params, options);
+  }
+
+  /** Subscribes to one notification method, typed by the schema. Returns an unsubscribe function. */
+  on<M extends ServerNotificationMethod>(
+    method: M,
+    listener: (params: ServerNotificationParams<M>) => void,
+  ): Subscription {
+    return this.connection.onNotification(method, listener as (params: unknown) => void);
+  }
+
+  /** Subscribes to every notification, including methods the pinned schema does not know. */
+  onAny(listener: (notification: NotificationMessage) => void): Subscription {
+    return this.connection.onAnyNotification((params, method) => listener({ method, params }));
+  }
+
+  /**
+   * All notifications as an async iterable with a bounded buffer (`CodexOverflowError` past it).
+   * `break` unsubscribes. Methods unknown to the pinned schema come through with `unknown` params.
+   */
+  notifications(options: { bufferSize?: number } = {}): AsyncIterableIterator<ServerNotification> {
+    return this.connection.notifications(options) as AsyncIterableIterator<ServerNotification>;
+  }
+
+  /**
+   * Registers the raw handler of a server→client request method, replacing the SDK's own handling
+   * (approvals, hooks, safe defaults). Unhandled methods get -32601. Returns an unregister function.
+   */
+  handleRequest<M extends ServerRequestMethod>(method: M, handler: ServerRequestHandlerFor<M>): Subscription {
+    return this.connection.onRequest(
+      method,
+      handler as (params: unknown, ctx: ServerRequestContext) => unknown,
+    );
+  }
+
+  /** The client's own error channel (malformed messages, failing listeners and handlers). */
+  onError(listener: (error: Error) => void): Subscription {
+    return this.#session.errors.on(listener);
+  }
+
+  /**
+   * The server's warnings (`configWarning`, `deprecationNotice`, `warning`, `guardianWarning`,
+   * `windows/worldWritableWarning`) as `{ kind, summary, details, threadId }`. With no listener,
+   * the first warning of each kind becomes a process warning (type `CodexServerWarning`), once per
+   * client. Subscribe before the first call: some arrive right after the handshake.
+   */
+  onWarning(listener: (warning: CodexWarning) => void): Subscription {
+    return this.#session.onWarning(listener);
+  }
+
+  /** Called once when the connection closes; `error` set if it failed. Returns an unsubscribe function. */
+  onClose(listener: (error?: CodexTransportError) => void): Subscription {
+    return this.connection.onClose(listener);
+  }
+
+  /**
+   * With `reconnect`: called once the client has reconnected, re-initialized and resumed the threads
+   * with work in flight (running turns, followed goals); idle ones wait for their next use.
+   */
+  onReconnected(listener: (info: ReconnectInfo) => void): Subscription {
+    return this.#session.onReconnected(listener);
+  }
+
+  /** With `reconnect`: called when the connection drops and reconnecting begins. */
+  onDisconnected(listener: (error: CodexTransportError) => void): Subscription {
+    return this.connection.onDisconnect(listener);
+  }
+
+  /** Closes the connection (ending the child process, if any). Idempotent. */
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  /** Closes the client at the end of an `await using` block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   /** Sign-in and account: read it, sign in (API key, ChatGPT, device code), log out. */
   get account(): AccountService {
-    return (this.#account ??= new AccountService({
-      request: (method, params, options) => this.requestUntyped(method, params, options) as Promise<never>,
-      on: (method, listener) => this.on(method, listener),
-      onClose: (listener) => this.onClose(listener),
-    }));
-  }
-
-  protected override defaultRequestHandler(method: string): ServerRequestHandler | undefined {
-    return this.#guard.handlerFor(method);
-  }
-
-  /** @internal */
-  protected override safeDefault(method: string, params: unknown): SafeReply | undefined {
-    return this.#guard.safeDefault(method, params);
-  }
-
-  protected override recover(): Promise<ReconnectInfo> {
-    return this.#recover();
+    return this.#services.account();
   }
 
   // ------------------------------------ approvals and server requests (docs/approvals.md, approvals/broker.ts)
 
   /** The client's approval handler, `"hold"` or `null` (a thread's or turn's own comes first). */
   setApprovalHandler(handler: ApprovalHandlerSetting | null): void {
-    this.#approvals.setHandler(handler);
+    this.#services.approvals.setHandler(handler);
   }
 
   /** Approval requests, pending first; unless `observe`, holds those no handler takes. */
   approvalRequests(options: ApprovalRequestsOptions = {}): AsyncIterableIterator<ApprovalRequest> {
-    return this.#approvals.requests(options);
+    return this.#services.approvals.requests(options);
   }
 
   /** The pending request with this `key`, or `undefined` (answered, ended, or unknown). */
   getApproval(key: string): ApprovalRequest | undefined {
-    return this.#approvals.get(key);
+    return this.#services.approvals.get(key);
   }
 
   /**
@@ -170,55 +271,52 @@ export class CodexClient extends ClientCore {
     decision: ApprovalDecision,
     options?: RespondOptions,
   ): void {
-    this.#approvals.respond(request, decision, options);
+    this.#services.approvals.respond(request, decision, options);
   }
 
   /** Accepts: once, for the session (`forSession`), or with a command-prefix rule (`execpolicyAmendment`). */
   approveApproval(request: ApprovalRequest | string, options: ApproveOptions = {}): void {
-    this.#approvals.approve(request, options);
+    this.#services.approvals.approve(request, options);
   }
 
   /** Declines: the item is not run or applied, and the turn goes on. */
   declineApproval(request: ApprovalRequest | string, options?: RespondOptions): void {
-    this.#approvals.respond(request, "decline", options);
+    this.#services.approvals.respond(request, "decline", options);
   }
 
   /** Declines and cancels the turn. */
   cancelApproval(request: ApprovalRequest | string, options?: RespondOptions): void {
-    this.#approvals.respond(request, "cancel", options);
+    this.#services.approvals.respond(request, "cancel", options);
   }
 
   /** The approval requests still waiting for an answer (of one thread, with `threadId`). */
   pendingApprovals(options: { threadId?: string } = {}): ApprovalRequest[] {
-    return this.#approvals.pendingRequests(options);
+    return this.#services.approvals.pendingRequests(options);
   }
 
   /** Called for every answered approval with the decision, who decided (`by`) and the latency. */
   onApprovalDecided(listener: (record: ApprovalDecisionRecord) => void): Subscription {
-    return this.#approvals.onDecided(listener);
+    return this.#services.approvals.onDecided(listener);
   }
 
   /** Called once per approval request when it leaves (its `outcome`), after its signal aborted. */
   onApprovalSettled(listener: (record: ApprovalSettledRecord) => void): Subscription {
-    return this.#approvals.onSettled(listener);
+    return this.#services.approvals.onSettled(listener);
   }
 
-  /**
-   * Answers `item/permissions/requestApproval` with the granted subset and its scope; `null`
-   * restores the default, which grants nothing. A grant beyond the request is refused.
-   */
+  /** Answers `item/permissions/requestApproval` (a grant beyond the request is refused); `null`: grant nothing. */
   setPermissionsHandler(handler: PermissionsHandler | null): void {
-    this.#hooks.set("item/permissions/requestApproval", handler);
+    this.#services.hooks.set("item/permissions/requestApproval", handler);
   }
 
   /** Answers `item/tool/requestUserInput`; the default sends no answers. */
   setUserInputHandler(handler: UserInputHandler | null): void {
-    this.#hooks.set("item/tool/requestUserInput", handler);
+    this.#services.hooks.set("item/tool/requestUserInput", handler);
   }
 
   /** Answers `mcpServer/elicitation/request`; the default declines. */
   setElicitationHandler(handler: ElicitationHandler | null): void {
-    this.#hooks.set("mcpServer/elicitation/request", handler);
+    this.#services.hooks.set("mcpServer/elicitation/request", handler);
   }
 
   /**
@@ -230,29 +328,29 @@ export class CodexClient extends ClientCore {
     handler: DynamicToolHandler,
     options: { namespace?: string } = {},
   ): Subscription {
-    return this.#hooks.registerTool(name, handler, options);
+    return this.#services.hooks.registerTool(name, handler, options);
   }
 
   // ---------------------------------------------------------------- threads (ThreadService)
 
   /** Starts a thread (`thread/start`) and returns its handle. */
   startThread(config: ThreadConfig = {}): Promise<ThreadHandle> {
-    return this.#threads.startThread(config);
+    return this.#services.threads.startThread(config);
   }
 
   /** Resumes a stored thread by id (`thread/resume`), e.g. from another process. */
   resumeThread(threadId: string, overrides: ThreadConfig = {}): Promise<ThreadHandle> {
-    return this.#threads.resumeThread(threadId, overrides);
+    return this.#services.threads.resumeThread(threadId, overrides);
   }
 
   /** Forks a thread into a new one (`thread/fork`). */
   forkThread(threadId: string, overrides: ThreadConfig = {}): Promise<ThreadHandle> {
-    return this.#threads.forkThread(threadId, overrides);
+    return this.#services.threads.forkThread(threadId, overrides);
   }
 
   /** A thread's settings for later turns; see {@link ThreadHandle.updateDefaults}. Resolves to the method used. */
   setThreadDefaults(threadId: string, settings: ThreadSettings): Promise<ThreadSettingsPath> {
-    return this.#threads.setThreadDefaults(threadId, settings);
+    return this.#services.threads.setThreadDefaults(threadId, settings);
   }
 
   /** `thread/read`. */
@@ -260,24 +358,24 @@ export class CodexClient extends ClientCore {
     threadId: string,
     options: { includeTurns?: boolean } = {},
   ): Promise<ClientRequestResult<"thread/read">> {
-    return this.#threads.readThread(threadId, options);
+    return this.#services.threads.readThread(threadId, options);
   }
 
   /** `thread/list`. */
   listThreads(params: ClientRequestParams<"thread/list"> = {}): Promise<ClientRequestResult<"thread/list">> {
-    return this.#threads.listThreads(params);
+    return this.#services.threads.listThreads(params);
   }
 
   setThreadName(threadId: string, name: string): Promise<void> {
-    return this.#threads.setThreadName(threadId, name);
+    return this.#services.threads.setThreadName(threadId, name);
   }
 
   archiveThread(threadId: string): Promise<void> {
-    return this.#threads.archiveThread(threadId);
+    return this.#services.threads.archiveThread(threadId);
   }
 
   unarchiveThread(threadId: string): Promise<void> {
-    return this.#threads.unarchiveThread(threadId);
+    return this.#services.threads.unarchiveThread(threadId);
   }
 
   /**
@@ -285,17 +383,17 @@ export class CodexClient extends ClientCore {
    * `thread/revert`; codex 0.169 has no `thread/rollback`). Files the agent changed are not restored.
    */
   rollbackThread(threadId: string, options: { numTurns: number }): Promise<void> {
-    return this.#threads.rollbackThread(threadId, options);
+    return this.#services.threads.rollbackThread(threadId, options);
   }
 
   /** Starts compacting a thread's history (`thread/compact/start`). */
   compactThread(threadId: string): Promise<void> {
-    return this.#threads.compactThread(threadId);
+    return this.#services.threads.compactThread(threadId);
   }
 
   /** `review/start`. */
   startReview(params: ReviewStartParams): Promise<ClientRequestResult<"review/start">> {
-    return this.#threads.startReview(params);
+    return this.#services.threads.startReview(params);
   }
 
   // ---------------------------------------------------------------- turns (TurnService)
@@ -314,7 +412,7 @@ export class CodexClient extends ClientCore {
    * ```
    */
   chatOnce<O extends ChatOnceOptions>(input?: TurnInput, options?: O): Promise<ChatResultFor<O>> {
-    return this.#turns.chatOnce(input, options);
+    return this.#services.turns.chatOnce(input, options);
   }
 
   /**
@@ -329,7 +427,7 @@ export class CodexClient extends ClientCore {
    * ```
    */
   chat(input?: TurnInput, options: ChatOptions = {}): AsyncGenerator<ConversationStep> {
-    return this.#turns.chat(input, options);
+    return this.#services.turns.chat(input, options);
   }
 
   /**
@@ -337,21 +435,20 @@ export class CodexClient extends ClientCore {
    * deltas included, plus `done()` and `finalText()`. Aborting `signal` interrupts the turn.
    */
   streamTurn(threadId: string, input: TurnInput, options: StreamTurnOptions = {}): Promise<TurnStream> {
-    return this.#turns.streamTurn(threadId, input, options);
+    return this.#services.turns.streamTurn(threadId, input, options);
   }
 
   /**
-   * Gives up on a turn: interrupts it if it is still running, waits for its end (`timeoutMs`,
-   * default 10 s), returns what the caller had not read and forgets it. Works for any continuation,
-   * also one from another client: the turn's items then come from `thread/read`.
+   * Gives up on a turn: interrupts it if still running, waits for its end (`timeoutMs`, default 10 s),
+   * returns what was not read and forgets it. Works for another client's continuation too.
    */
   cancel(continuation: TurnContinuation, options: { timeoutMs?: number } = {}): Promise<CancelResult> {
-    return this.#turns.cancel(continuation, options);
+    return this.#services.turns.cancel(continuation, options);
   }
 
   /** `turn/interrupt`. The turn then completes with status `interrupted`. */
   interruptTurn(threadId: string, turnId: string): Promise<void> {
-    return this.#turns.interruptTurn(threadId, turnId);
+    return this.#services.turns.interruptTurn(threadId, turnId);
   }
 
   /** Adds input to the running turn (`turn/steer`); fails if `expectedTurnId` is not the active turn. */
@@ -360,7 +457,7 @@ export class CodexClient extends ClientCore {
     expectedTurnId: string;
     input: TurnInput;
   }): Promise<ClientRequestResult<"turn/steer">> {
-    return this.#turns.steerTurn(params);
+    return this.#services.turns.steerTurn(params);
   }
 
   // ---------------------------------------------------------------- other operations

@@ -4,16 +4,14 @@ import { ApprovalBroker } from "../approvals/broker.js";
 import { ThreadHandle } from "../conversation/thread-handle.js";
 import { ThreadService } from "../conversation/threads.js";
 import { TurnService } from "../conversation/turns.js";
-import type { Emitter } from "../events/emitter.js";
 import { reportOrWarn } from "../internal/report.js";
 import { GoalService } from "../goals/goals.js";
-import type { ReconnectInfo } from "../conversation/recovery.js";
+import { AccountService } from "../account/service.js";
 import { ModelAccess } from "../account/model-access.js";
-import type { RpcConnection } from "../rpc/connection.js";
 import { ServerRequestGuard } from "../server-requests/guard.js";
 import { ServerRequestHooks } from "../server-requests/hooks.js";
 import { attachTelemetry } from "../telemetry/telemetry.js";
-import type { ClientCore } from "./core.js";
+import type { ClientSession } from "./session.js";
 import type { ClientOptions } from "./options.js";
 
 export interface ClientServices {
@@ -22,18 +20,17 @@ export interface ClientServices {
   hooks: ServerRequestHooks;
   threads: ThreadService<ThreadHandle>;
   turns: TurnService;
-  /** After a reconnect: resumes the threads with running turns or followed goals. */
-  recover: () => Promise<ReconnectInfo>;
+  /** The account service, made on first use. */
+  account: () => AccountService;
 }
 
-/** Builds the services of `client`, whose connection and error channel they share. */
+/** Builds the services of one client over its session, whose connection and error channel they share. */
 export function createServices(
-  client: ClientCore,
-  connection: RpcConnection,
-  errors: Emitter<Error>,
+  client: ClientSession,
   options: ClientOptions,
   holdHandles: boolean,
 ): ClientServices {
+  const { connection, errors } = client;
   const guard = new ServerRequestGuard(connection, errors);
   const approvals = new ApprovalBroker(connection, guard, {
     approvalTimeoutMs: options.approvalTimeoutMs,
@@ -68,6 +65,18 @@ export function createServices(
       onClose: (listener) => connection.onClose(listener),
       onApprovalSettled: (listener) => approvals.onSettled(listener),
     });
-  const recover = () => threads.recover(turns.existingRouter, goals.threadIds());
-  return { guard, approvals, hooks, threads, turns, recover };
+  // The session's way back into the services: default handlers, and recovery after a reconnect.
+  client.attach({
+    defaultRequestHandler: (method) => guard.handlerFor(method),
+    safeDefault: (method, params) => guard.safeDefault(method, params),
+    recover: () => threads.recover(turns.existingRouter, goals.threadIds()),
+  });
+  let account: AccountService | undefined;
+  const accountService = () =>
+    (account ??= new AccountService({
+      request: (method, params, options) => client.requestUntyped(method, params, options) as Promise<never>,
+      on: (method, listener) => connection.onNotification(method, listener as (params: unknown) => void),
+      onClose: (listener) => connection.onClose(listener),
+    }));
+  return { guard, approvals, hooks, threads, turns, account: accountService };
 }

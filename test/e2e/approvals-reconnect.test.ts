@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, it } from "node:test";
-import { CodexClient, type ReconnectInfo } from "../../src/client/client.js";
+import { CodexClient, type ReconnectInfo } from "../../src/index.js";
 import type { ApprovalRequest, ApprovalSettledRecord } from "../../src/approvals/requests.js";
 import { CodexApprovalNotPendingError } from "../../src/errors/index.js";
 import {

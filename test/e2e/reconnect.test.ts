@@ -3,7 +3,7 @@
 // turn is reported, never lost.
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
-import { CodexClient, type ReconnectInfo } from "../../src/client/client.js";
+import { CodexClient, type ReconnectInfo } from "../../src/index.js";
 import { CodexTransportError } from "../../src/errors/index.js";
 import {
   createTestCodexHome,

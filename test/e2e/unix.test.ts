@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CodexClient, defaultControlSocketPath, type ReconnectInfo } from "../../src/client/client.js";
+import { CodexClient, defaultControlSocketPath, type ReconnectInfo } from "../../src/index.js";
 import {
   createTestCodexHome,
   MockModelServer,

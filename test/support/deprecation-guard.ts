@@ -4,18 +4,19 @@
 // own clients import it themselves) watches every CodexClient of the test file from its handshake
 // on, and adds an `afterEach` that fails the test that received a notice.
 import { after, afterEach } from "node:test";
-import { CodexClient } from "../../src/client/client.js";
+import { ClientSession } from "../../src/client/session.js";
+import type { RpcConnection } from "../../src/rpc/connection.js";
 import type { DeprecationNoticeNotification } from "../../src/protocol/generated/v2/DeprecationNoticeNotification.js";
 
-const watched = new WeakSet<CodexClient>();
+const watched = new WeakSet<RpcConnection>();
 let notices: DeprecationNoticeNotification[] = [];
 
-/** Starts recording `client`'s deprecation notices (idempotent; done at every client's handshake). */
-export function watchDeprecations(client: CodexClient): void {
-  if (watched.has(client)) return;
-  watched.add(client);
-  client.on("deprecationNotice", (params) => {
-    notices.push(params);
+/** Starts recording a client's deprecation notices (idempotent; done at every client's handshake). */
+export function watchDeprecations(client: { connection: RpcConnection }): void {
+  if (watched.has(client.connection)) return;
+  watched.add(client.connection);
+  client.connection.onNotification("deprecationNotice", (params) => {
+    notices.push(params as DeprecationNoticeNotification);
   });
 }
 
@@ -38,12 +39,12 @@ export function assertNoDeprecations(): void {
   }
 }
 
-// Every client is watched from its handshake on: `initialize` runs before any other request (an
-// explicit call, the first request, or a reconnect), so no notice can come before it.
-const proto = CodexClient.prototype as { initialize: CodexClient["initialize"] };
+// Every client is watched from its handshake on: its session's `initialize` runs before any other
+// request (an explicit call, the first request, or a reconnect), so no notice can come before it.
+const proto = ClientSession.prototype as { initialize: ClientSession["initialize"] };
 if (!(proto.initialize as { deprecationGuard?: true }).deprecationGuard) {
   const original = proto.initialize;
-  const guarded = function (this: CodexClient, ...args: Parameters<CodexClient["initialize"]>) {
+  const guarded = function (this: ClientSession, ...args: Parameters<ClientSession["initialize"]>) {
     watchDeprecations(this);
     return original.apply(this, args);
   };

@@ -1,13 +1,11 @@
-// The client's core: the connection, the handshake, typed requests and events. CodexClient
-// (client.ts) adds the services (threads, turns, approvals, server requests) on top.
+// The client's session with one server: the connection, the handshake, typed requests and events.
+// CodexClient (client.ts) holds one, next to its services, and exposes both; the session calls back
+// into the services only through the hooks they attach.
 import type { InitializeParams } from "../protocol/generated/InitializeParams.js";
 import type { InitializeResponse } from "../protocol/generated/InitializeResponse.js";
 import type {
   ClientRequestMethod,
   ClientRequestResult,
-  ServerNotification,
-  ServerNotificationMethod,
-  ServerNotificationParams,
   ServerRequestMethod,
   ServerRequestParams,
   ServerRequestReply,
@@ -15,7 +13,6 @@ import type {
 import { GENERATED_FROM_CODEX_VERSION } from "../protocol/generated/methods.js";
 import {
   RpcConnection,
-  type NotificationMessage,
   type ReconnectOptions,
   type RequestOptions,
   type ServerRequestContext,
@@ -25,7 +22,7 @@ import type { RequestArgs } from "../rpc/typed-request.js";
 import type { SafeReply } from "../rpc/server-requests.js";
 import type { Transport } from "../transport/transport.js";
 import { StdioTransport } from "../transport/stdio.js";
-import { CodexError, type CodexTransportError } from "../errors/index.js";
+import { CodexError } from "../errors/index.js";
 import { Emitter, type Subscription } from "../events/emitter.js";
 import { withTimeout } from "../internal/timers.js";
 import type { ReconnectInfo } from "../conversation/recovery.js";
@@ -52,15 +49,31 @@ export type ServerRequestHandlerFor<M extends ServerRequestMethod> = (
   context: ServerRequestContext,
 ) => ServerRequestReply<M> | Promise<ServerRequestReply<M>>;
 
+/** What the session asks of the services above it, once they are attached. */
+export interface SessionHooks {
+  /** The SDK's own handler of a server request method (its safe default), if it has one. */
+  defaultRequestHandler(method: string): ServerRequestHandler | undefined;
+  /** The reply of a server request refused because too many wait, if the SDK has one. */
+  safeDefault(method: string, params: unknown): SafeReply | undefined;
+  /** After a reconnect and a new handshake: restore what the services hold. */
+  recover(): Promise<ReconnectInfo>;
+}
+
 /**
- * The connection, handshake, typed requests and events of a {@link CodexClient}. Not used on its
- * own: create clients with `CodexClient.connectStdio()` and its siblings.
+ * The connection, handshake, typed requests and events of one {@link CodexClient}. Internal: the
+ * client holds it and forwards its public methods here.
  */
-export class ClientCore {
-  /** The JSON-RPC layer; exposed for advanced use (raw dispatch, custom handlers). */
+export class ClientSession {
+  /** The JSON-RPC layer. */
   readonly connection: RpcConnection;
   /** The error channel shared by every layer of this client (`onError`). */
-  protected readonly errors = new Emitter<Error>();
+  readonly errors = new Emitter<Error>();
+  /** Until the services attach: no default handlers, nothing to recover. */
+  #hooks: SessionHooks = {
+    defaultRequestHandler: () => undefined,
+    safeDefault: () => undefined,
+    recover: () => Promise.resolve({ resumedThreads: [], failedThreads: [], deferredThreads: [] }),
+  };
   readonly #transport: Transport;
   readonly #handshake: HandshakeSettings;
   #starting: Promise<void> | undefined;
@@ -74,11 +87,7 @@ export class ClientCore {
     this.errors.fire(new CodexError("An onReconnected listener threw.", { cause: error })),
   );
 
-  protected constructor(
-    transport: Transport,
-    options: ClientOptions,
-    reconnect: ReconnectOptions | undefined,
-  ) {
+  constructor(transport: Transport, options: ClientOptions, reconnect: ReconnectOptions | undefined) {
     checkOptions(options, CLIENT_OPTIONS, "new CodexClient(transport, options)");
     this.#transport = transport;
     this.#handshake = {
@@ -93,9 +102,9 @@ export class ClientCore {
       notificationBufferSize: options.notificationBufferSize,
       reconnect,
       errors: this.errors,
-      fallbackHandler: (method) => this.defaultRequestHandler(method),
+      fallbackHandler: (method) => this.#hooks.defaultRequestHandler(method),
       maxPendingServerRequests: options.maxPendingServerRequests,
-      safeDefault: (method, params) => this.safeDefault(method, params),
+      safeDefault: (method, params) => this.#hooks.safeDefault(method, params),
       errorContext: () => ({
         serverVersion: this.serverVersion,
         schemaVersion: GENERATED_FROM_CODEX_VERSION,
@@ -105,19 +114,9 @@ export class ClientCore {
     if (reconnect) this.connection.onReconnect(() => this.#afterReconnect());
   }
 
-  /** The SDK's own handler of a server request method (its safe default), if it has one. */
-  protected defaultRequestHandler(_method: string): ServerRequestHandler | undefined {
-    return undefined;
-  }
-
-  /** @internal The reply of a server request refused because too many wait, if the SDK has one. */
-  protected safeDefault(_method: string, _params: unknown): SafeReply | undefined {
-    return undefined;
-  }
-
-  /** After a reconnect and a new handshake: restore what the services hold. */
-  protected recover(): Promise<ReconnectInfo> {
-    return Promise.resolve({ resumedThreads: [], failedThreads: [], deferredThreads: [] });
+  /** The services built over this session attach their hooks (once, right after construction). */
+  attach(hooks: SessionHooks): void {
+    this.#hooks = hooks;
   }
 
   /** The child's pid for stdio clients (after start), else undefined. */
@@ -135,21 +134,16 @@ export class ClientCore {
     return parseServerVersion(this.#serverInfo?.userAgent);
   }
 
-  /** Connects the transport. Idempotent; returns the client. */
-  async start(): Promise<this> {
+  /** Connects the transport. Idempotent. */
+  async start(): Promise<void> {
     this.#starting ??= this.connection.start();
     await this.#starting;
-    return this;
   }
 
   /**
-   * Performs the `initialize` handshake (once) and sends `initialized`. `params` are merged over
-   * the defaults: `clientInfo` of this package, `capabilities.experimentalApi` from the options.
-   *
-   * A handshake that fails (e.g. `CodexTimeoutError` after `requestTimeoutMs`) does not poison the
-   * client: the next call tries again. A retry after a timeout waits for the reply to the same
-   * `initialize` (the server refuses a second one), so a slow server is still picked up. Once the
-   * connection is closed, every call fails with `CodexTransportError`.
+   * The handshake, once (see `CodexClient.initialize`). A failed one is forgotten so the next call
+   * tries again; a retry after a timeout waits for the reply to the same `initialize`, which the
+   * server answers only once.
    */
   initialize(params: Partial<InitializeParams> = {}): Promise<InitializeResponse> {
     this.#initializing ??= this.#shakeHands(params).catch((error: unknown) => {
@@ -177,14 +171,7 @@ export class ClientCore {
     return result;
   }
 
-  /**
-   * Sends a typed request (after starting and initializing if needed).
-   *
-   * @example
-   * ```ts
-   * const { thread } = await client.request("thread/start", { cwd: "/repo" }, { timeoutMs: 10_000 });
-   * ```
-   */
+  /** A typed request, after starting and initializing if needed. */
   async request<M extends ClientRequestMethod>(
     method: M,
     ...args: RequestArgs<M>
@@ -203,80 +190,14 @@ export class ClientCore {
     return this.connection.request(method, params, options);
   }
 
-  // ---------------------------------------------------------------- events
-
-  /** Subscribes to one notification method, typed by the schema. Returns an unsubscribe function. */
-  on<M extends ServerNotificationMethod>(
-    method: M,
-    listener: (params: ServerNotificationParams<M>) => void,
-  ): Subscription {
-    return this.connection.onNotification(method, listener as (params: unknown) => void);
-  }
-
-  /** Subscribes to every notification, including methods the pinned schema does not know. */
-  onAny(listener: (notification: NotificationMessage) => void): Subscription {
-    return this.connection.onAnyNotification((params, method) => listener({ method, params }));
-  }
-
-  /**
-   * All notifications as an async iterable with a bounded buffer (`CodexOverflowError` past it).
-   * `break` unsubscribes. Methods unknown to the pinned schema come through with `unknown` params.
-   */
-  notifications(options: { bufferSize?: number } = {}): AsyncIterableIterator<ServerNotification> {
-    return this.connection.notifications(options) as AsyncIterableIterator<ServerNotification>;
-  }
-
-  /**
-   * Registers the raw handler of a server→client request method, replacing the SDK's own handling
-   * of it (approvals, hooks and their safe defaults). Methods with no handler and no default are
-   * answered with JSON-RPC -32601. Returns a function that unregisters it.
-   */
-  handleRequest<M extends ServerRequestMethod>(method: M, handler: ServerRequestHandlerFor<M>): Subscription {
-    return this.connection.onRequest(
-      method,
-      handler as (params: unknown, ctx: ServerRequestContext) => unknown,
-    );
-  }
-
-  /** The client's own error channel (malformed messages, failing listeners and handlers). */
-  onError(listener: (error: Error) => void): Subscription {
-    return this.errors.on(listener);
-  }
-
-  /**
-   * The server's warnings (`configWarning`, `deprecationNotice`, `warning`, `guardianWarning`,
-   * `windows/worldWritableWarning`) as `{ kind, summary, details, threadId }`. With no listener,
-   * the first warning of each kind becomes a process warning (type `CodexServerWarning`), once per
-   * client. Subscribe before the first call: some arrive right after the handshake (e.g. that
-   * bubblewrap is missing, which weakens the Linux sandbox).
-   *
-   * @example
-   * ```ts
-   * const client = CodexClient.connectStdio();
-   * client.onWarning((w) => console.warn(`[codex ${w.kind}] ${w.summary}`));
-   * ```
-   */
+  /** The server's warnings (see `CodexClient.onWarning`). */
   onWarning(listener: (warning: CodexWarning) => void): Subscription {
     return this.#warnings.on(listener);
   }
 
-  /** Called once when the connection closes; `error` set if it failed. Returns an unsubscribe function. */
-  onClose(listener: (error?: CodexTransportError) => void): Subscription {
-    return this.connection.onClose(listener);
-  }
-
-  /**
-   * With `reconnect` (WebSocket, Unix): called once the client has reconnected, re-initialized and
-   * resumed the threads with work in flight (running turns, followed goals). Idle threads it holds
-   * handles for are resumed on their next use (`deferredThreads`). Returns an unsubscribe function.
-   */
+  /** Called after each reconnect, once the services have recovered. */
   onReconnected(listener: (info: ReconnectInfo) => void): Subscription {
     return this.#reconnected.on(listener);
-  }
-
-  /** With `reconnect`: called when the connection drops and reconnecting begins. */
-  onDisconnected(listener: (error: CodexTransportError) => void): Subscription {
-    return this.connection.onDisconnect(listener);
   }
 
   async #afterReconnect(): Promise<void> {
@@ -284,15 +205,6 @@ export class ClientCore {
     this.#initializeOnWire = undefined;
     this.#serverInfo = undefined;
     await this.initialize();
-    this.#reconnected.fire(await this.recover());
-  }
-
-  /** Closes the connection (ending the child process, if any). Idempotent. */
-  async close(): Promise<void> {
-    await this.connection.close();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+    this.#reconnected.fire(await this.#hooks.recover());
   }
 }
