@@ -1,5 +1,5 @@
 // The narrow view of the client that the account service uses.
-import type { RequestOptions } from "../rpc/connection.js";
+import type { RequestOptions } from "../rpc/options.js";
 import type {
   ClientRequestParams,
   ClientRequestResult,

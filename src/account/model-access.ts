@@ -3,7 +3,7 @@
 import { CodexAuthRequiredError, CodexMethodNotFoundError, CodexTransportError } from "../errors/index.js";
 import { abortError } from "../internal/timers.js";
 import type { GetAccountResponse } from "../protocol/generated/v2/GetAccountResponse.js";
-import type { RpcConnection } from "../rpc/connection.js";
+import type { ServerEvents } from "../rpc/port.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
 
 /** How long the check waits for `account/read`; past it the turn goes ahead (the retry bound still holds). */
@@ -19,7 +19,7 @@ export class ModelAccess {
 
   constructor(
     private readonly rpc: TypedRequester,
-    connection: Pick<RpcConnection, "onNotification" | "onDisconnect">,
+    connection: Pick<ServerEvents, "onNotification" | "onDisconnect">,
     /** The server's CODEX_HOME (from its `initialize` reply), named in the error. */
     private readonly codexHome: () => string | undefined = () => undefined,
   ) {

@@ -1,7 +1,7 @@
 // Sign-in and account as typed calls: read the account, sign in with an API key, with ChatGPT in a
 // browser, or with a device code, cancel a sign-in, log out. Reached as `client.account`.
 import { CodexError, CodexProtocolError } from "../errors/index.js";
-import type { RequestOptions } from "../rpc/connection.js";
+import type { RequestOptions } from "../rpc/options.js";
 import { REQUEST_OPTIONS } from "../rpc/options.js";
 import { checkOptions, nested, type OptionSpec } from "../internal/option-check.js";
 import type { Account } from "../protocol/generated/v2/Account.js";

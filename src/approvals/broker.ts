@@ -3,7 +3,7 @@ import { CodexApprovalNotPendingError, CodexError, type CodexTransportError } fr
 import { Emitter, subscription, type Subscription } from "../events/emitter.js";
 import type { CommandExecutionRequestApprovalParams } from "../protocol/generated/v2/CommandExecutionRequestApprovalParams.js";
 import type { FileChangeRequestApprovalParams } from "../protocol/generated/v2/FileChangeRequestApprovalParams.js";
-import type { RpcConnection } from "../rpc/connection.js";
+import type { ServerEvents } from "../rpc/port.js";
 import type { GuardedRequest, GuardSpec, ServerRequestGuard } from "../server-requests/guard.js";
 import { BoundedQueue } from "../streams/bounded-queue.js";
 import {
@@ -25,7 +25,7 @@ import {
   type ApprovalSettledRecord,
 } from "./requests.js";
 import { FileChangeTracker } from "./file-changes.js";
-import { ApprovalRoutes } from "./routes.js";
+import { ApprovalRoutes, type ApprovalRoute, type StartingTurnRoute } from "./routes.js";
 import { isRulesHandler, ruleThatDecided } from "./rules.js";
 import { ThreadSandboxes } from "./thread-sandbox.js";
 import { checkOptions } from "../internal/option-check.js";
@@ -101,7 +101,7 @@ export class ApprovalBroker {
   private keyCount = 0;
 
   constructor(
-    private readonly connection: RpcConnection,
+    private readonly connection: ServerEvents,
     private readonly guard: ServerRequestGuard,
     options: ApprovalBrokerOptions = {},
   ) {
@@ -248,6 +248,11 @@ export class ApprovalBroker {
   /** Subscribes to every answered request. */
   onDecided(listener: (record: ApprovalDecisionRecord) => void): Subscription {
     return this.decided.on(listener);
+  }
+
+  /** A turn's own handler and timeout, registered before its `turn/start` (see `ApprovalRoutes.startTurn`). */
+  routeTurn(threadId: string, route: ApprovalRoute): StartingTurnRoute {
+    return this.routes.startTurn(threadId, route);
   }
 
   /**

@@ -20,6 +20,8 @@ export interface StartingTurnRoute {
   bind(turnId: string): void;
   /** The turn did not start. */
   cancel(): void;
+  /** The turn ended (however it ended): its route is dropped. */
+  end(): void;
 }
 
 const turnKey = (threadId: string, turnId: string) => `${threadId}\u0000${turnId}`;
@@ -110,12 +112,17 @@ export class ApprovalRoutes {
       set.delete(checked);
       if (set.size === 0 && this.#starting.get(threadId) === set) this.#starting.delete(threadId);
     };
+    let bound: string | undefined;
     return {
       bind: (turnId) => {
         unstart();
+        bound = turnId;
         this.#turns.set(turnKey(threadId, turnId), checked);
       },
       cancel: unstart,
+      end: () => {
+        if (bound !== undefined) this.endTurn(threadId, bound);
+      },
     };
   }
 

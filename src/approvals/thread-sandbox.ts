@@ -7,7 +7,7 @@ import type { ClientRequestMethod } from "../protocol/index.js";
 import type { AskForApproval } from "../protocol/generated/v2/AskForApproval.js";
 import type { SandboxPolicy } from "../protocol/generated/v2/SandboxPolicy.js";
 import type { ThreadSettingsUpdatedNotification } from "../protocol/generated/v2/ThreadSettingsUpdatedNotification.js";
-import type { RpcConnection } from "../rpc/connection.js";
+import type { ServerEvents } from "../rpc/port.js";
 import type { RequestArgs, TypedRequester } from "../rpc/typed-request.js";
 
 /** A thread's approval policy and sandbox as the SDK last saw them; a field is undefined when unknown. */
@@ -27,7 +27,7 @@ export class ThreadSandboxes {
   readonly #threads = new Map<string, ThreadSandboxContext>();
 
   constructor(
-    connection: Pick<RpcConnection, "onNotification" | "onDisconnect">,
+    connection: Pick<ServerEvents, "onNotification" | "onDisconnect">,
     private readonly limit = MAX_THREADS,
   ) {
     connection.onNotification("thread/settings/updated", (params) =>

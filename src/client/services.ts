@@ -11,6 +11,7 @@ import { ModelAccess } from "../account/model-access.js";
 import { ServerRequestGuard } from "../server-requests/guard.js";
 import { ServerRequestHooks } from "../server-requests/hooks.js";
 import { attachTelemetry } from "../telemetry/telemetry.js";
+import { serverPort } from "../rpc/port.js";
 import type { ClientSession } from "./session.js";
 import type { ClientOptions } from "./options.js";
 
@@ -31,32 +32,38 @@ export function createServices(
   holdHandles: boolean,
 ): ClientServices {
   const { connection, errors } = client;
-  const guard = new ServerRequestGuard(connection, errors);
-  const approvals = new ApprovalBroker(connection, guard, {
+  // Each service gets a port: typed requests and events, never the connection itself. The thread
+  // and turn services' requests also tell the approvals each thread's policy and sandbox (`rpc`).
+  const onReconnected = (listener: () => void) => client.onReconnected(() => listener());
+  const port = serverPort({ requester: client, events: connection, onReconnected });
+  const guard = new ServerRequestGuard(port, errors);
+  const approvals = new ApprovalBroker(port, guard, {
     approvalTimeoutMs: options.approvalTimeoutMs,
     approvalBufferSize: options.approvalBufferSize,
   });
   const hooks = new ServerRequestHooks(guard, { timeoutMs: options.approvalTimeoutMs });
-  // The thread and turn services' requests also tell the approvals each thread's policy and sandbox.
-  const rpc = approvals.sandboxes.follow(client);
+  const rpc = serverPort({
+    requester: approvals.sandboxes.follow(client),
+    events: connection,
+    onReconnected,
+  });
   const threads: ThreadService<ThreadHandle> = new ThreadService<ThreadHandle>(rpc, {
     makeHandle: (id, defaults) =>
       new ThreadHandle(threads, turns, { goals, approvals: approvals.routes }, id, defaults),
     holdHandles,
     ready: () => client.initialize(),
-    connection,
     experimentalApi: Boolean(options.experimentalApi ?? options.capabilities?.experimentalApi),
   });
-  const turns: TurnService = new TurnService(rpc, connection, threads, {
+  const turns: TurnService = new TurnService(rpc, threads, {
     inactivityTimeoutMs: options.inactivityTimeoutMs,
     turnBufferSize: options.turnBufferSize ?? 10_000,
     refuseTurn: (threadId) => goals.refuseTurn(threadId),
     approvals,
     modelRetryTimeoutMs: options.modelRetryTimeoutMs,
-    modelAccess: new ModelAccess(client, connection, () => client.serverInfo?.codexHome),
+    modelAccess: new ModelAccess(port, port, () => client.serverInfo?.codexHome),
     report: (error, code) => reportOrWarn(errors, error, code),
   });
-  const goals = new GoalService(client, connection, approvals, turns, guard, options);
+  const goals = new GoalService(port, approvals, turns, guard, options);
   // Observes the services from the side; unset, nothing is loaded and no hook is installed.
   if (options.telemetry)
     attachTelemetry(options.telemetry, {

@@ -2,8 +2,7 @@
 // process, or a turn that ended long ago. Best-effort interrupt, then wait (bounded) for its end.
 import { CodexTimeoutError, type TurnContinuation } from "../errors/index.js";
 import { sleep } from "../internal/timers.js";
-import type { RpcConnection } from "../rpc/connection.js";
-import type { TypedRequester } from "../rpc/typed-request.js";
+import type { ServerPort } from "../rpc/port.js";
 import { toStep } from "../turn/steps.js";
 import { isTurnNotRunning } from "../turn/turn-errors.js";
 import type { TurnEvent } from "../turn/turn-stream.js";
@@ -22,15 +21,14 @@ const MAX_POLL_MS = 500;
  * Times out with `CodexTimeoutError` after `timeoutMs`.
  */
 export async function cancelUntrackedTurn(
-  rpc: TypedRequester,
-  connection: RpcConnection,
+  rpc: ServerPort,
   continuation: TurnContinuation,
   options: { timeoutMs: number; bufferSize: number },
 ): Promise<CancelResult> {
   const { threadId, turnId } = continuation;
   const rawEvents: TurnEvent[] = [];
   let wake = new AbortController();
-  const off = connection.onAnyNotification((params, method) => {
+  const off = rpc.onAnyNotification((params, method) => {
     const p = params as { threadId?: unknown; turnId?: unknown; turn?: { id?: unknown } } | undefined;
     if (p?.threadId !== threadId || (p.turnId ?? p.turn?.id) !== turnId) return;
     if (rawEvents.length < options.bufferSize) rawEvents.push({ method, params } as TurnEvent);

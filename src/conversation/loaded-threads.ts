@@ -1,6 +1,6 @@
 // Which threads this connection has loaded, so a turn on a thread id costs no extra request when
 // the thread is loaded, and a `thread/resume` first when it is not.
-import type { RpcConnection } from "../rpc/connection.js";
+import type { ServerEvents } from "../rpc/port.js";
 import type { ThreadConfig } from "./config.js";
 
 /**
@@ -18,8 +18,8 @@ export class LoadedThreads {
   /** The working directory each loaded thread has, as the server last reported or was told. */
   readonly #cwd = new Map<string, string>();
 
-  constructor(connection: RpcConnection) {
-    for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
+  constructor(connection: ServerEvents) {
+    for (const method of ["thread/closed", "thread/archived", "thread/deleted"] as const) {
       connection.onNotification(method, (params) => {
         const threadId = (params as { threadId?: unknown } | undefined)?.threadId;
         if (typeof threadId === "string") this.#forget(threadId);

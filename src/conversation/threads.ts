@@ -6,8 +6,7 @@ import type { ReviewStartParams } from "../protocol/generated/v2/ReviewStartPara
 import type { ThreadItemEntry } from "../protocol/generated/v2/ThreadItemEntry.js";
 import type { ThreadUnsubscribeStatus } from "../protocol/generated/v2/ThreadUnsubscribeStatus.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
-import type { RpcConnection } from "../rpc/connection.js";
-import type { TypedRequester } from "../rpc/typed-request.js";
+import type { ServerPort } from "../rpc/port.js";
 import type { ThreadSettings } from "./chat-types.js";
 import { settingsParams, type ThreadConfig } from "./config.js";
 import { findTurns, pageItems, pageTurns, type HistoryOptions, type TurnHistoryOptions } from "./history.js";
@@ -36,8 +35,6 @@ export interface ThreadServiceOptions<H> {
   holdHandles: boolean;
   /** Resolves once the connection is initialized. */
   ready: () => Promise<unknown>;
-  /** The connection whose loaded threads are tracked (`thread/closed`, close, reconnect). */
-  connection: RpcConnection;
   /** The client opted into the experimental API: thread settings then use `thread/settings/update`. */
   experimentalApi: boolean;
 }
@@ -60,10 +57,11 @@ export class ThreadService<H extends { threadId: string }> {
   readonly #pending = new Map<string, ThreadSettings>();
 
   constructor(
-    private readonly rpc: TypedRequester,
+    /** Requests, and the events that tell which threads stay loaded (`thread/closed`, close, reconnect). */
+    private readonly rpc: ServerPort,
     private readonly options: ThreadServiceOptions<H>,
   ) {
-    this.#loaded = new LoadedThreads(options.connection);
+    this.#loaded = new LoadedThreads(rpc);
   }
 
   /** Resolves once the connection is initialized. */

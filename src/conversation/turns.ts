@@ -5,8 +5,7 @@ import { CodexError, type TurnContinuation } from "../errors/index.js";
 import { abortError, withTimeout } from "../internal/timers.js";
 import type { ClientRequestResult } from "../protocol/index.js";
 import type { UserInput } from "../protocol/generated/v2/UserInput.js";
-import type { RpcConnection } from "../rpc/connection.js";
-import type { TypedRequester } from "../rpc/typed-request.js";
+import type { ServerPort, TurnEventPort } from "../rpc/port.js";
 import { lazyGenerator } from "../streams/lazy-generator.js";
 import { idIn } from "./reply-ids.js";
 import { TurnRouter } from "../turn/router.js";
@@ -54,7 +53,7 @@ export interface TurnServiceOptions {
   /** Why a turn on this thread must not be sent now (a goal runs there), checked before sending. */
   refuseTurn?: ((threadId: string) => Error | undefined) | undefined;
   /** The approvals service: per-turn handlers and timeouts, and approval events in turn streams. */
-  approvals?: Pick<ApprovalBroker, "routes" | "onRequested"> | undefined;
+  approvals?: Pick<ApprovalBroker, "routeTurn" | "onRequested"> | undefined;
   /** Default `modelRetryTimeoutMs` of every turn (undefined: 5 minutes). */
   modelRetryTimeoutMs?: number | undefined;
   /** Refuses a turn the server cannot run for want of a sign-in (`account/read`, cached). */
@@ -74,8 +73,7 @@ export class TurnService {
   #router: TurnRouter | undefined;
 
   constructor(
-    private readonly rpc: TypedRequester,
-    private readonly connection: RpcConnection,
+    private readonly rpc: ServerPort & TurnEventPort,
     private readonly threads: ThreadService<{ threadId: string }>,
     private readonly options: TurnServiceOptions,
   ) {
@@ -93,7 +91,7 @@ export class TurnService {
 
   /** The router of this connection's turns (created with the first turn). */
   get router(): TurnRouter {
-    this.#router ??= new TurnRouter(this.connection);
+    this.#router ??= new TurnRouter(this.rpc);
     return this.#router;
   }
 
@@ -226,7 +224,7 @@ export class TurnService {
     const state = this.router.get(continuation.threadId, continuation.turnId);
     if (!state) {
       await this.threads.ready();
-      return cancelUntrackedTurn(this.rpc, this.connection, continuation, {
+      return cancelUntrackedTurn(this.rpc, continuation, {
         timeoutMs: options.timeoutMs ?? CANCEL_TIMEOUT_MS,
         bufferSize: this.options.turnBufferSize,
       });
@@ -357,7 +355,7 @@ export class TurnService {
     this.refuseTurn(threadId);
     await this.threads.ready();
     // Approvals: the turn's own handler and timeout apply from its first request.
-    const approvalRoute = approval && this.options.approvals?.routes.startTurn(threadId, approval);
+    const approvalRoute = approval && this.options.approvals?.routeTurn(threadId, approval);
     const router = this.router;
     const pending = router.expectTurn(threadId);
     // Settings queued by updateDefaults / threadConfig travel with this turn (the turn's own win).
@@ -397,7 +395,7 @@ export class TurnService {
     });
     if (approvalRoute) {
       // Approvals: however the turn ends (a reconnect may end it locally), drop its route.
-      const end = () => this.options.approvals?.routes.endTurn(threadId, turnId);
+      const end = () => approvalRoute.end();
       state.done().then(end, end);
     }
     return state;

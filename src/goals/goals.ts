@@ -7,9 +7,8 @@ import { noSubscription, type Subscription } from "../events/emitter.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import type { ThreadGoalSetParams } from "../protocol/generated/v2/ThreadGoalSetParams.js";
 import type { TurnRouter } from "../turn/router.js";
-import type { RpcConnection } from "../rpc/connection.js";
 import type { ServerRequestGuard } from "../server-requests/guard.js";
-import type { TypedRequester } from "../rpc/typed-request.js";
+import type { ServerPort } from "../rpc/port.js";
 import { GoalHandle } from "./goal-handle.js";
 import { GoalRun } from "./goal-run.js";
 import { modelRetryTimeoutOf } from "../turn/model-retry.js";
@@ -61,10 +60,7 @@ export class GoalService {
   #offAny: Subscription = noSubscription;
 
   constructor(
-    private readonly rpc: TypedRequester & {
-      onReconnected(listener: () => void): unknown;
-    },
-    private readonly connection: RpcConnection,
+    private readonly rpc: ServerPort,
     private readonly approvals: ApprovalBroker,
     /** The turn service: which turns run now, model access, loading the goal's thread. */
     private readonly turns: {
@@ -77,7 +73,7 @@ export class GoalService {
     private readonly guard: ServerRequestGuard,
     private readonly options: GoalServiceOptions,
   ) {
-    connection.onNotification("thread/goal/updated", (params) => {
+    rpc.onNotification("thread/goal/updated", (params) => {
       const { threadId, goal } = params as { threadId: string; goal: ThreadGoal | null };
       this.#active.delete(threadId); // re-added last: the oldest entry is the one a cap drops
       if (goal?.status === "active") {
@@ -89,11 +85,11 @@ export class GoalService {
     });
     const forget = (params: unknown) =>
       this.#active.delete((params as { threadId?: string } | null)?.threadId ?? "");
-    connection.onNotification("thread/goal/cleared", forget);
-    connection.onNotification("thread/closed", forget);
+    rpc.onNotification("thread/goal/cleared", forget);
+    rpc.onNotification("thread/closed", forget);
     // After a reconnect (threads resumed, see `owner`), each run reads its goal back.
     rpc.onReconnected(() => void this.afterReconnect());
-    connection.onClose((error) => {
+    rpc.onClose((error) => {
       for (const run of [...this.#runs.values()])
         run.fail(error ?? new CodexTransportError("The client was closed while the goal ran."));
       this.#active.clear();
@@ -237,7 +233,7 @@ export class GoalService {
       clear: () => this.rpc.request("thread/goal/clear", { threadId }),
       interrupt: (turnId) => this.rpc.request("turn/interrupt", { threadId, turnId }),
       report: (error) => {
-        if (this.connection.state !== "closed") this.guard.report(error, "CODEX_SDK_GOAL_REQUEST_FAILED");
+        if (this.rpc.state !== "closed") this.guard.report(error, "CODEX_SDK_GOAL_REQUEST_FAILED");
       },
       release: () => {
         route();
@@ -247,7 +243,7 @@ export class GoalService {
       },
     });
     // Registered before anything is sent: events that beat the reply reach the run.
-    if (this.#runs.size === 0) this.#offAny = this.connection.onAnyNotification((p, m) => this.#route(m, p));
+    if (this.#runs.size === 0) this.#offAny = this.rpc.onAnyNotification((p, m) => this.#route(m, p));
     this.#runs.set(threadId, run);
     try {
       if (options.approvalHandler) route = this.approvals.routeThread(threadId, options.approvalHandler);

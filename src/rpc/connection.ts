@@ -36,7 +36,8 @@ import {
 import { checkOptions } from "../internal/option-check.js";
 export type { ServerRequestContext, ServerRequestHandler } from "./server-requests.js";
 
-export type ConnectionState = "new" | "open" | "reconnecting" | "closed";
+import type { ConnectionState } from "./port.js";
+export type { ConnectionState } from "./port.js";
 
 interface Pending {
   method: string;

@@ -1,5 +1,5 @@
 import type { ClientRequestMethod, ClientRequestParams, ClientRequestResult } from "../protocol/index.js";
-import type { RequestOptions } from "./connection.js";
+import type { RequestOptions } from "./options.js";
 
 /** True for a method whose params may be left out; `boolean` for a union of methods that differ. */
 export type ParamsOptional<M extends ClientRequestMethod> = M extends ClientRequestMethod

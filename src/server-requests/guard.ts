@@ -6,7 +6,8 @@ import { CodexError, CodexProtocolError, CodexTimeoutError, nameErrorClass } fro
 import type { Emitter } from "../events/emitter.js";
 import { reportOrWarn } from "../internal/report.js";
 import { after } from "../internal/timers.js";
-import { NO_REPLY, type ServerRequestContext, type ServerRequestHandler } from "../rpc/connection.js";
+import type { ServerEvents } from "../rpc/port.js";
+import { NO_REPLY, type ServerRequestContext, type ServerRequestHandler } from "../rpc/server-requests.js";
 import { deferReply, type SafeReply } from "../rpc/server-requests.js";
 import { RpcErrorCode, type RequestId } from "../rpc/messages.js";
 import { invalidServerRequestParams } from "./validate.js";
@@ -182,11 +183,7 @@ export class ServerRequestGuard {
   readonly #errors: Emitter<Error>;
 
   constructor(
-    events: {
-      onNotification(method: string, listener: (params: unknown) => void): unknown;
-      onDisconnect(listener: () => void): unknown;
-      onClose(listener: () => void): unknown;
-    },
+    events: Pick<ServerEvents, "onNotification" | "onDisconnect" | "onClose">,
     errors: Emitter<Error>,
   ) {
     this.#errors = errors;

@@ -1,6 +1,6 @@
 import { CodexError, CodexOverflowError, CodexTransportError } from "../errors/index.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
-import type { RpcConnection } from "../rpc/connection.js";
+import type { TurnEventPort } from "../rpc/port.js";
 import { TurnState, type TurnEvent, type TurnStateOptions } from "./turn-state.js";
 
 /** Most events that may arrive for one thread before its `turn/start` response. */
@@ -51,7 +51,7 @@ export class TurnRouter {
   private readonly off: () => void;
   private readonly offClose: () => void;
 
-  constructor(connection: RpcConnection) {
+  constructor(connection: TurnEventPort) {
     this.off = connection.setNotificationSink((method, params, message) =>
       this.route(method, params, message),
     );
