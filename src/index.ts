@@ -135,7 +135,7 @@ export type { FileChange } from "./approvals/diff.js";
 export type { ThreadSandboxContext } from "./approvals/thread-sandbox.js";
 // A class, not only a type: `signal.reason instanceof ServerRequestSettled` tells a settled request
 // from another abort reason (the signal is the SDK's, but a user may combine it with their own).
-export { ServerRequestSettled } from "./server-requests/guard.js";
+export { ServerRequestSettled, type ServerRequestOutcome } from "./rpc/server-requests.js";
 export type { GuardOutcome } from "./server-requests/guard.js";
 export {
   CommandApprovalWithExecpolicyAmendment,

@@ -468,7 +468,7 @@ export class ApprovalBroker {
   }
 
   private shutDown(error?: CodexTransportError): void {
-    for (const entry of [...this.pending.values()]) entry.guarded.expire("closed", "the connection closed");
+    // Pending requests were ended by the connection itself (their records settle as `closed`).
     for (const [queue, consumer] of this.consumers) {
       consumer.detach?.();
       queue.end(error);

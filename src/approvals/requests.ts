@@ -8,7 +8,8 @@ import type { FileUpdateChange } from "../protocol/generated/v2/FileUpdateChange
 import type { NetworkPolicyAmendment } from "../protocol/generated/v2/NetworkPolicyAmendment.js";
 import type { AdditionalPermissionProfile } from "../protocol/generated/v2/AdditionalPermissionProfile.js";
 import type { NetworkApprovalContext } from "../protocol/generated/v2/NetworkApprovalContext.js";
-import type { GuardOutcome, ServerRequestSettled } from "../server-requests/guard.js";
+import type { GuardOutcome } from "../server-requests/guard.js";
+import type { ServerRequestSettled } from "../rpc/server-requests.js";
 import {
   decisionVariant,
   describeDecision,

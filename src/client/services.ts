@@ -36,7 +36,7 @@ export function createServices(
   // and turn services' requests also tell the approvals each thread's policy and sandbox (`rpc`).
   const onReconnected = (listener: () => void) => client.onReconnected(() => listener());
   const port = serverPort({ requester: client, events: connection, onReconnected });
-  const guard = new ServerRequestGuard(port, errors);
+  const guard = new ServerRequestGuard(errors);
   const approvals = new ApprovalBroker(port, guard, {
     approvalTimeoutMs: options.approvalTimeoutMs,
     approvalBufferSize: options.approvalBufferSize,

@@ -401,7 +401,6 @@ export class RpcConnection {
           `"${method}" failed: the connection dropped and is reconnecting (${failure.message}).`,
           { cause: failure, exit: failure.exit },
         ),
-      failure,
     );
     this.#disconnected.fire(failure);
     const host: ReconnectHost = {
@@ -429,13 +428,13 @@ export class RpcConnection {
     await reconnectLoop(host, failure, options);
   }
 
-  /** Rejects every pending request (with the error `rejection` makes) and aborts in-flight server requests. */
-  private rejectInFlight(rejection: (method: string) => CodexTransportError, abortReason: unknown): void {
+  /** Rejects every pending request (with the error `rejection` makes) and ends in-flight server requests. */
+  private rejectInFlight(rejection: (method: string) => CodexTransportError): void {
     for (const id of [...this.pending.keys()]) {
       const entry = this.settle(id);
       entry?.reject(rejection(entry.method));
     }
-    this.#serverRequests.abortAll(abortReason);
+    this.#serverRequests.endAll();
   }
 
   /** Moves to `closed` and releases everything; `error` set when the transport failed. */
@@ -445,15 +444,13 @@ export class RpcConnection {
     this.closeError = error;
     this.lifetime.abort(error);
     const rejection = error ?? new CodexTransportError("The client was closed before the server answered.");
-    this.rejectInFlight(
-      (method) =>
-        error
-          ? new CodexTransportError(`"${method}" failed: ${error.message}`, {
-              cause: error,
-              exit: error.exit,
-            })
-          : rejection,
-      rejection,
+    this.rejectInFlight((method) =>
+      error
+        ? new CodexTransportError(`"${method}" failed: ${error.message}`, {
+            cause: error,
+            exit: error.exit,
+          })
+        : rejection,
     );
     this.#closed.fire(error);
     this.#closed.clear();

@@ -1,6 +1,13 @@
 // Server→client requests of one connection: find the handler (the user's, else the SDK's default,
 // else -32601), run it, and send exactly one reply (or none, for NO_REPLY).
-import { CodexError, CodexOverflowError, CodexProtocolError, CodexTransportError } from "../errors/index.js";
+import {
+  CodexError,
+  CodexOverflowError,
+  CodexProtocolError,
+  CodexTransportError,
+  nameErrorClass,
+} from "../errors/index.js";
+import { after } from "../internal/timers.js";
 import { subscription, type Subscription } from "../events/emitter.js";
 import { RpcErrorCode, type RequestId, type RpcRequest } from "./messages.js";
 
@@ -20,33 +27,6 @@ export type ServerRequestHandler = (params: unknown, context: ServerRequestConte
  * on the server's side (it said so, or the turn ended), so there is nobody left to answer.
  */
 export const NO_REPLY: unique symbol = Symbol("codex.noReply");
-
-/**
- * @internal What an SDK handler returns when it answers later: `settle()` sends the reply at once,
- * in the caller's own call stack. A `Promise` would send it one microtask later, after whatever
- * else ran in that stack (an approval's signal, its settled listeners), which every round trip paid.
- * Get one wired to the request with {@link deferReply} before answering, so that even an answer
- * given inside the handler call is written before the handler returns.
- */
-export class DeferredReply {
-  #listener: ((value: unknown) => void) | undefined;
-  #settled = false;
-  #value: unknown;
-
-  /** Delivers the reply (a value, or `NO_REPLY`). Only the first call counts. */
-  settle(value: unknown): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#value = value;
-    this.#listener?.(value);
-  }
-
-  /** @internal The dispatcher's hook: runs once, at `settle()` (or now, if it already ran). */
-  onSettle(listener: (value: unknown) => void): void {
-    if (this.#settled) listener(this.#value);
-    else this.#listener = listener;
-  }
-}
 
 /** What the dispatcher needs from its connection. */
 export interface ServerRequestHost {
@@ -73,69 +53,159 @@ export type SafeReply = { result: unknown } | { error: { code: number; message: 
 /** Default cap on server requests waiting for an answer (held approvals, hooks awaiting a person). */
 export const DEFAULT_MAX_PENDING_SERVER_REQUESTS = 10_000;
 
-const DEFER: unique symbol = Symbol("codex.deferReply");
-
-/**
- * @internal A {@link DeferredReply} already wired to `context`'s request (when the dispatcher made
- * the context), else a free one that the dispatcher wires when the handler returns it.
- */
-export function deferReply(context: ServerRequestContext): DeferredReply {
-  const defer = (context as { [DEFER]?: () => DeferredReply })[DEFER];
-  return defer ? defer.call(context) : new DeferredReply();
-}
-
 type ReplyError = { code: number; message: string; data?: unknown };
 
 /**
- * A handler's context. Its AbortSignal is made only when the handler reads it: most handlers
- * answer at once, and an AbortController per request was a visible share of an approval's cost.
+ * How a server request stopped being pending: `answered` (a reply was sent), `timeout` (the SDK's
+ * default was sent after the timeout), `resolved` (the server said it no longer waits), `turnEnded`
+ * (its turn ended first) or `closed` (the connection closed or dropped).
  */
-class RequestContext implements ServerRequestContext {
+export type ServerRequestOutcome = "answered" | "timeout" | "resolved" | "turnEnded" | "closed";
+
+/**
+ * The `signal.reason` of a server request (an approval request among them) once it stopped being
+ * pending; `outcome` says why. Check it with `instanceof` to tell it from another abort reason of a
+ * signal you combined with it.
+ */
+export class ServerRequestSettled extends CodexError {
+  override name = "ServerRequestSettled";
+  readonly outcome: ServerRequestOutcome;
+  constructor(outcome: ServerRequestOutcome, message: string) {
+    super(message);
+    this.outcome = outcome;
+  }
+}
+nameErrorClass(ServerRequestSettled, "ServerRequestSettled");
+
+/**
+ * The abort reason of a request that stopped being pending: a status, not a failure, so it is made
+ * without a stack trace. Capturing one cost more than the rest of an approval's round trip.
+ */
+function settledReason(outcome: ServerRequestOutcome, message: string): ServerRequestSettled {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new ServerRequestSettled(outcome, message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * The one record of a server request, from arrival to its end: its id, method and params, its
+ * signal, and how it ended. It ends once, by its reply ({@link answer}), by the server's
+ * `serverRequest/resolved`, by its turn ending or by the connection closing ({@link expire}).
+ * Handlers get it as their context; the guarded path and the approvals add behaviour to it, not
+ * records of their own.
+ */
+export class ServerRequestRecord implements ServerRequestContext {
   readonly id: RequestId;
   readonly method: string;
+  readonly params: unknown;
+  /** `performance.now()` at arrival. */
+  readonly receivedAt = performance.now();
+  /** Unix ms when the timeout sends the default, once a timeout is armed. */
+  expiresAtMs: number | undefined;
+  /** Made when `signal` is first read: most handlers answer at once and never need one. */
   #controller: AbortController | undefined;
-  #aborted = false;
-  #reason: unknown;
-  readonly #finish: (value: unknown) => void;
-  /** The reply handed out by `deferReply`, already wired to `#finish`. */
-  deferred: DeferredReply | undefined;
-  /** Set by the dispatcher's first `#finish`: one reply per request, however the handler ends. */
-  finished = false;
+  #ended: { outcome: ServerRequestOutcome; message: string } | undefined;
+  #send: ((value: unknown, error: unknown) => void) | undefined;
+  #cancelTimer: (() => void) | undefined;
+  #onEnded: ((outcome: ServerRequestOutcome) => void) | undefined;
+  #afterSettled: ((outcome: ServerRequestOutcome) => void) | undefined;
 
-  constructor(id: RequestId, method: string, finish: (value: unknown) => void) {
-    this.id = id;
-    this.method = method;
-    this.#finish = finish;
+  constructor(request: RpcRequest, send: (value: unknown, error: unknown) => void) {
+    this.id = request.id;
+    this.method = request.method;
+    this.params = request.params;
+    this.#send = send;
   }
 
-  [DEFER](): DeferredReply {
-    if (!this.deferred) {
-      this.deferred = new DeferredReply();
-      this.deferred.onSettle(this.#finish);
-    }
-    return this.deferred;
-  }
-
+  /** Aborted (with a {@link ServerRequestSettled} reason) once the request is no longer pending. */
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
+      if (this.#ended) this.#controller.abort(settledReason(this.#ended.outcome, this.#ended.message));
     }
     return this.#controller.signal;
   }
 
-  abort(reason: unknown): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
+  get pending(): boolean {
+    return this.#ended === undefined;
+  }
+
+  /** How it ended, once it did. */
+  get outcome(): ServerRequestOutcome | undefined {
+    return this.#ended?.outcome;
+  }
+
+  /** Sends `reply` (once; `NO_REPLY` sends nothing). Returns false when no longer pending. */
+  answer(reply: unknown, outcome: "answered" | "timeout" = "answered"): boolean {
+    return this.#end(reply, undefined, outcome, outcome === "timeout" ? "timed out" : "answered");
+  }
+
+  /** @internal Replies with the error a failed handler threw (-32603, or its own JSON-RPC code). */
+  fail(error: unknown): boolean {
+    return this.#end(undefined, error, "answered", "its handler failed");
+  }
+
+  /** Ends the request without a reply: the server no longer waits for one. */
+  expire(outcome: "resolved" | "turnEnded" | "closed", why: string): boolean {
+    return this.#end(NO_REPLY, undefined, outcome, `no longer pending: ${why}`);
+  }
+
+  /**
+   * @internal Runs `fn` once the request ended, after its reply and before its signal aborts: the
+   * owner's bookkeeping, done before any abort listener can look. One per request.
+   */
+  whenEnded(fn: (outcome: ServerRequestOutcome) => void): void {
+    this.#onEnded = fn;
+  }
+
+  /** @internal Runs `fn` once the request ended, after its signal aborted. One per request. */
+  whenSettled(fn: (outcome: ServerRequestOutcome) => void): void {
+    this.#afterSettled = fn;
+  }
+
+  /** @internal Calls `onTimeout` after `ms` unless the request ended first. */
+  armTimeout(ms: number | undefined, onTimeout: () => void): void {
+    if (ms === undefined) return;
+    this.expiresAtMs = Date.now() + ms;
+    this.#cancelTimer = after(ms, onTimeout);
+  }
+
+  #end(reply: unknown, error: unknown, outcome: ServerRequestOutcome, message: string): boolean {
+    if (!this.pending) return false;
+    this.#cancelTimer?.();
+    const send = this.#send;
+    this.#send = undefined;
+    try {
+      send?.(reply, error);
+    } finally {
+      // Ended again from within the send: that end stands. Otherwise it ends now, even if
+      // sending the reply threw.
+      if (!this.#ended) this.#settle(outcome, message);
+    }
+    return true;
+  }
+
+  #settle(outcome: ServerRequestOutcome, message: string): void {
+    this.#ended = { outcome, message: `Server request ${this.method}: ${message}.` };
+    const onEnded = this.#onEnded;
+    const afterSettled = this.#afterSettled;
+    // Nothing runs after the end: dropping the callbacks lets a kept request (an audit log of
+    // answered approvals) free what they reach, such as its turn's state.
+    this.#onEnded = this.#afterSettled = this.#cancelTimer = undefined;
+    onEnded?.(outcome);
+    this.#controller?.abort(settledReason(outcome, this.#ended.message));
+    afterSettled?.(outcome);
   }
 }
 
 /** Runs server requests against their handlers and replies once to each. */
 export class ServerRequestDispatcher {
   readonly #handlers = new Map<string, ServerRequestHandler>();
-  readonly #inflight = new Map<RequestId, RequestContext>();
+  readonly #inflight = new Map<RequestId, ServerRequestRecord>();
   readonly #host: ServerRequestHost;
   readonly #maxPending: number;
 
@@ -160,14 +230,14 @@ export class ServerRequestDispatcher {
     });
   }
 
-  /** Aborts the context of every request still being handled (the connection dropped or closed). */
-  abortAll(reason: unknown): void {
-    for (const context of this.#inflight.values()) {
-      // A late answer must not reach a new connection, where the server numbers from 0 again.
-      context.finished = true;
-      context.abort(reason);
-    }
+  /**
+   * Ends every request still pending, without a reply (the connection dropped or closed). A late
+   * answer then sends nothing: it must not reach a new connection, whose server numbers from 0 again.
+   */
+  endAll(): void {
+    const records = [...this.#inflight.values()];
     this.#inflight.clear();
+    for (const record of records) record.expire("closed", "the connection closed");
   }
 
   /** Forgets the registered handlers (the connection closed). */
@@ -188,34 +258,35 @@ export class ServerRequestDispatcher {
       this.#refuseOverflow(request);
       return;
     }
-    if (this.#inflight.has(request.id)) {
+    const reused = this.#inflight.get(request.id);
+    if (reused) {
       this.#host.report(
         new CodexProtocolError(
           `The server reused request id ${JSON.stringify(request.id)} while it was pending.`,
         ),
       );
+      reused.expire("resolved", "the server reused its id");
     }
-    const context: RequestContext = new RequestContext(request.id, request.method, (value) =>
-      this.#finish(request, context, value, undefined),
+    const record: ServerRequestRecord = new ServerRequestRecord(request, (value, error) =>
+      this.#finish(record, value, error),
     );
-    this.#inflight.set(request.id, context);
+    this.#inflight.set(request.id, record);
     let result: unknown;
     try {
-      result = handler(request.params, context);
+      result = handler(request.params, record);
     } catch (error) {
-      this.#finish(request, context, undefined, error);
+      record.fail(error);
       return;
     }
-    if (result instanceof DeferredReply) {
-      if (result !== context.deferred)
-        result.onSettle((value) => this.#finish(request, context, value, undefined));
-    } else if (result instanceof Promise) {
+    // An SDK handler returns the record itself: it answers through it, later or already.
+    if (result === record) return;
+    if (result instanceof Promise) {
       result.then(
-        (value: unknown) => this.#finish(request, context, value, undefined),
-        (error: unknown) => this.#finish(request, context, undefined, error ?? new Error("rejected")),
+        (value: unknown) => record.answer(value),
+        (error: unknown) => record.fail(error ?? new Error("rejected")),
       );
     } else {
-      this.#finish(request, context, result, undefined);
+      record.answer(result);
     }
   }
 
@@ -252,21 +323,17 @@ export class ServerRequestDispatcher {
 
   /**
    * `serverRequest/resolved`: the server no longer waits for `id`. A request still being handled
-   * ends without a reply: its context's signal aborts and it no longer counts as pending.
+   * ends without a reply: its signal aborts and it no longer counts as pending.
    */
   resolved(id: RequestId | undefined): void {
     if (id === undefined) return;
-    const context = this.#inflight.get(id);
-    if (!context) return;
-    this.#inflight.delete(id);
-    context.finished = true;
-    context.abort(new CodexError(`Server request ${JSON.stringify(id)} was resolved by the server.`));
+    this.#inflight.get(id)?.expire("resolved", "the server resolved it");
   }
 
-  #finish(request: RpcRequest, context: RequestContext, value: unknown, error: unknown): void {
-    if (context.finished) return;
-    context.finished = true;
-    if (this.#inflight.get(request.id) === context) this.#inflight.delete(request.id);
+  /** The record's one end: drop it from the in-flight map, then send its reply, if any. */
+  #finish(record: ServerRequestRecord, value: unknown, error: unknown): void {
+    const request = record;
+    if (this.#inflight.get(record.id) === record) this.#inflight.delete(record.id);
     if (!this.#host.isOpen()) return;
     if (error === undefined && value === NO_REPLY) return;
     if (error === undefined) {

@@ -1,161 +1,28 @@
 // The one guarded path of every server→client request that has a safe default: validate the
-// params, then wait for an answer bounded by a timeout, the server resolving the request and the
-// connection closing; on any failure send the safe default and report why. Approvals and the typed
-// hooks are its users.
-import { CodexError, CodexProtocolError, CodexTimeoutError, nameErrorClass } from "../errors/index.js";
+// params, then race the handler against the timeout (and the record's end: resolved, turn ended,
+// closed, which the rpc layer settles), then fall back to the safe default and report why.
+// Approvals and the typed hooks are its users.
+import { CodexError, CodexProtocolError, CodexTimeoutError } from "../errors/index.js";
 import type { Emitter } from "../events/emitter.js";
 import { reportOrWarn } from "../internal/report.js";
-import { after } from "../internal/timers.js";
-import type { ServerEvents } from "../rpc/port.js";
-import { NO_REPLY, type ServerRequestContext, type ServerRequestHandler } from "../rpc/server-requests.js";
-import { deferReply, type SafeReply } from "../rpc/server-requests.js";
-import { RpcErrorCode, type RequestId } from "../rpc/messages.js";
+import type {
+  SafeReply,
+  ServerRequestContext,
+  ServerRequestHandler,
+  ServerRequestOutcome,
+  ServerRequestRecord,
+} from "../rpc/server-requests.js";
+import { RpcErrorCode } from "../rpc/messages.js";
 import { invalidServerRequestParams } from "./validate.js";
 
 /**
  * How a server request on the guarded path stopped being pending (approvals call it
  * `ApprovalOutcome`): `answered`, `timeout`, `resolved`, `turnEnded` or `closed`.
  */
-export type GuardOutcome = "answered" | "timeout" | "resolved" | "turnEnded" | "closed";
+export type GuardOutcome = ServerRequestOutcome;
 
-/**
- * The `signal.reason` of an approval request (and of every request on the guarded path) once it
- * stopped being pending; `outcome` says why. Check it with `instanceof` to tell it from another
- * abort reason of a signal you combined with it.
- */
-export class ServerRequestSettled extends CodexError {
-  override name = "ServerRequestSettled";
-  readonly outcome: GuardOutcome;
-  constructor(outcome: GuardOutcome, message: string) {
-    super(message);
-    this.outcome = outcome;
-  }
-}
-nameErrorClass(ServerRequestSettled, "ServerRequestSettled");
-
-/** One server request on the guarded path, from arrival to its single reply (or no reply). */
-export class GuardedRequest {
-  readonly id: RequestId;
-  readonly method: string;
-  readonly params: unknown;
-  /** `performance.now()` at arrival. */
-  readonly receivedAt = performance.now();
-  /** Unix ms when the timeout sends the default, when a timeout applies. */
-  readonly expiresAtMs: number | undefined;
-  /** Made when `signal` is first read: a request answered at once by a handler never needs one. */
-  #controller: AbortController | undefined;
-  /** Set once the request is no longer pending; its abort reason is made only for a signal. */
-  #ended: { outcome: GuardOutcome; message: string } | undefined;
-  #reply: ((value: unknown) => void) | undefined;
-  #onEnd: ((request: GuardedRequest) => void) | undefined;
-  #cancelTimer: (() => void) | undefined;
-  #onEnded: ((outcome: GuardOutcome) => void) | undefined;
-  #afterSettled: ((outcome: GuardOutcome) => void) | undefined;
-
-  constructor(
-    ctx: ServerRequestContext,
-    params: unknown,
-    timeoutMs: number | undefined,
-    reply: (value: unknown) => void,
-    onEnd: (request: GuardedRequest) => void,
-  ) {
-    this.id = ctx.id;
-    this.method = ctx.method;
-    this.params = params;
-    this.expiresAtMs = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    this.#reply = reply;
-    this.#onEnd = onEnd;
-  }
-
-  /** Aborted (with a {@link ServerRequestSettled} reason) once the request is no longer pending. */
-  get signal(): AbortSignal {
-    if (!this.#controller) {
-      this.#controller = new AbortController();
-      if (this.#ended) this.#controller.abort(settled(this.#ended));
-    }
-    return this.#controller.signal;
-  }
-
-  get pending(): boolean {
-    return this.#ended === undefined;
-  }
-
-  /** How it ended, once it did. */
-  get outcome(): GuardOutcome | undefined {
-    return this.#ended?.outcome;
-  }
-
-  /** Sends `reply` (once). Returns false when the request was no longer pending. */
-  answer(reply: unknown, outcome: "answered" | "timeout" = "answered"): boolean {
-    return this.#end(reply, outcome, outcome === "timeout" ? "timed out" : "answered");
-  }
-
-  /** Ends the request without a reply: the server no longer waits for one. */
-  expire(outcome: "resolved" | "turnEnded" | "closed", why: string): boolean {
-    return this.#end(NO_REPLY, outcome, `no longer pending: ${why}`);
-  }
-
-  /**
-   * @internal Runs `fn` once the request ended, after its reply and before its signal aborts: the
-   * owner's bookkeeping, done before any abort listener can look. One per request.
-   */
-  whenEnded(fn: (outcome: GuardOutcome) => void): void {
-    this.#onEnded = fn;
-  }
-
-  /**
-   * @internal Runs `fn` once the request ended, after its signal aborted (so after every abort
-   * listener): the owner's "settled" notification. One per request.
-   */
-  whenSettled(fn: (outcome: GuardOutcome) => void): void {
-    this.#afterSettled = fn;
-  }
-
-  /** @internal */
-  armTimeout(ms: number | undefined, onTimeout: () => void): void {
-    this.#cancelTimer = after(ms, onTimeout);
-  }
-
-  #end(reply: unknown, outcome: GuardOutcome, message: string): boolean {
-    if (!this.pending) return false;
-    this.#cancelTimer?.();
-    this.#onEnd?.(this);
-    try {
-      this.#reply?.(reply);
-    } finally {
-      // Ended again from within onEnd or the reply: that end stands. Otherwise it ends now, even
-      // if sending the reply threw.
-      if (!this.#ended) this.#settle(outcome, message);
-    }
-    return true;
-  }
-
-  #settle(outcome: GuardOutcome, message: string): void {
-    this.#ended = { outcome, message: `Server request ${this.method}: ${message}.` };
-    const onEnded = this.#onEnded;
-    const afterSettled = this.#afterSettled;
-    // Nothing runs after the end: dropping the callbacks lets a kept request (an audit log of
-    // answered approvals) free what they reach, such as its turn's state.
-    this.#reply = this.#onEnd = this.#onEnded = this.#afterSettled = this.#cancelTimer = undefined;
-    onEnded?.(outcome);
-    this.#controller?.abort(settled(this.#ended));
-    afterSettled?.(outcome);
-  }
-}
-
-/**
- * The abort reason of a request that stopped being pending: a status, not a failure, so it is made
- * without a stack trace. Capturing one cost more than the rest of an approval's round trip.
- */
-function settled(ended: { outcome: GuardOutcome; message: string }): ServerRequestSettled {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new ServerRequestSettled(ended.outcome, ended.message);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
+/** A server request on the guarded path: the connection's one record of it. */
+export type GuardedRequest = ServerRequestRecord;
 
 /** How one method is handled on the guarded path. */
 export interface GuardSpec {
@@ -173,28 +40,13 @@ export interface GuardSpec {
   onTimeout?(request: GuardedRequest): void;
 }
 
-/**
- * The server requests in flight on the guarded path. It listens for `serverRequest/resolved` and
- * ends the matching request without a reply; the connection closing or dropping ends them all.
- */
+/** The methods on the guarded path, each with its spec; the requests themselves are the rpc layer's records. */
 export class ServerRequestGuard {
   readonly #specs = new Map<string, GuardSpec>();
-  readonly #inflight = new Map<RequestId, GuardedRequest>();
   readonly #errors: Emitter<Error>;
 
-  constructor(
-    events: Pick<ServerEvents, "onNotification" | "onDisconnect" | "onClose">,
-    errors: Emitter<Error>,
-  ) {
+  constructor(errors: Emitter<Error>) {
     this.#errors = errors;
-    events.onNotification("serverRequest/resolved", (params) =>
-      this.resolved((params as { requestId?: RequestId } | null)?.requestId),
-    );
-    const endAll = () => {
-      for (const request of [...this.#inflight.values()]) request.expire("closed", "the connection closed");
-    };
-    events.onDisconnect(endAll);
-    events.onClose(endAll);
   }
 
   /** Puts `method` on the guarded path. */
@@ -222,12 +74,6 @@ export class ServerRequestGuard {
     return { result: (spec.busy ?? spec.fallback)(params) };
   }
 
-  /** `serverRequest/resolved`: the server stopped waiting for `requestId`. */
-  private resolved(requestId: RequestId | undefined): void {
-    if (requestId === undefined) return;
-    this.#inflight.get(requestId)?.expire("resolved", "the server resolved it");
-  }
-
   /**
    * Reports an absorbed problem (a handler that threw, answered wrongly or timed out) to `onError`;
    * with no `onError` listener, emits a process warning once per `code`, so it is never silent.
@@ -246,19 +92,8 @@ export class ServerRequestGuard {
       this.#errors.fire(error);
       throw error; // the connection replies -32602
     }
-    this.#inflight.get(ctx.id)?.expire("resolved", "the server reused its id");
-    const deferred = deferReply(ctx);
+    const request = ctx as ServerRequestRecord;
     const timeoutMs = spec.timeoutMs?.(params);
-    const request = new GuardedRequest(
-      ctx,
-      params,
-      timeoutMs,
-      (value) => deferred.settle(value),
-      (ended) => {
-        if (this.#inflight.get(ended.id) === ended) this.#inflight.delete(ended.id);
-      },
-    );
-    this.#inflight.set(ctx.id, request);
     if (timeoutMs !== undefined) {
       request.armTimeout(timeoutMs, () => {
         if (spec.onTimeout) {
@@ -280,7 +115,7 @@ export class ServerRequestGuard {
       });
       this.fail(request, spec, failure);
     }
-    return deferred;
+    return request; // answered through the record, now or later
   }
 
   /** Sends the safe default because of a handler problem (`error` says which) and reports it. */
