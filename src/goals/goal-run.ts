@@ -6,7 +6,7 @@ import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import type { ThreadItem } from "../protocol/generated/v2/ThreadItem.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import { watchIdle } from "../internal/timers.js";
-import { BoundedQueue } from "../streams/bounded-queue.js";
+import { StreamCore } from "../streams/stream-core.js";
 import { RetryWatch } from "../turn/model-retry.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
 import { turnFailedError } from "../turn/turn-errors.js";
@@ -53,23 +53,16 @@ export class GoalRun {
   /** A snapshot of this goal arrived (events of an older goal on the thread are ignored before it). */
   #seen = false;
   #maxTurns: number;
-  readonly #keepItems: number;
-  readonly #items: ThreadItem[] = [];
-  #itemsDropped = 0;
   #finalText = "";
   #pauseRequested = false;
   #limitHit = false;
   #pauseReply: ThreadGoal | undefined;
-  #ended = false;
-  #lastEventAt = Date.now();
   #stopIdleWatch: () => void = () => {};
   /** The server's retries of the model since the chain's last progress. */
   readonly #retry: RetryWatch;
-  readonly #queue: BoundedQueue<GoalEvent> | undefined;
+  /** The event queue, the completion, the time of the last progress and the kept items. */
+  readonly #core: StreamCore<GoalEvent, GoalResult, ThreadItem>;
   readonly #updates: Emitter<ThreadGoal>;
-  readonly #completion: Promise<GoalResult>;
-  #resolve!: (result: GoalResult) => void;
-  #reject!: (error: unknown) => void;
   readonly #options: GoalRunOptions;
 
   constructor(options: GoalRunOptions) {
@@ -77,7 +70,6 @@ export class GoalRun {
     this.threadId = options.threadId;
     this.owner = options.owner;
     this.#maxTurns = options.maxTurns;
-    this.#keepItems = options.keepItems;
     this.#retry = new RetryWatch(options.threadId, options.modelRetryTimeoutMs, (error) => {
       this.#stopGoal();
       this.fail(error);
@@ -85,27 +77,19 @@ export class GoalRun {
     this.#updates = new Emitter((error) =>
       options.report(new CodexError("A goal update listener threw; the goal goes on.", { cause: error })),
     );
-    this.#queue =
-      options.bufferSize > 0
-        ? new BoundedQueue<GoalEvent>({
-            capacity: options.bufferSize,
-            overflowMessage:
-              `Goal on thread ${options.threadId}: the consumer fell more than ${options.bufferSize} events behind; ` +
-              "read the goal's events faster or raise `bufferSize`.",
-            onReturn: () => this.#stopReading(),
-          })
-        : undefined;
-    this.#completion = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
+    this.#core = new StreamCore({
+      bufferSize: options.bufferSize,
+      overflowMessage:
+        `Goal on thread ${options.threadId}: the consumer fell more than ${options.bufferSize} events behind; ` +
+        "read the goal's events faster or raise `bufferSize`.",
+      onReturn: () => this.#stopReading(),
+      keepItems: options.keepItems,
     });
-    // done() may never be awaited (a loop over the events reports the failure itself).
-    this.#completion.catch(() => {});
     this.#armIdleTimer();
   }
 
   get ended(): boolean {
-    return this.#ended;
+    return this.#core.ended;
   }
 
   /** The last goal state reported (undefined before the first, null once cleared). */
@@ -114,7 +98,7 @@ export class GoalRun {
   }
 
   done(): Promise<GoalResult> {
-    return this.#completion;
+    return this.#core.done();
   }
 
   onUpdate(listener: (goal: ThreadGoal) => void): Subscription {
@@ -123,7 +107,7 @@ export class GoalRun {
 
   /** The initial reply (set, get): used only if no notification told a newer state already. */
   applySnapshot(goal: ThreadGoal | null): void {
-    if (this.#seen || this.#ended) return;
+    if (this.#seen || this.#core.ended) return;
     this.#seen = true;
     this.#goal = goal;
     if (goal) this.#updates.fire(goal);
@@ -131,7 +115,7 @@ export class GoalRun {
 
   /** Called by the service for every notification of this thread, in wire order. */
   push(method: string, params: unknown): void {
-    if (this.#ended) return;
+    if (this.#core.ended) return;
     const p = params as Record<string, unknown>;
     switch (method) {
       case "thread/goal/updated":
@@ -152,10 +136,10 @@ export class GoalRun {
     }
     // Retry notices and warnings are events of the goal, but not progress (inactivity, retry bound).
     if (method === "error" ? !this.#retry.notice(params) : method !== "warning") {
-      this.#lastEventAt = Date.now();
+      this.#core.lastProgressAt = Date.now();
       this.#retry.progress();
     }
-    if (this.#queue && !this.#queue.closed) this.#queue.push({ method, params } as GoalEvent);
+    this.#core.push({ method, params } as GoalEvent);
     if (method === "turn/completed") this.#turnCompleted(p.turn as Turn);
     else if (method.startsWith("thread/goal/") && this.currentTurnId === undefined) this.#endIfStopped();
   }
@@ -171,7 +155,7 @@ export class GoalRun {
    * active, or is active on an idle thread (the runtime starts nothing more).
    */
   settleIdle(goal: ThreadGoal | null, running: boolean): void {
-    if (this.#ended) return;
+    if (this.#core.ended) return;
     this.#seen = true;
     this.#goal = goal;
     if (running) return;
@@ -185,7 +169,7 @@ export class GoalRun {
     this.#pauseRequested = true;
     this.#pauseReply = await this.#options.setStatus("paused");
     const turnId = this.currentTurnId;
-    if (options.interrupt && turnId !== undefined && !this.#ended) await this.#options.interrupt(turnId);
+    if (options.interrupt && turnId !== undefined && !this.#core.ended) await this.#options.interrupt(turnId);
     if (this.currentTurnId === undefined) this.#endIfStopped();
   }
 
@@ -208,28 +192,28 @@ export class GoalRun {
     this.#requireRunning("clear");
     await this.#options.clear();
     const turnId = this.currentTurnId;
-    if (options.interrupt && turnId !== undefined && !this.#ended) await this.#options.interrupt(turnId);
+    if (options.interrupt && turnId !== undefined && !this.#core.ended) await this.#options.interrupt(turnId);
   }
 
   /** Ends the run with an error (connection closed, abort, timeout, goal set refused). */
   fail(error: Error): void {
-    if (this.#ended) return;
+    if (this.#core.ended) return;
+    this.#core.fail(error);
     this.#finish();
-    this.#queue?.end(error);
-    this.#reject(error);
   }
 
   /** Aborting: pause the goal and interrupt its turn (best effort, not awaited), reject at once. */
   abort(reason: unknown): void {
-    if (this.#ended) return;
+    if (this.#core.ended) return;
     this.#stopGoal();
     this.fail(new CodexAbortError(`The goal on thread ${this.threadId} was aborted.`, { cause: reason }));
   }
 
   /** The event queue (startGoal); undefined for runGoal. */
   events(): AsyncIterableIterator<GoalEvent> {
-    if (!this.#queue) throw new CodexError("This goal run was started without an event buffer.");
-    return this.#queue;
+    const queue = this.#core.events;
+    if (!queue) throw new CodexError("This goal run was started without an event buffer.");
+    return queue;
   }
 
   /** Completed steps (one per `item/completed`) across every turn of the goal. */
@@ -258,14 +242,15 @@ export class GoalRun {
   /** The result so far (final once ended). */
   result(endReason: GoalEndReason): GoalResult {
     const goal = this.#goal ?? null;
+    const { items, itemsDropped } = this.#core.keptItems();
     return {
       threadId: this.threadId,
       status: goal === null ? "cleared" : goal.status,
       endReason,
       finalText: this.#finalText,
       turnIds: [...this.turnIds],
-      items: [...this.#items],
-      itemsDropped: this.#itemsDropped,
+      items,
+      itemsDropped,
       tokensUsed: goal?.tokensUsed ?? 0,
       tokenBudget: goal?.tokenBudget ?? null,
       timeUsedSeconds: goal?.timeUsedSeconds ?? 0,
@@ -298,15 +283,7 @@ export class GoalRun {
 
   #itemCompleted(item: ThreadItem): void {
     if (item.type === "agentMessage") this.#finalText = item.text;
-    if (this.#keepItems <= 0) {
-      this.#itemsDropped++;
-      return;
-    }
-    if (this.#items.length >= this.#keepItems) {
-      this.#items.shift();
-      this.#itemsDropped++;
-    }
-    this.#items.push(item);
+    this.#core.keepItem(item);
   }
 
   #turnCompleted(turn: Turn): void {
@@ -333,16 +310,14 @@ export class GoalRun {
   }
 
   #end(reason: GoalEndReason): void {
-    if (this.#ended) return;
+    if (this.#core.ended) return;
     if (reason === "paused" && this.#goal?.status === "active" && this.#pauseReply)
       this.#goal = this.#pauseReply;
+    this.#core.end(this.result(reason));
     this.#finish();
-    this.#queue?.end();
-    this.#resolve(this.result(reason));
   }
 
   #finish(): void {
-    this.#ended = true;
     this.#stopIdleWatch();
     this.#retry.stop();
     this.#updates.clear();
@@ -351,7 +326,7 @@ export class GoalRun {
 
   /** A `break` out of the events: like chat(), leaving the loop stops the goal (paused). */
   #stopReading(): void {
-    if (this.#ended) return;
+    if (this.#core.ended) return;
     this.#pauseRequested = true;
     this.#stopGoal();
   }
@@ -369,7 +344,7 @@ export class GoalRun {
   }
 
   #requireRunning(what: string): void {
-    if (this.#ended) {
+    if (this.#core.ended) {
       throw new CodexError(
         `Cannot ${what}: this goal run on thread ${this.threadId} has ended. ` +
           "thread.resumeGoal() starts a new run of the same goal; thread.clearGoal() removes it.",
@@ -382,10 +357,10 @@ export class GoalRun {
     if (idleMs === undefined || !(idleMs > 0)) return;
     this.#stopIdleWatch = watchIdle(
       idleMs,
-      () => this.#lastEventAt,
+      () => this.#core.lastProgressAt,
       () => {
-        if (this.#ended) return;
-        const silence = Date.now() - this.#lastEventAt;
+        if (this.#core.ended) return;
+        const silence = Date.now() - this.#core.lastProgressAt;
         this.#stopGoal();
         this.fail(
           new CodexGoalInactiveError(

@@ -14,7 +14,8 @@ import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { TurnCompletedNotification } from "../protocol/generated/v2/TurnCompletedNotification.js";
 import { watchIdle } from "../internal/timers.js";
 import { RetryWatch } from "./model-retry.js";
-import { BoundedQueue } from "../streams/bounded-queue.js";
+import type { BoundedQueue } from "../streams/bounded-queue.js";
+import { StreamCore } from "../streams/stream-core.js";
 
 import { isTurnNotRunning, keepsTurn, turnFailedError } from "./turn-errors.js";
 import { DEFAULT_KEEP_ITEMS, type TurnEvent, type TurnResult, type TurnStreamMode } from "./turn-types.js";
@@ -61,70 +62,55 @@ export class TurnState {
   readonly threadId: string;
   readonly turnId: string;
   readonly mode: TurnStreamMode;
+  /** The queue, the completion, the time of the last event and the kept items. */
+  readonly #core: StreamCore<TurnEvent, TurnResult, ThreadItem>;
   /** Events delivered to the consumer so far (the continuation cursor). */
-  cursor = 0;
-  private readonly queue: BoundedQueue<TurnEvent> | undefined;
-  private readonly stepsOnly: boolean;
-  private pendingRead: Promise<IteratorResult<TurnEvent>> | undefined;
-  private readonly collected: ThreadItem[] | undefined;
-  private readonly keepItems: number;
-  private itemsDropped = 0;
-  private finalText_ = "";
-  private assistantItemId: string | null = null;
-  private usage: ThreadTokenUsage | null = null;
-  private completedTurn: Turn | undefined;
-  private failure: Error | undefined;
-  private lastEventAt = Date.now();
+  #cursor = 0;
+  readonly #stepsOnly: boolean;
+  readonly #collectItems: boolean;
+  #pendingRead: Promise<IteratorResult<TurnEvent>> | undefined;
+  #finalText = "";
+  #assistantItemId: string | null = null;
+  #usage: ThreadTokenUsage | null = null;
+  #completedTurn: Turn | undefined;
   /** Approval requests of this turn still waiting for an answer: the turn waits on them, it is not idle. */
-  private waitingApprovals = 0;
-  private stamped = false;
+  #waitingApprovals = 0;
+  #stamped = false;
   /** A disconnect to report to the next reader (nobody was waiting when it happened). */
-  private pendingDisconnect: CodexTurnDisconnectedError | undefined;
-  private readonly disconnectRejecters = new Set<(error: CodexTurnDisconnectedError) => void>();
-  private readonly completion: Promise<TurnResult>;
-  private resolveCompletion!: (r: TurnResult) => void;
-  private rejectCompletion!: (e: unknown) => void;
-  private released = false;
-  private readonly interruptFn: () => Promise<void>;
-  private readonly interruptFailed: ((error: unknown) => void) | undefined;
-  private readonly releaseFn: () => void;
+  #pendingDisconnect: CodexTurnDisconnectedError | undefined;
+  readonly #disconnectRejecters = new Set<(error: CodexTurnDisconnectedError) => void>();
+  #released = false;
+  readonly #interrupt: () => Promise<void>;
+  readonly #interruptFailed: ((error: unknown) => void) | undefined;
+  readonly #release: () => void;
   /** The server's retries of the model (its `error` notices with `willRetry`) since the last progress. */
-  private readonly retry: RetryWatch;
+  readonly #retry: RetryWatch;
 
   constructor(options: TurnStateOptions) {
     this.threadId = options.threadId;
     this.turnId = options.turnId;
     this.mode = options.mode;
-    this.interruptFn = options.interrupt;
-    this.interruptFailed = options.interruptFailed;
-    this.releaseFn = options.release;
-    this.collected = options.collectItems ? [] : undefined;
-    this.keepItems = options.keepItems ?? DEFAULT_KEEP_ITEMS;
-    this.stepsOnly = options.stepsOnly === true;
-    this.retry = new RetryWatch(this.threadId, options.modelRetryTimeoutMs, (e) => {
-      void this.interruptFn().catch(() => {});
+    this.#interrupt = options.interrupt;
+    this.#interruptFailed = options.interruptFailed;
+    this.#release = options.release;
+    this.#collectItems = options.collectItems === true;
+    this.#stepsOnly = options.stepsOnly === true;
+    this.#retry = new RetryWatch(this.threadId, options.modelRetryTimeoutMs, (e) => {
+      void this.#interrupt().catch(() => {});
       this.fail(e);
     });
-    this.queue =
-      options.bufferSize > 0
-        ? new BoundedQueue<TurnEvent>({
-            capacity: options.bufferSize,
-            overflowMessage:
-              `Turn ${options.turnId}: the consumer fell more than ${options.bufferSize} events behind; ` +
-              "read the stream faster or raise `bufferSize`.",
-          })
-        : undefined;
-    this.completion = new Promise((resolve, reject) => {
-      this.resolveCompletion = resolve;
-      this.rejectCompletion = reject;
+    this.#core = new StreamCore({
+      bufferSize: options.bufferSize,
+      overflowMessage:
+        `Turn ${options.turnId}: the consumer fell more than ${options.bufferSize} events behind; ` +
+        "read the stream faster or raise `bufferSize`.",
+      keepItems: options.keepItems ?? DEFAULT_KEEP_ITEMS,
     });
-    // done() may never be awaited (e.g. a chat() loop); its rejection is reported through the iterator.
-    this.completion.catch(() => {});
   }
 
   /** True once `turn/completed` arrived (or the connection failed). */
   get finished(): boolean {
-    return this.completedTurn !== undefined || this.failure !== undefined;
+    return this.#core.ended;
   }
 
   /** Takes one event of this turn, in wire order. */
@@ -140,9 +126,9 @@ export class TurnState {
   receive(method: string, params: unknown, event?: TurnEvent): void {
     // A retry notice is queued like any event but is not progress: not for the inactivity timeout,
     // and its run is bounded by modelRetryTimeoutMs.
-    if (method !== "error" || !this.retry.notice(params)) {
-      this.stamp();
-      this.retry.progress();
+    if (method !== "error" || !this.#retry.notice(params)) {
+      this.#stamp();
+      this.#retry.progress();
     }
     let step = false;
     switch (method) {
@@ -150,19 +136,15 @@ export class TurnState {
         // An item that is not an object is queued as it came: the step reader reports it.
         const item = (params as ItemCompletedNotification | null)?.item;
         if (item?.type === "agentMessage") {
-          this.finalText_ = item.text;
-          this.assistantItemId = item.id;
+          this.#finalText = item.text;
+          this.#assistantItemId = item.id;
         }
-        if (typeof item === "object" && item !== null && this.collected) {
-          this.collected.push(item);
-          // Trimmed in batches, so keeping the last N costs O(1) per item.
-          if (this.collected.length > 2 * this.keepItems + 64) this.trimCollected();
-        }
+        if (typeof item === "object" && item !== null && this.#collectItems) this.#core.keepItem(item);
         step = true;
         break;
       }
       case "thread/tokenUsage/updated":
-        this.usage = (params as ThreadTokenUsageUpdatedNotification).tokenUsage;
+        this.#usage = (params as ThreadTokenUsageUpdatedNotification).tokenUsage;
         break;
       case "turn/completed": {
         const turn = (params as TurnCompletedNotification | null)?.turn;
@@ -175,16 +157,13 @@ export class TurnState {
           );
           return;
         }
-        this.completedTurn = turn;
+        this.#completedTurn = turn;
         step = true;
         break;
       }
     }
-    if (this.queue && (step || !this.stepsOnly)) this.queue.push(event ?? ({ method, params } as TurnEvent));
-    if (method === "turn/completed") {
-      this.queue?.end();
-      this.resolveCompletion(this.result());
-    }
+    if (step || !this.#stepsOnly) this.#core.push(event ?? ({ method, params } as TurnEvent));
+    if (method === "turn/completed") this.#core.end(this.result());
   }
 
   /**
@@ -192,8 +171,8 @@ export class TurnState {
    * waits (a person deciding), the inactivity timeout does not fire; it counts again from its end.
    */
   approvalWaiting(delta: 1 | -1): void {
-    this.waitingApprovals += delta;
-    this.lastEventAt = Date.now();
+    this.#waitingApprovals += delta;
+    this.#core.lastProgressAt = Date.now();
   }
 
   /**
@@ -201,22 +180,19 @@ export class TurnState {
    * once per event: `Date.now()` costs about as much as the rest of a delta's routing. The time is
    * that of the run's first event, earlier than its last by the run's own processing time.
    */
-  private stamp(): void {
-    if (this.stamped) return;
-    this.stamped = true;
-    this.lastEventAt = Date.now();
+  #stamp(): void {
+    if (this.#stamped) return;
+    this.#stamped = true;
+    this.#core.lastProgressAt = Date.now();
     queueMicrotask(() => {
-      this.stamped = false;
+      this.#stamped = false;
     });
   }
 
   /** Ends the stream because the connection failed or closed, or the model stayed unreachable. */
   fail(error: CodexTransportError | CodexError): void {
-    this.retry.stop();
-    if (this.finished) return;
-    this.failure = error;
-    this.queue?.end(error);
-    this.rejectCompletion(error);
+    this.#retry.stop();
+    this.#core.fail(error);
   }
 
   /**
@@ -231,56 +207,51 @@ export class TurnState {
       this.continuation(),
       { cause },
     );
-    if (this.disconnectRejecters.size === 0) {
-      this.pendingDisconnect = error;
+    if (this.#disconnectRejecters.size === 0) {
+      this.#pendingDisconnect = error;
       return;
     }
-    for (const reject of [...this.disconnectRejecters]) reject(error);
+    for (const reject of [...this.#disconnectRejecters]) reject(error);
   }
 
   /** Resolves when the turn completes (any status); rejects if the connection fails first. */
   done(): Promise<TurnResult> {
-    return this.completion;
+    return this.#core.done();
   }
 
   /** The final assistant text, once the turn completed. */
   async finalText(): Promise<string> {
-    return (await this.completion).finalText;
+    return (await this.#core.done()).finalText;
   }
 
   /** Sends `turn/interrupt` (if still running) and waits for the turn to end. */
   async interrupt(): Promise<TurnResult> {
-    if (!this.finished) await this.interruptFn();
-    return this.completion;
+    if (!this.finished) await this.#interrupt();
+    return this.#core.done();
   }
 
   /** The result so far (final once finished). */
   result(): TurnResult {
-    const turn = this.completedTurn;
+    const turn = this.#completedTurn;
+    const { items, itemsDropped } = this.#collectItems
+      ? this.#core.keptItems()
+      : { items: [], itemsDropped: 0 };
     return {
       threadId: this.threadId,
       turnId: this.turnId,
       status: turn?.status ?? "inProgress",
-      finalText: this.finalText_,
-      assistantItemId: this.assistantItemId,
-      usage: this.usage,
+      finalText: this.#finalText,
+      assistantItemId: this.#assistantItemId,
+      usage: this.#usage,
       error: turn?.error ?? null,
-      items: this.collected ? (this.trimCollected(), [...this.collected]) : [],
-      itemsDropped: this.itemsDropped,
+      items,
+      itemsDropped,
     };
-  }
-
-  /** Drops the collected items older than the last `keepItems`, counting them. */
-  private trimCollected(): void {
-    const extra = (this.collected?.length ?? 0) - this.keepItems;
-    if (extra <= 0) return;
-    this.collected?.splice(0, extra);
-    this.itemsDropped += extra;
   }
 
   /** The continuation a caller can resume from. */
   continuation(): TurnContinuation {
-    return { threadId: this.threadId, turnId: this.turnId, cursor: this.cursor, mode: this.mode };
+    return { threadId: this.threadId, turnId: this.turnId, cursor: this.#cursor, mode: this.mode };
   }
 
   /**
@@ -294,7 +265,7 @@ export class TurnState {
   ): Promise<TurnResult> {
     const detach = this.interruptOnAbort(signal);
     try {
-      return await this.waitWithIdleTimeout(inactivityTimeoutMs, () => this.completion);
+      return await this.#waitWithIdleTimeout(inactivityTimeoutMs, () => this.#core.done());
     } finally {
       detach();
     }
@@ -306,30 +277,30 @@ export class TurnState {
    */
   interruptOnAbort(signal: AbortSignal | undefined): () => void {
     if (!signal || this.finished) return () => {};
-    const onAbort = () => this.interruptInBackground();
+    const onAbort = () => this.#interruptInBackground();
     if (signal.aborted) {
       onAbort();
       return () => {};
     }
     signal.addEventListener("abort", onAbort, { once: true });
     const detach = () => signal.removeEventListener("abort", onAbort);
-    this.completion.then(detach, detach);
+    this.#core.done().then(detach, detach);
     return detach;
   }
 
   /** Reads the next queued event, with the same inactivity rule. `undefined` at the end. */
   async nextEvent(inactivityTimeoutMs?: number): Promise<TurnEvent | undefined> {
-    const queue = this.requireQueue();
+    const queue = this.#requireQueue();
     // A read abandoned by an inactivity timeout is still waiting on the queue: the resumed reader
     // takes over that same read, so its event is neither lost nor read twice.
-    const read = (this.pendingRead ??= queue.next());
-    const r = await this.waitWithIdleTimeout(inactivityTimeoutMs, () => read);
-    this.pendingRead = undefined;
+    const read = (this.#pendingRead ??= queue.next());
+    const r = await this.#waitWithIdleTimeout(inactivityTimeoutMs, () => read);
+    this.#pendingRead = undefined;
     if (r.done) {
       this.releaseOnce();
       return undefined;
     }
-    this.cursor++;
+    this.#cursor++;
     return r.value;
   }
 
@@ -380,15 +351,16 @@ export class TurnState {
 
   /** The next buffered event without waiting, or undefined (empty, or a read is already pending). */
   takeBuffered(): TurnEvent | undefined {
-    if (this.pendingRead || !this.queue) return undefined;
-    const event = this.queue.takeSync();
-    if (event !== undefined) this.cursor++;
+    const queue = this.#core.events;
+    if (this.#pendingRead || !queue) return undefined;
+    const event = queue.takeSync();
+    if (event !== undefined) this.#cursor++;
     return event;
   }
 
   /** Throws `CodexTurnFailedError` for a failed turn. */
   throwIfFailed(): void {
-    const turn = this.completedTurn;
+    const turn = this.#completedTurn;
     if (turn?.status === "failed") throw turnFailedError(this.threadId, turn);
   }
 
@@ -397,7 +369,7 @@ export class TurnState {
    * not awaited: a consumer that breaks out of a loop must not hang on a server that never answers.
    */
   async abandon(): Promise<void> {
-    if (!this.finished) this.interruptInBackground();
+    if (!this.finished) this.#interruptInBackground();
     this.releaseOnce();
   }
 
@@ -405,30 +377,32 @@ export class TurnState {
    * Sends `turn/interrupt` without waiting for it. A refusal because the turn is no longer running
    * (it ended meanwhile) is the outcome asked for; any other failure goes to `interruptFailed`.
    */
-  private interruptInBackground(): void {
-    this.interruptFn().catch((error: unknown) => {
+  #interruptInBackground(): void {
+    this.#interrupt().catch((error: unknown) => {
       if (this.finished || isTurnNotRunning(error)) return;
-      this.interruptFailed?.(error);
+      this.#interruptFailed?.(error);
     });
   }
 
+  /** Called once the reader is done with the stream (drained, broken out of, cancelled). */
   releaseOnce(): void {
-    if (this.released) return;
-    this.released = true;
-    this.retry.stop(); // a stream given up on (break, cancel) hears no more of its turn
-    this.releaseFn();
+    if (this.#released) return;
+    this.#released = true;
+    this.#retry.stop(); // a stream given up on (break, cancel) hears no more of its turn
+    this.#release();
   }
 
-  private requireQueue(): BoundedQueue<TurnEvent> {
-    if (!this.queue) throw new CodexError("This turn stream was created without an event buffer.");
-    return this.queue;
+  #requireQueue(): BoundedQueue<TurnEvent> {
+    const queue = this.#core.events;
+    if (!queue) throw new CodexError("This turn stream was created without an event buffer.");
+    return queue;
   }
 
-  private waitWithIdleTimeout<T>(idleMs: number | undefined, work: () => Promise<T>): Promise<T> {
+  #waitWithIdleTimeout<T>(idleMs: number | undefined, work: () => Promise<T>): Promise<T> {
     const promise = work();
-    if (this.pendingDisconnect) {
-      const error = this.pendingDisconnect;
-      this.pendingDisconnect = undefined;
+    if (this.#pendingDisconnect) {
+      const error = this.#pendingDisconnect;
+      this.#pendingDisconnect = undefined;
       return Promise.reject(error);
     }
     if (this.finished) return promise;
@@ -444,16 +418,16 @@ export class TurnState {
       };
       const cleanup = () => {
         stopWatch();
-        this.disconnectRejecters.delete(onDisconnect);
+        this.#disconnectRejecters.delete(onDisconnect);
       };
-      this.disconnectRejecters.add(onDisconnect);
+      this.#disconnectRejecters.add(onDisconnect);
       if (idle) {
         stopWatch = watchIdle(
           idleMs as number,
-          () => Math.max(this.lastEventAt, startedAt),
+          () => Math.max(this.#core.lastProgressAt, startedAt),
           () => {
             if (this.finished) return;
-            const silence = Date.now() - this.lastEventAt;
+            const silence = Date.now() - this.#core.lastProgressAt;
             cleanup();
             reject(
               new CodexTurnInactiveError(
@@ -466,7 +440,7 @@ export class TurnState {
             );
           },
           // While an approval waits for its answer, the turn is not idle.
-          () => this.waitingApprovals > 0,
+          () => this.#waitingApprovals > 0,
         );
       }
       promise.then(
