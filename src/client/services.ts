@@ -6,6 +6,8 @@ import { ThreadService } from "../conversation/threads.js";
 import { TurnService } from "../conversation/turns.js";
 import { reportOrWarn } from "../internal/report.js";
 import { GoalService } from "../goals/goals.js";
+import { GoalThreads } from "../goals/goal-threads.js";
+import type { ReconnectInfo } from "../conversation/recovery.js";
 import { AccountService } from "../account/service.js";
 import { ModelAccess } from "../account/model-access.js";
 import { ServerRequestGuard } from "../server-requests/guard.js";
@@ -34,8 +36,8 @@ export function createServices(
   const { connection, errors } = client;
   // Each service gets a port: typed requests and events, never the connection itself. The thread
   // and turn services' requests also tell the approvals each thread's policy and sandbox (`rpc`).
-  const onReconnected = (listener: () => void) => client.onReconnected(() => listener());
-  const port = serverPort({ requester: client, events: connection, onReconnected });
+  // Every service is built after what it uses: nothing refers to one before it exists.
+  const port = serverPort({ requester: client, events: connection });
   const guard = new ServerRequestGuard(errors);
   const approvals = new ApprovalBroker(port, guard, {
     approvalTimeoutMs: options.approvalTimeoutMs,
@@ -45,25 +47,27 @@ export function createServices(
   const rpc = serverPort({
     requester: approvals.sandboxes.follow(client),
     events: connection,
-    onReconnected,
   });
-  const threads: ThreadService<ThreadHandle> = new ThreadService<ThreadHandle>(rpc, {
-    makeHandle: (id, defaults) =>
-      new ThreadHandle(threads, turns, { goals, approvals: approvals.routes }, id, defaults),
+  // Which threads have a goal: the turn service refuses turns there, the goal service runs them.
+  const goalThreads = new GoalThreads(port);
+  const threads = new ThreadService<ThreadHandle>(rpc, {
     holdHandles,
     ready: () => client.initialize(),
     experimentalApi: Boolean(options.experimentalApi ?? options.capabilities?.experimentalApi),
   });
-  const turns: TurnService = new TurnService(rpc, threads, {
+  const turns = new TurnService(rpc, threads, {
     inactivityTimeoutMs: options.inactivityTimeoutMs,
     turnBufferSize: options.turnBufferSize ?? 10_000,
-    refuseTurn: (threadId) => goals.refuseTurn(threadId),
+    refuseTurn: (threadId) => goalThreads.refuseTurn(threadId),
     approvals,
     modelRetryTimeoutMs: options.modelRetryTimeoutMs,
     modelAccess: new ModelAccess(port, port, () => client.serverInfo?.codexHome),
     report: (error, code) => reportOrWarn(errors, error, code),
   });
-  const goals = new GoalService(port, approvals, turns, guard, options);
+  const goals = new GoalService(port, goalThreads, approvals, turns, guard, options);
+  threads.makeHandlesWith(
+    (id, defaults) => new ThreadHandle(threads, turns, { goals, approvals: approvals.routes }, id, defaults),
+  );
   // Observes the services from the side; unset, nothing is loaded and no hook is installed.
   if (options.telemetry)
     attachTelemetry(options.telemetry, {
@@ -72,11 +76,19 @@ export function createServices(
       onClose: (listener) => connection.onClose(listener),
       onApprovalSettled: (listener) => approvals.onSettled(listener),
     });
+  // After a reconnect, in this order: resume the threads with work in flight and settle each
+  // running turn (which tells `onReconnected` what was resumed), then start each goal run's read-back
+  // on its resumed thread (not awaited: a goal between two turns is looked at twice, a moment apart,
+  // and `onReconnected` does not wait for that).
+  const recovery: RecoveryStep[] = [
+    () => threads.recover(turns.existingRouter, goals.threadIds()),
+    () => void goals.afterReconnect(),
+  ];
   // The session's way back into the services: default handlers, and recovery after a reconnect.
   client.attach({
     defaultRequestHandler: (method) => guard.handlerFor(method),
     safeDefault: (method, params) => guard.safeDefault(method, params),
-    recover: () => threads.recover(turns.existingRouter, goals.threadIds()),
+    recover: () => recoverInOrder(recovery),
   });
   let account: AccountService | undefined;
   const accountService = () =>
@@ -86,4 +98,23 @@ export function createServices(
       onClose: (listener) => connection.onClose(listener),
     }));
   return { guard, approvals, hooks, threads, turns, account: accountService };
+}
+
+/** One participant of the recovery after a reconnect; the first one's answer is the `ReconnectInfo`. */
+type RecoveryStep = () => Promise<ReconnectInfo> | void;
+
+/** Runs the recovery steps one after the other; a failing step does not stop the ones after it. */
+async function recoverInOrder(steps: readonly RecoveryStep[]): Promise<ReconnectInfo> {
+  let info: ReconnectInfo = { resumedThreads: [], failedThreads: [], deferredThreads: [] };
+  let failure: unknown;
+  for (const [i, step] of steps.entries()) {
+    try {
+      const answer = await step();
+      if (i === 0 && answer) info = answer;
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure !== undefined) throw failure;
+  return info;
 }

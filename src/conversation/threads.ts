@@ -28,9 +28,7 @@ import { settingsFromConfig } from "./thread-settings.js";
 import type { TurnRouter } from "../turn/router.js";
 
 /** Options of {@link ThreadService}. */
-export interface ThreadServiceOptions<H> {
-  /** Makes the handle returned for a started, resumed or forked thread. */
-  makeHandle: (threadId: string, defaults: ThreadConfig) => H;
+export interface ThreadServiceOptions {
   /** Keep (weak) references to handed-out threads, to resume them after a reconnect. */
   holdHandles: boolean;
   /** Resolves once the connection is initialized. */
@@ -52,6 +50,7 @@ export class ThreadService<H extends { threadId: string }> {
     if (this.#held.get(threadId)?.deref() === undefined) this.#held.delete(threadId);
   });
   readonly #loaded: LoadedThreads;
+  #makeHandle: ((threadId: string, defaults: ThreadConfig) => H) | undefined;
   readonly #resuming = new Map<string, Promise<void>>();
   /** Settings waiting for the thread's next `turn/start` (stable path of `setThreadDefaults`). */
   readonly #pending = new Map<string, ThreadSettings>();
@@ -59,9 +58,17 @@ export class ThreadService<H extends { threadId: string }> {
   constructor(
     /** Requests, and the events that tell which threads stay loaded (`thread/closed`, close, reconnect). */
     private readonly rpc: ServerPort,
-    private readonly options: ThreadServiceOptions<H>,
+    private readonly options: ThreadServiceOptions,
   ) {
     this.#loaded = new LoadedThreads(rpc);
+  }
+
+  /**
+   * How handles are made for started, resumed and forked threads. Set once, right after the turn
+   * and goal services exist (a handle reaches them), before any thread is started.
+   */
+  makeHandlesWith(factory: (threadId: string, defaults: ThreadConfig) => H): void {
+    this.#makeHandle = factory;
   }
 
   /** Resolves once the connection is initialized. */
@@ -320,7 +327,8 @@ export class ThreadService<H extends { threadId: string }> {
   }
 
   private hold(threadId: string, defaults: ThreadConfig): H {
-    const handle = this.options.makeHandle(threadId, defaults);
+    if (!this.#makeHandle) throw new CodexError("ThreadService: no handle factory was set.");
+    const handle = this.#makeHandle(threadId, defaults);
     if (this.options.holdHandles) {
       this.#held.set(threadId, new WeakRef(handle));
       this.#forget.register(handle, threadId);

@@ -11,6 +11,7 @@ import type { ServerRequestGuard } from "../server-requests/guard.js";
 import type { ServerPort } from "../rpc/port.js";
 import { GoalHandle } from "./goal-handle.js";
 import { GoalRun } from "./goal-run.js";
+import type { GoalThreads } from "./goal-threads.js";
 import { modelRetryTimeoutOf } from "../turn/model-retry.js";
 import { checkOptions } from "../internal/option-check.js";
 import {
@@ -23,9 +24,6 @@ import {
   type GoalResult,
   type ResumeGoalOptions,
 } from "./goal-types.js";
-
-/** Most threads remembered as running a goal (turns on them are refused before anything is sent). */
-const MAX_ACTIVE_GOALS = 10_000;
 
 /**
  * The thread a goal runs on: its handle. A run keeps it alive, so a client that reconnects (and
@@ -54,13 +52,13 @@ const BETWEEN_TURNS_MS = 250;
  * `thread/goal/set`. The service listens to all notifications only while a run exists.
  */
 export class GoalService {
-  readonly #runs = new Map<string, GoalRun>();
-  /** Threads whose latest goal state (from any client) is `active`: turns on them are refused. */
-  readonly #active = new Set<string>();
+  /** The runs this client follows, by thread (shared with the turn service's refusal). */
+  readonly #runs: Map<string, GoalRun>;
   #offAny: Subscription = noSubscription;
 
   constructor(
     private readonly rpc: ServerPort,
+    goalThreads: GoalThreads,
     private readonly approvals: ApprovalBroker,
     /** The turn service: which turns run now, model access, loading the goal's thread. */
     private readonly turns: {
@@ -73,37 +71,11 @@ export class GoalService {
     private readonly guard: ServerRequestGuard,
     private readonly options: GoalServiceOptions,
   ) {
-    rpc.onNotification("thread/goal/updated", (params) => {
-      const { threadId, goal } = params as { threadId: string; goal: ThreadGoal | null };
-      this.#active.delete(threadId); // re-added last: the oldest entry is the one a cap drops
-      if (goal?.status === "active") {
-        this.#active.add(threadId);
-        // Bounded: a server reporting goals on ever more threads cannot grow this without end.
-        // Past the cap the oldest is forgotten (its turns are then left to the server to refuse).
-        if (this.#active.size > MAX_ACTIVE_GOALS) this.#active.delete(this.#active.values().next().value!);
-      }
-    });
-    const forget = (params: unknown) =>
-      this.#active.delete((params as { threadId?: string } | null)?.threadId ?? "");
-    rpc.onNotification("thread/goal/cleared", forget);
-    rpc.onNotification("thread/closed", forget);
-    // After a reconnect (threads resumed, see `owner`), each run reads its goal back.
-    rpc.onReconnected(() => void this.afterReconnect());
+    this.#runs = goalThreads.runs;
     rpc.onClose((error) => {
       for (const run of [...this.#runs.values()])
         run.fail(error ?? new CodexTransportError("The client was closed while the goal ran."));
-      this.#active.clear();
     });
-  }
-
-  /** The refusal of a turn on `threadId` while a goal runs there, or undefined. */
-  refuseTurn(threadId: string): CodexGoalRunningError | undefined {
-    if (!this.#runs.has(threadId) && !this.#active.has(threadId)) return undefined;
-    return new CodexGoalRunningError(
-      `Thread ${threadId} has a running goal: the runtime starts its turns itself, so a turn of your own was not sent. ` +
-        "Wait for the goal (goal.done()), or pause or clear it first (goal.pause(), thread.clearGoal()).",
-      threadId,
-    );
   }
 
   /** Sets a new goal on an idle thread and follows the turns the runtime starts for it. */
@@ -180,7 +152,10 @@ export class GoalService {
     return [...this.#runs.keys()];
   }
 
-  /** After a reconnect (threads resumed): each run reads its goal back; events in the gap are lost. */
+  /**
+   * After a reconnect, once the threads of the runs were resumed (the recovery in services.ts runs
+   * this second): each run reads its goal back; events in the gap are lost.
+   */
   async afterReconnect(): Promise<void> {
     await Promise.all(
       [...this.#runs.values()].map((run) => this.#readBack(run).catch((error: Error) => run.fail(error))),

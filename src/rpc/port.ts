@@ -27,11 +27,8 @@ export interface ServerEvents {
   readonly failure: CodexTransportError | undefined;
 }
 
-/** A service's whole view of the server. */
-export interface ServerPort extends TypedRequester, ServerEvents {
-  /** After a reconnect, once the client re-initialized and the threads in use were resumed. */
-  onReconnected(listener: () => void): Subscription;
-}
+/** A service's whole view of the server. (Recovery after a reconnect is not an event: services.ts runs it in order.) */
+export interface ServerPort extends TypedRequester, ServerEvents {}
 
 /** The turn router's extra hook: the one sink that sees turn events before the listeners. */
 export interface TurnEventPort extends ServerEvents {
@@ -45,18 +42,16 @@ interface PortSources {
     onNotification(method: string, listener: NotificationListener): Subscription;
     setNotificationSink(sink: NotificationSink): Subscription;
   };
-  onReconnected(listener: () => void): Subscription;
 }
 
 /** A port that forwards to `sources`; services get it, or a narrower view of it. */
-export function serverPort({ requester, events, onReconnected }: PortSources): ServerPort & TurnEventPort {
+export function serverPort({ requester, events }: PortSources): ServerPort & TurnEventPort {
   return {
     request: (method, ...args) => requester.request(method, ...args),
     onNotification: (method, listener) => events.onNotification(method, listener as NotificationListener),
     onAnyNotification: (listener) => events.onAnyNotification(listener),
     onClose: (listener) => events.onClose(listener),
     onDisconnect: (listener) => events.onDisconnect(listener),
-    onReconnected,
     setNotificationSink: (sink) => events.setNotificationSink(sink),
     get state() {
       return events.state;

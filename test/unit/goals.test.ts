@@ -552,6 +552,10 @@ describe("goal recovery (in-memory)", () => {
     assert.deepEqual(info.deferredThreads, []);
     const server = servers.at(-1) as GoalServer;
     assert.equal(server.sent("thread/resume").length, 1);
+    // Recovery runs in order: the goal is read back only once its thread is resumed.
+    await server.waitFor("thread/goal/get");
+    const methods = server.received.map((m) => m.method);
+    assert.ok(methods.indexOf("thread/resume") < methods.indexOf("thread/goal/get"), methods.join(", "));
     await server.sendAll(
       n.started("t2"),
       n.updated(goalOf("complete", { tokensUsed: 30 }), "t2"),
