@@ -6,13 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { WebSocketServer, type WebSocket } from "ws";
-
-const INIT = {
-  userAgent: "fake-app-server/0.0.0",
-  codexHome: "/tmp",
-  platformFamily: "unix",
-  platformOs: "linux",
-};
+import { INITIALIZE_RESULT } from "../support/fake-server.js";
 
 export interface SocketFake {
   /** `ws://127.0.0.1:PORT` (WebSocket fake only). */
@@ -69,7 +63,7 @@ export async function startSocketFake(options: SocketFakeOptions = {}): Promise<
       const p = msg.params ?? {};
       switch (msg.method) {
         case "initialize":
-          if (!options.silentInitialize) reply(msg.id, INIT);
+          if (!options.silentInitialize) reply(msg.id, INITIALIZE_RESULT);
           break;
         case "fake/echo":
           reply(msg.id, { echo: p });

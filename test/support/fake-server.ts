@@ -21,8 +21,19 @@ export const ACCOUNT_READ_RESULT = {
   workspaceRouting: null,
 } as const;
 
+/** Answers one request method: its result, or a promise of it (`undefined` is sent as `null`). */
+export type Responder = (
+  params: Record<string, unknown> | undefined,
+  message: Record<string, unknown>,
+) => unknown;
+
 export interface FakeServer {
   transport: MemoryTransport;
+  /**
+   * Answers every later request of `method` with what `fn` returns, on a later tick (as a real peer
+   * does); the request is still recorded. A second `respond` for a method replaces the first.
+   */
+  respond(method: string, fn: Responder): void;
   /** Every message the client sent, parsed. */
   received: Record<string, unknown>[];
   /** Resolves with the next client message that matches. */
@@ -47,6 +58,7 @@ export function createFakeServer(options: { accountRead?: "auto" | "manual" } = 
     resolve: (m: Record<string, unknown>) => void;
   }[] = [];
   let cursor = 0;
+  const responders = new Map<string, Responder>();
   serverTransport.onmessage = (message) => {
     const m = message as Record<string, unknown>;
     if (m.method === "account/read" && options.accountRead !== "manual") {
@@ -54,6 +66,15 @@ export function createFakeServer(options: { accountRead?: "auto" | "manual" } = 
       return;
     }
     received.push(m);
+    const responder =
+      typeof m.method === "string" && m.id !== undefined ? responders.get(m.method) : undefined;
+    if (responder) {
+      setImmediate(() => {
+        void Promise.resolve(responder(m.params as Record<string, unknown> | undefined, m)).then((result) =>
+          serverTransport.send({ id: m.id, result: result ?? null }),
+        );
+      });
+    }
     const i = waiters.findIndex((w) => w.match(m));
     if (i !== -1) {
       const [w] = waiters.splice(i, 1);
@@ -64,6 +85,7 @@ export function createFakeServer(options: { accountRead?: "auto" | "manual" } = 
   void serverTransport.start();
   const server: FakeServer = {
     transport: serverTransport,
+    respond: (method, fn) => void responders.set(method, fn),
     received,
     next(match = () => true) {
       const found = received.slice(cursor).find(match);
@@ -92,4 +114,21 @@ export async function startedClient(
   const errors: Error[] = [];
   client.onError((e) => errors.push(e));
   return { client, server, errors };
+}
+
+/**
+ * An initialized `CodexClient` on a fake server that answers `initialize` with
+ * {@link INITIALIZE_RESULT} and each method of `responses` with its responder. The one set-up of
+ * unit tests that script a conversation (`server.respond` adds responders later).
+ */
+export async function connectedClient(
+  options: ConstructorParameters<typeof CodexClient>[1] = {},
+  responses: Record<string, Responder> = {},
+): Promise<{ client: CodexClient; server: FakeServer }> {
+  const { clientTransport, server } = createFakeServer();
+  server.respond("initialize", () => INITIALIZE_RESULT);
+  for (const [method, fn] of Object.entries(responses)) server.respond(method, fn);
+  const client = new CodexClient(clientTransport, options);
+  await client.initialize();
+  return { client, server };
 }

@@ -6,14 +6,14 @@ import {
   CodexMethodNotFoundError,
   CodexTransportError,
 } from "../../src/errors/index.js";
-import { createFakeServer, type FakeServer } from "../support/fake-server.js";
+import { createFakeServer, INITIALIZE_RESULT, type FakeServer } from "../support/fake-server.js";
 import type { ClientRequestMethod } from "../../src/protocol/index.js";
 
 async function answerInitialize(server: FakeServer) {
   const init = await server.next((m) => m.method === "initialize");
   await server.send({
     id: init.id,
-    result: { userAgent: "fake/1", codexHome: "/x", platformFamily: "unix", platformOs: "linux" },
+    result: INITIALIZE_RESULT,
   });
   return init;
 }
@@ -51,7 +51,7 @@ describe("CodexClient over the in-memory pair", () => {
       version: "9.9.9",
     });
     assert.equal(await a, await b);
-    assert.equal(client.serverInfo?.userAgent, "fake/1");
+    assert.equal(client.serverInfo?.userAgent, INITIALIZE_RESULT.userAgent);
     await client.close();
   });
 
@@ -124,7 +124,7 @@ describe("CodexClient over the in-memory pair", () => {
     const init = await optedIn.server.next((m) => m.method === "initialize");
     await optedIn.server.send({
       id: init.id,
-      result: { userAgent: "x/0.169.0", codexHome: "/x", platformFamily: "unix", platformOs: "linux" },
+      result: INITIALIZE_RESULT,
     });
     const start = await optedIn.server.next((m) => m.method === "thread/start");
     assert.deepEqual((start.params as { dynamicTools: unknown }).dynamicTools, []);

@@ -1,51 +1,36 @@
 // The conversation layer's parity features over an in-memory server: what goes on the wire.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CodexClient } from "../../src/client/client.js";
+import type { CodexClient } from "../../src/client/client.js";
 import { checkJsonSchema } from "../../src/conversation/json-schema-check.js";
 import { prepareOutput } from "../../src/conversation/structured-output.js";
 import { CodexThreadNotFoundError } from "../../src/errors/conversation.js";
 import { errorFromRpc } from "../../src/errors/from-rpc.js";
 import { CodexTimeoutError } from "../../src/errors/index.js";
-import { createFakeServer, type FakeServer } from "../support/fake-server.js";
-
-type Message = { id?: number; method?: string; params?: Record<string, unknown> };
+import { connectedClient, type FakeServer } from "../support/fake-server.js";
 
 /** An initialized client on a fake server that answers thread/resume, turn/start and turn/interrupt. */
 async function connected(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
-  const { clientTransport, server } = createFakeServer();
-  const client = new CodexClient(clientTransport, options);
-  let turns = 0;
   /** What thread/turns/list answers as the thread's turns. */
   const stored: { turns: unknown[] } = { turns: [] };
-  const record = server.transport.onmessage;
-  server.transport.onmessage = (message) => {
-    record?.(message);
-    const m = message as Message;
-    // Answer on a later tick, as a real peer does (the request is still being registered now).
-    const reply = (result: unknown) => setImmediate(() => void server.send({ id: m.id, result }));
-    if (m.method === "initialize")
-      reply({ userAgent: "f", codexHome: "/h", platformFamily: "unix", platformOs: "linux" });
-    if (m.method === "thread/resume") reply({ thread: { id: m.params?.threadId, turns: [] } });
-    if (m.method === "turn/start") {
-      const id = `U${++turns}`;
-      reply({ turn: { id, items: [], status: "inProgress", error: null } });
-      setImmediate(
-        () =>
-          void server.send({
-            method: "turn/completed",
-            params: {
-              threadId: m.params?.threadId,
-              turn: { id, items: [], status: "completed", error: null },
-            },
-          }),
-      );
-    }
-    if (m.method === "turn/interrupt") reply({});
-    if (m.method === "thread/turns/list")
-      reply({ data: stored.turns, nextCursor: null, backwardsCursor: null });
-  };
-  await client.initialize();
+  const { client, server } = await connectedClient(options, {
+    "thread/resume": (params) => ({ thread: { id: params?.threadId, turns: [] } }),
+    "turn/interrupt": () => ({}),
+    "thread/turns/list": () => ({ data: stored.turns, nextCursor: null, backwardsCursor: null }),
+  });
+  let turns = 0;
+  server.respond("turn/start", (params) => {
+    const id = `U${++turns}`;
+    // The turn ends right after the reply.
+    setImmediate(
+      () =>
+        void server.send({
+          method: "turn/completed",
+          params: { threadId: params?.threadId, turn: { id, items: [], status: "completed", error: null } },
+        }),
+    );
+    return { turn: { id, items: [], status: "inProgress", error: null } };
+  });
   return { client, server, stored };
 }
 

@@ -8,14 +8,7 @@ import {
   CodexTimeoutError,
   CodexTransportError,
 } from "../../src/errors/index.js";
-import { createFakeServer } from "../support/fake-server.js";
-
-const INIT_RESULT = {
-  userAgent: "fake/0.169.0",
-  codexHome: "/h",
-  platformFamily: "unix",
-  platformOs: "linux",
-};
+import { createFakeServer, INITIALIZE_RESULT } from "../support/fake-server.js";
 
 describe("handshake retries", () => {
   it("after a handshake timeout, the next call takes the late reply to the same initialize", async () => {
@@ -29,7 +22,7 @@ describe("handshake retries", () => {
     assert.ok(Date.now() - started < 1000);
     const init = await server.next((m) => m.method === "initialize");
     const retry = client.listThreads();
-    await server.send({ id: init.id, result: INIT_RESULT });
+    await server.send({ id: init.id, result: INITIALIZE_RESULT });
     const list = await server.next((m) => m.method === "thread/list");
     await server.send({ id: list.id, result: { data: [], nextCursor: null } });
     await retry;
@@ -53,8 +46,8 @@ describe("handshake retries", () => {
     const second = client.initialize();
     const b = await server.next((m) => m.method === "initialize");
     assert.notEqual(b.id, a.id);
-    await server.send({ id: b.id, result: INIT_RESULT });
-    assert.equal((await second).userAgent, "fake/0.169.0");
+    await server.send({ id: b.id, result: INITIALIZE_RESULT });
+    assert.equal((await second).userAgent, INITIALIZE_RESULT.userAgent);
     await client.close();
   });
 

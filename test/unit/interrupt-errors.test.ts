@@ -3,20 +3,15 @@
 // cancel() reads as "the turn had ended", and any other refusal is thrown.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CodexClient } from "../../src/client/client.js";
+import type { CodexClient } from "../../src/client/client.js";
 import { CodexError, CodexOverloadedError, CodexProtocolError } from "../../src/errors/index.js";
-import { createFakeServer, INITIALIZE_RESULT, type FakeServer } from "../support/fake-server.js";
+import { connectedClient, type FakeServer } from "../support/fake-server.js";
 
 /** A client on a fake server that answers `initialize` and `thread/resume`, with its errors collected. */
 async function connected(): Promise<{ client: CodexClient; server: FakeServer; errors: Error[] }> {
-  const { clientTransport, server } = createFakeServer();
-  const client = new CodexClient(clientTransport, { overloadRetry: false });
+  const { client, server } = await connectedClient({ overloadRetry: false });
   const errors: Error[] = [];
   client.onError((e) => errors.push(e));
-  const init = client.initialize();
-  const req = await server.next((m) => m.method === "initialize");
-  await server.send({ id: req.id, result: INITIALIZE_RESULT });
-  await init;
   return { client, server, errors };
 }
 

@@ -3,40 +3,32 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { CodexClient } from "../../src/client/client.js";
+import type { CodexClient } from "../../src/client/client.js";
 import { absolutePaths } from "../../src/conversation/paths.js";
-import { createFakeServer, INITIALIZE_RESULT, type FakeServer } from "../support/fake-server.js";
-
-type Message = { id?: number; method?: string; params?: Record<string, unknown> };
+import { connectedClient, type FakeServer } from "../support/fake-server.js";
 
 /** A fake server whose threads live in /srv/<id> (as the start, resume and fork replies say). */
 async function connected(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
-  const { clientTransport, server } = createFakeServer();
-  const client = new CodexClient(clientTransport, options);
+  const { client, server } = await connectedClient(options, {
+    "thread/start": () => ({ thread: { id: "T", turns: [] }, cwd: "/srv/T" }),
+    "thread/resume": (params) => ({
+      thread: { id: params?.threadId, turns: [] },
+      cwd: `/srv/${String(params?.threadId)}`,
+    }),
+    "thread/fork": () => ({ thread: { id: "F", turns: [] }, cwd: "/srv/F" }),
+    "thread/settings/update": () => ({}),
+    "thread/read": (params) => ({ thread: { id: params?.threadId, turns: [] } }),
+    "thread/turns/list": () => ({ data: [], nextCursor: null, backwardsCursor: null }),
+  });
   let turns = 0;
-  const record = server.transport.onmessage;
-  server.transport.onmessage = (message) => {
-    record?.(message);
-    const m = message as Message;
-    const reply = (result: unknown) => setImmediate(() => void server.send({ id: m.id, result }));
-    if (m.method === "initialize") reply(INITIALIZE_RESULT);
-    if (m.method === "thread/start") reply({ thread: { id: "T", turns: [] }, cwd: "/srv/T" });
-    if (m.method === "thread/resume" || m.method === "thread/fork") {
-      const id = m.method === "thread/fork" ? "F" : m.params?.threadId;
-      reply({ thread: { id, turns: [] }, cwd: `/srv/${String(id)}` });
-    }
-    if (m.method === "thread/settings/update") reply({});
-    if (m.method === "thread/read") reply({ thread: { id: m.params?.threadId, turns: [] } });
-    if (m.method === "thread/turns/list") reply({ data: [], nextCursor: null, backwardsCursor: null });
-    if (m.method === "turn/start") {
-      const turn = { id: `U${++turns}`, items: [], status: "completed", error: null };
-      reply({ turn: { ...turn, status: "inProgress" } });
-      setImmediate(
-        () => void server.send({ method: "turn/completed", params: { threadId: m.params?.threadId, turn } }),
-      );
-    }
-  };
-  await client.initialize();
+  server.respond("turn/start", (params) => {
+    const turn = { id: `U${++turns}`, items: [], status: "completed", error: null };
+    // The turn ends right after the reply.
+    setImmediate(
+      () => void server.send({ method: "turn/completed", params: { threadId: params?.threadId, turn } }),
+    );
+    return { turn: { ...turn, status: "inProgress" } };
+  });
   return { client, server };
 }
 

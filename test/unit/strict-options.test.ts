@@ -11,25 +11,13 @@ import { CodexClient } from "../../src/client/client.js";
 import { resolveAppServerCommand } from "../../src/client/command.js";
 import { input } from "../../src/conversation/input.js";
 import { createTestCodexHome, startListeningAppServer, startTestClient } from "../../src/testing/index.js";
-import { createFakeServer, INITIALIZE_RESULT, type FakeServer } from "../support/fake-server.js";
+import { connectedClient, createFakeServer, type FakeServer } from "../support/fake-server.js";
 
-type Message = { id?: number; method?: string; params?: Record<string, unknown> };
-
-/** An initialized client on a fake server that answers thread/start and turn/start. */
-async function connected(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
-  const { clientTransport, server } = createFakeServer();
-  const client = new CodexClient(clientTransport, options);
-  const record = server.transport.onmessage;
-  server.transport.onmessage = (message) => {
-    record?.(message);
-    const m = message as Message;
-    const reply = (result: unknown) => setImmediate(() => void server.send({ id: m.id, result }));
-    if (m.method === "initialize") reply(INITIALIZE_RESULT);
-    if (m.method === "thread/start") reply({ thread: { id: "T", turns: [] }, cwd: "/srv/thread" });
-  };
-  await client.initialize();
-  return { client, server };
-}
+/** An initialized client on a fake server that answers thread/start. */
+const connected = (options: ConstructorParameters<typeof CodexClient>[1] = {}) =>
+  connectedClient(options, {
+    "thread/start": () => ({ thread: { id: "T", turns: [] }, cwd: "/srv/thread" }),
+  });
 
 /** The methods the client sent after the handshake. */
 const sentAfterHandshake = (server: FakeServer) =>

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CodexClient } from "../../src/client/client.js";
+import type { CodexClient } from "../../src/client/client.js";
 import {
   CodexOverflowError,
   CodexProtocolError,
@@ -8,28 +8,14 @@ import {
   CodexTransportError,
   CodexTurnInactiveError,
 } from "../../src/errors/index.js";
-import { createFakeServer, type FakeServer } from "../support/fake-server.js";
+import { connectedClient, type FakeServer } from "../support/fake-server.js";
 
-async function connected(options: ConstructorParameters<typeof CodexClient>[1] = {}) {
-  const { clientTransport, server } = createFakeServer();
-  const client = new CodexClient(clientTransport, options);
-  // Turns on a thread id this client has not loaded resume it first: answer those resumes here,
-  // so the tests below see the turn traffic only.
-  const record = server.transport.onmessage;
-  server.transport.onmessage = (message) => {
-    const m = message as { id?: number; method?: string; params?: { threadId?: string } };
-    if (m.method !== "thread/resume") return record?.(message);
-    void server.send({ id: m.id, result: { thread: { id: m.params?.threadId, turns: [] } } });
-  };
-  const init = client.initialize();
-  const req = await server.next((m) => m.method === "initialize");
-  await server.send({
-    id: req.id,
-    result: { userAgent: "f", codexHome: "/h", platformFamily: "unix", platformOs: "linux" },
+// Turns on a thread id this client has not loaded resume it first: those resumes are answered
+// here, so the tests below script the turn traffic only.
+const connected = (options: ConstructorParameters<typeof CodexClient>[1] = {}) =>
+  connectedClient(options, {
+    "thread/resume": (params) => ({ thread: { id: params?.threadId, turns: [] } }),
   });
-  await init;
-  return { client, server };
-}
 
 const turnCompleted = (threadId: string, turnId: string, status = "completed") => ({
   method: "turn/completed",
