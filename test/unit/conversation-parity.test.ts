@@ -44,8 +44,7 @@ describe("turns on a thread id resume it first", () => {
     await client.chatOnce("two", { threadId: "T" });
     assert.deepEqual(sent(server, "thread/resume"), [{ cwd: "/w", threadId: "T", excludeTurns: true }]);
     assert.equal(sent(server, "turn/start").length, 2);
-    await server.send({ method: "thread/closed", params: { threadId: "T" } });
-    await new Promise((r) => setTimeout(r, 10));
+    await server.send({ method: "thread/closed", params: { threadId: "T" } }); // taken in by the time it resolves
     const stream = await client.streamTurn("T", "three");
     await stream.done();
     assert.equal(sent(server, "thread/resume").length, 2);

@@ -251,11 +251,10 @@ describe("goals (in-memory)", () => {
 
   it("a thread/closed forgets another client's active goal on that thread: its turns are no longer refused", async () => {
     const { client, server, thread } = await setup();
+    // Each `await server.send` returns once the client has taken the notification in.
     await server.send(n.updated(goalOf("active")));
-    await new Promise((r) => setTimeout(r, 5));
     await assert.rejects(thread.chatOnce("mine"), CodexGoalRunningError);
     await server.send({ method: "thread/closed", params: { threadId: T } });
-    await new Promise((r) => setTimeout(r, 5));
     const turn = await thread.streamTurn("mine");
     assert.equal(turn.turnId, "user-turn");
     await client.close();
@@ -263,11 +262,10 @@ describe("goals (in-memory)", () => {
 
   it("refuses a turn on a thread whose goal another client made active (from its notifications)", async () => {
     const { client, server, thread } = await setup();
+    // Each `await server.send` returns once the client has taken the notification in.
     await server.send(n.updated(goalOf("active")));
-    await new Promise((r) => setTimeout(r, 5));
     await assert.rejects(thread.chatOnce("mine"), CodexGoalRunningError);
     await server.send(n.updated(goalOf("paused")));
-    await new Promise((r) => setTimeout(r, 5));
     await thread.streamTurn("mine");
     assert.equal(server.sent("turn/start").length, 1);
     await client.close();
@@ -412,7 +410,7 @@ describe("goals (in-memory)", () => {
     const goal = await thread.startGoal("quiet", { inactivityTimeoutMs: 300 });
     // Events keep it alive across turns...
     for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 50)); // a quiet period between events, on purpose
       await server.send(n.message("t1", `tick ${i}`));
     }
     assert.equal(goal.ended, false);

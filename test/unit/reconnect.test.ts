@@ -12,6 +12,10 @@ import { ACCOUNT_READ_RESULT, INITIALIZE_RESULT } from "../support/fake-server.j
 /** Every `thread/resume` the scripted servers received, with its params. */
 const resumes: object[] = [];
 
+/** Waiters for the next `turn/start`, woken once its reply reached the client (the turn runs). */
+const turnStarts: (() => void)[] = [];
+const turnStarted = () => new Promise<void>((resolve) => turnStarts.push(resolve));
+
 /**
  * A scripted server side: answers initialize, thread/start, turn/start, thread/resume and
  * thread/turns/list (whose turns are `resumeTurns` and then `readTurns`).
@@ -31,7 +35,9 @@ function serve(
       case "thread/start":
         return reply({ thread: { id: "T" } });
       case "turn/start":
-        return reply({ turn: { id: "U", items: [], status: "inProgress", error: null } });
+        reply({ turn: { id: "U", items: [], status: "inProgress", error: null } });
+        for (const started of turnStarts.splice(0)) setImmediate(started);
+        return;
       case "account/read":
         return reply(ACCOUNT_READ_RESULT);
       case "thread/read":
@@ -86,7 +92,7 @@ describe("reconnect (in-memory)", () => {
       () => assert.fail("expected a disconnect"),
       (e: unknown) => e,
     );
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await turnStarted();
     s1.fail(new CodexTransportError("server gone"));
     await reconnected;
     const error = await first;
@@ -114,7 +120,7 @@ describe("reconnect (in-memory)", () => {
     const { client, s1 } = setup(() => [{ id: "U", items: [], status: "completed", error: null }]);
     const thread = await client.startThread();
     const result = thread.chatOnce("go");
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await turnStarted();
     s1.fail();
     assert.equal((await result).status, "completed");
     await client.close();
@@ -124,7 +130,7 @@ describe("reconnect (in-memory)", () => {
     const { client, s1 } = setup(() => []);
     const thread = await client.startThread();
     const result = thread.chatOnce("go");
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await turnStarted();
     s1.fail();
     assert.equal((await result).status, "interrupted");
     await client.close();
@@ -140,7 +146,7 @@ describe("reconnect (in-memory)", () => {
       () => undefined,
       (e: unknown) => e,
     );
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await turnStarted();
     resumes.length = 0;
     s1.fail();
     const outcome = await result;

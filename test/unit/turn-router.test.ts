@@ -69,7 +69,7 @@ describe("turn routing (in-memory server)", () => {
         params: { threadId: "T", turnId: "U", itemId: "m", delta: "x" },
       });
     }
-    await new Promise((r) => setTimeout(r, 10));
+    // Each `await server.send` returns once the client has taken the message: all 10 are in.
     let read = 0;
     await assert.rejects(
       (async () => {
@@ -85,7 +85,7 @@ describe("turn routing (in-memory server)", () => {
     const { client, server } = await connected();
     const p = client.chatOnce("hi", { threadId: "T" });
     await answerTurnStart(server, "U");
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setImmediate(r)); // the client has bound the turn
     await client.close();
     await assert.rejects(p, CodexTransportError);
   });
