@@ -478,28 +478,39 @@ describe("goals (in-memory)", () => {
   });
 });
 
+/**
+ * A client on a GoalServer whose connection reconnects (3 attempts, 10 ms apart) to new GoalServers,
+ * each configured by `configure` as it is made (the state the server kept while the client was away).
+ */
+function reconnecting(configure: (server: GoalServer) => void = () => {}) {
+  const [c1, s1] = createLinkedTransports();
+  const first = new GoalServer(s1);
+  const servers: GoalServer[] = [];
+  const client = new CodexClient(
+    c1,
+    {},
+    {
+      maxAttempts: 3,
+      backoffMs: 10,
+      transport: () => {
+        const [c, s] = createLinkedTransports();
+        const server = new GoalServer(s);
+        configure(server);
+        servers.push(server);
+        return c;
+      },
+    },
+  );
+  return { client, s1, first, servers };
+}
+
 describe("goal recovery (in-memory)", () => {
   it("after a reconnect the run reads its goal back and follows the turn the server runs now", async () => {
-    const [c1, s1] = createLinkedTransports();
-    const first = new GoalServer(s1);
-    const servers: GoalServer[] = [];
-    const client = new CodexClient(
-      c1,
-      {},
-      {
-        maxAttempts: 3,
-        backoffMs: 10,
-        transport: () => {
-          const [c, s] = createLinkedTransports();
-          const server = new GoalServer(s);
-          // The goal went on while the connection was down: turn t2 runs now.
-          server.goal = goalOf("active", { tokensUsed: 15 });
-          server.latestTurn = { id: "t2", status: "inProgress" };
-          servers.push(server);
-          return c;
-        },
-      },
-    );
+    const { client, s1, first, servers } = reconnecting((server) => {
+      // The goal went on while the connection was down: turn t2 runs now.
+      server.goal = goalOf("active", { tokensUsed: 15 });
+      server.latestTurn = { id: "t2", status: "inProgress" };
+    });
     const thread = await client.startThread();
     first.onSet = () => first.sendAll(n.updated(goalOf("active")), n.started("t1"));
     const goal = await thread.startGoal("survive");
@@ -520,25 +531,10 @@ describe("goal recovery (in-memory)", () => {
   });
 
   it("a reconnect resumes the thread of a goal between turns before onReconnected", async () => {
-    const [c1, s1] = createLinkedTransports();
-    const first = new GoalServer(s1);
-    const servers: GoalServer[] = [];
-    const client = new CodexClient(
-      c1,
-      {},
-      {
-        maxAttempts: 3,
-        backoffMs: 10,
-        transport: () => {
-          const [c, s] = createLinkedTransports();
-          const server = new GoalServer(s);
-          server.goal = goalOf("active", { tokensUsed: 15 });
-          server.latestTurn = { id: "t1", status: "completed" };
-          servers.push(server);
-          return c;
-        },
-      },
-    );
+    const { client, s1, first, servers } = reconnecting((server) => {
+      server.goal = goalOf("active", { tokensUsed: 15 });
+      server.latestTurn = { id: "t1", status: "completed" };
+    });
     const thread = await client.startThread();
     first.onSet = () => first.sendAll(n.updated(goalOf("active")), n.started("t1"));
     const goal = await thread.startGoal("between turns");
@@ -566,22 +562,7 @@ describe("goal recovery (in-memory)", () => {
   });
 
   it("a goal on an idle thread the reconnect deferred resumes the thread before setting the goal", async () => {
-    const [c1, s1] = createLinkedTransports();
-    new GoalServer(s1);
-    const servers: GoalServer[] = [];
-    const client = new CodexClient(
-      c1,
-      {},
-      {
-        maxAttempts: 3,
-        backoffMs: 10,
-        transport: () => {
-          const [c, s] = createLinkedTransports();
-          servers.push(new GoalServer(s));
-          return c;
-        },
-      },
-    );
+    const { client, s1, servers } = reconnecting();
     const thread = await client.startThread();
     const reconnected = new Promise<ReconnectInfo>((resolve) => client.onReconnected(resolve));
     s1.fail(new CodexTransportError("server gone"));
@@ -598,23 +579,10 @@ describe("goal recovery (in-memory)", () => {
   });
 
   it("after a reconnect a goal that stopped in the gap ends with what the read-back says", async () => {
-    const [c1, s1] = createLinkedTransports();
-    const first = new GoalServer(s1);
-    const client = new CodexClient(
-      c1,
-      {},
-      {
-        maxAttempts: 3,
-        backoffMs: 10,
-        transport: () => {
-          const [c, s] = createLinkedTransports();
-          const server = new GoalServer(s);
-          server.goal = goalOf("budgetLimited", { tokensUsed: 40, tokenBudget: 30 });
-          server.latestTurn = { id: "t1", status: "completed" };
-          return c;
-        },
-      },
-    );
+    const { client, s1, first } = reconnecting((server) => {
+      server.goal = goalOf("budgetLimited", { tokensUsed: 40, tokenBudget: 30 });
+      server.latestTurn = { id: "t1", status: "completed" };
+    });
     const thread = await client.startThread();
     first.onSet = () => first.sendAll(n.updated(goalOf("active")), n.started("t1"));
     const goal = await thread.startGoal("budget", { tokenBudget: 30 });
