@@ -82,7 +82,7 @@ const REMEMBERED_OUTCOMES = 1000;
  */
 export class ApprovalBroker {
   /** The client's, threads' and turns' handlers and timeouts. */
-  readonly routes: ApprovalRoutes;
+  private readonly routes: ApprovalRoutes;
   /** Each thread's approval policy and sandbox as last seen, for `CommandApprovalRequest.escalated`. */
   readonly sandboxes: ThreadSandboxes;
   private readonly pending = new Map<string, Entry>();
@@ -248,6 +248,16 @@ export class ApprovalBroker {
   /** Subscribes to every answered request. */
   onDecided(listener: (record: ApprovalDecisionRecord) => void): Subscription {
     return this.decided.on(listener);
+  }
+
+  /** A thread's own handler (`thread.setApprovalHandler`); `null` removes it. */
+  setThreadHandler(threadId: string, handler: ApprovalHandlerSetting | null): void {
+    this.routes.setThreadHandler(threadId, handler);
+  }
+
+  /** A thread's own approval timeout (`thread.setApprovalTimeout`); `null` removes it. */
+  setThreadTimeout(threadId: string, ms: number | null): void {
+    this.routes.setThreadTimeout(threadId, ms);
   }
 
   /** A turn's own handler and timeout, registered before its `turn/start` (see `ApprovalRoutes.startTurn`). */

@@ -66,7 +66,7 @@ export function createServices(
   });
   const goals = new GoalService(port, goalThreads, approvals, turns, guard, options);
   threads.makeHandlesWith(
-    (id, defaults) => new ThreadHandle(threads, turns, { goals, approvals: approvals.routes }, id, defaults),
+    (id, defaults) => new ThreadHandle(threads, turns, { goals, approvals }, id, defaults),
   );
   // Observes the services from the side; unset, nothing is loaded and no hook is installed.
   if (options.telemetry)

@@ -1,5 +1,8 @@
 import type { ApprovalHandlerSetting } from "../approvals/requests.js";
-import type { ApprovalRoutes } from "../approvals/routes.js";
+import type { ApprovalBroker } from "../approvals/broker.js";
+
+/** What a thread handle may set on the approvals: its own handler and timeout. */
+type ThreadApprovals = Pick<ApprovalBroker, "setThreadHandler" | "setThreadTimeout">;
 import type { ReviewTarget } from "../protocol/generated/v2/ReviewTarget.js";
 import type { ThreadReadResponse } from "../protocol/generated/v2/ThreadReadResponse.js";
 import type { ReviewStartResponse } from "../protocol/generated/v2/ReviewStartResponse.js";
@@ -46,13 +49,13 @@ export class ThreadHandle {
   readonly #threads: ThreadService<ThreadHandle>;
   readonly #turns: TurnService;
   readonly #goals: GoalService;
-  readonly #approvals: ApprovalRoutes;
+  readonly #approvals: ThreadApprovals;
 
   /** @internal Handles come from `startThread`, `resumeThread` and `forkThread`. */
   constructor(
     threads: ThreadService<ThreadHandle>,
     turns: TurnService,
-    services: { goals: GoalService; approvals: ApprovalRoutes },
+    services: { goals: GoalService; approvals: ThreadApprovals },
     threadId: string,
     defaults: ThreadConfig,
   ) {
