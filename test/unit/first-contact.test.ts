@@ -333,7 +333,7 @@ describe("retries are visible and bounded (in-memory)", () => {
       method: "error",
       params: { threadId: T, turnId: "U1", willRetry: false, error: { message: "final" } },
     });
-    await sleep(250);
+    await sleep(250); // a quiet period: 2.5 times the bound, and nothing may happen in it
     assert.equal(server.sent("turn/interrupt").length, 0);
     assert.equal(turn.status, "inProgress");
     await client.close();
@@ -416,7 +416,7 @@ describe("retries are visible and bounded (in-memory)", () => {
     for await (const event of b) if (event.method === "error") break;
     // Leaving the loop sends turn/interrupt, whose own request timer ends with its reply.
     await until(() => server.sent("turn/interrupt").length === 1);
-    await sleep(20);
+    await until(() => timers() === before); // the interrupt's reply clears its request timer
     assert.equal(timers(), before, "cleared when the reader left");
     await client.close();
   });

@@ -453,11 +453,11 @@ describe("goals (in-memory)", () => {
         },
       });
     await ask(100, "item-a", "t1");
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => server.replies.length === 1); // the goal's handler answered
     await server.sendAll(n.updated(goalOf("complete"), "t1"), n.completed("t1"));
     await goal.done();
     await ask(101, "item-b", "t2");
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => server.replies.length === 2); // declined: nobody handles it now
     assert.deepEqual(seen, ["item-a"]);
     assert.deepEqual(
       server.replies.map((r) => [r.id, (r.result as { decision: string }).decision]),

@@ -71,7 +71,7 @@ describe("WebSocketTransport against a local ws server", () => {
         started,
         (e) => e instanceof CodexTransportError && /closed before/.test(e.message),
       );
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 100)); // a quiet period: no connection may open in it
       assert.equal(connections, 0);
     } finally {
       for (const client of wss.clients) client.terminate();
