@@ -311,7 +311,7 @@ describe("retries are visible and bounded (in-memory)", () => {
     );
     for (let i = 0; i < 4; i++) {
       await server.retry("U1");
-      await sleep(100);
+      await sleep(100); // a quiet period: the server retries for this long before it progresses
       await server.delta("U1"); // progress: about 100 ms of retrying at a time, well inside 1000
     }
     assert.equal(server.sent("turn/interrupt").length, 0);

@@ -172,7 +172,7 @@ describe("turn routing (in-memory server)", () => {
     assert.ok(inactive instanceof CodexTurnInactiveError);
     await new Promise((resolve) => setTimeout(resolve, 100)); // longer than the window, before resuming
     const resumed = client.chatOnce(undefined, { continuation: inactive.continuation });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await new Promise((resolve) => setTimeout(resolve, 30)); // a quiet period inside the resumed reader's new window
     await server.send(agentItem("T", "U", "m1", "late"));
     await server.send(turnCompleted("T", "U"));
     assert.equal((await resumed).finalText, "late");
