@@ -150,7 +150,6 @@ export class ApprovalBroker {
     guard.define(FILE_CHANGE_APPROVAL_METHOD, this.fileChangeSpec);
     connection.onNotification("item/started", (params) => this.fileChanges.started(params));
     connection.onNotification("item/completed", (params) => this.fileChanges.completed(params));
-    connection.onNotification("turn/completed", (params) => this.turnEnded(params));
     connection.onClose((error) => this.shutDown(error));
     // A dropped connection voids what the old server asked (the guarded path ends those requests).
     connection.onDisconnect(() => this.fileChanges.clear());
@@ -464,11 +463,8 @@ export class ApprovalBroker {
     }
   }
 
-  private turnEnded(params: unknown): void {
-    const p = params as { threadId?: string; turn?: { id?: string } };
-    const threadId = p.threadId;
-    const turnId = p.turn?.id;
-    if (typeof threadId !== "string" || typeof turnId !== "string") return;
+  /** The turn ended (`turn/completed`, read once by the turn router): its requests and route end with it. */
+  turnEnded(threadId: string, turnId: string): void {
     this.routes.endTurn(threadId, turnId);
     for (const entry of [...this.pending.values()]) {
       if (entry.request.threadId === threadId && entry.request.turnId === turnId)

@@ -65,6 +65,12 @@ export function createServices(
     report: (error, code) => reportOrWarn(errors, error, code),
   });
   const goals = new GoalService(port, goalThreads, approvals, turns, guard, options);
+  // `turn/completed` is read once, by the turn router; after the turn's stream, in this order: the
+  // approvals end the turn's pending requests and route, then the thread's goal run goes on.
+  turns.router.afterTurnEnded([
+    (threadId, turnId) => approvals.turnEnded(threadId, turnId),
+    (threadId, _turnId, params) => goals.turnEnded(threadId, params),
+  ]);
   threads.makeHandlesWith(
     (id, defaults) => new ThreadHandle(threads, turns, { goals, approvals }, id, defaults),
   );

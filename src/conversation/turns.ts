@@ -70,17 +70,18 @@ const CANCEL_TIMEOUT_MS = 10_000;
  * (`streamTurn`); resumes a turn from its continuation and cancels one.
  */
 export class TurnService {
-  #router: TurnRouter | undefined;
+  readonly #router: TurnRouter;
 
   constructor(
     private readonly rpc: ServerPort & TurnEventPort,
     private readonly threads: ThreadService<{ threadId: string }>,
     private readonly options: TurnServiceOptions,
   ) {
+    this.#router = new TurnRouter(rpc); // from the start: it also tells who a turn's end concerns
     // Approvals: each approval request joins its turn's stream as an event. While
     // one waits for its answer (a person deciding), its turn is waiting, not inactive.
     options.approvals?.onRequested((request) => {
-      const state = this.#router?.get(request.threadId, request.turnId);
+      const state = this.#router.get(request.threadId, request.turnId);
       if (!state) return;
       state.push({ method: "approval/requested", params: request });
       if (!request.pending) return;
@@ -89,13 +90,12 @@ export class TurnService {
     });
   }
 
-  /** The router of this connection's turns (created with the first turn). */
+  /** The router of this connection's turns. */
   get router(): TurnRouter {
-    this.#router ??= new TurnRouter(this.rpc);
     return this.#router;
   }
 
-  /** The router, if a turn was ever started (reconnect recovery needs no new one). */
+  /** The router (the same; kept for the callers that only read the turns it runs). */
   get existingRouter(): TurnRouter | undefined {
     return this.#router;
   }

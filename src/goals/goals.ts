@@ -241,9 +241,16 @@ export class GoalService {
   }
 
   #route(method: string, params: unknown): void {
+    // `turn/completed` comes through turnEnded, from the turn router, which reads it once.
+    if (method === "turn/completed") return;
     const threadId = (params as { threadId?: unknown } | null)?.threadId;
     if (typeof threadId !== "string") return;
     this.#runs.get(threadId)?.push(method, params);
+  }
+
+  /** A turn of `threadId` ended: the thread's goal run, if any, follows its chain from there. */
+  turnEnded(threadId: string, params: unknown): void {
+    this.#runs.get(threadId)?.push("turn/completed", params);
   }
 
   /** Reads the goal and the latest turn back, and settles the run on what they say. */

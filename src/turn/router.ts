@@ -50,12 +50,23 @@ export class TurnRouter {
   private readonly pending = new Map<string, Set<PendingStart>>();
   private readonly off: () => void;
   private readonly offClose: () => void;
+  /** Who a turn's end concerns besides its stream, in order (set once by the client's wiring). */
+  private turnEnded: readonly ((threadId: string, turnId: string, params: unknown) => void)[] = [];
 
   constructor(connection: TurnEventPort) {
     this.off = connection.setNotificationSink((method, params, message) =>
       this.route(method, params, message),
     );
     this.offClose = connection.onClose((error) => this.failAll(error));
+  }
+
+  /**
+   * `turn/completed` is read once, here: after the turn's stream (if it has one), each of `steps`
+   * hears it in order (the approvals end the turn's requests and routes, then a goal run follows
+   * its chain). Set once.
+   */
+  afterTurnEnded(steps: readonly ((threadId: string, turnId: string, params: unknown) => void)[]): void {
+    this.turnEnded = steps;
   }
 
   /** Number of registered turn streams. */
@@ -186,10 +197,9 @@ export class TurnRouter {
       last !== undefined && last.turnId === turnId && last.threadId === threadId
         ? last
         : (this.last = this.streams.get(key(threadId, turnId)));
-    if (stream) {
-      stream.receive(method, params, message as TurnEvent | undefined);
-      return;
-    }
+    if (stream) stream.receive(method, params, message as TurnEvent | undefined);
+    if (method === "turn/completed") for (const step of this.turnEnded) step(threadId, turnId, params);
+    if (stream) return;
     // Events of turns nobody reads are not copied anywhere (they still reach client.on listeners).
     const waiting = this.pending.get(threadId);
     if (waiting) {
