@@ -93,11 +93,13 @@ describe("conversations against the real app-server", () => {
     rs.modelServer.enqueue(model.say("slow", { delayBeforeCompletedMs: 30_000 }));
     const thread = await rs.client.startThread({ cwd: rs.home.workspace });
     const controller = new AbortController();
-    const turn = await thread.streamTurn("take your time", { signal: controller.signal });
     // Interrupt while the model is streaming (an interrupt before the model call would leave the
-    // scripted response for the next turn).
-    await rs.modelServer.waitForModelRequests(1);
-    await new Promise((r) => setTimeout(r, 100));
+    // scripted response for the next turn): once its first text has arrived.
+    const streaming = new Promise<void>((resolve) => {
+      const off = rs.client.on("item/agentMessage/delta", () => (off(), resolve()));
+    });
+    const turn = await thread.streamTurn("take your time", { signal: controller.signal });
+    await streaming;
     const t0 = Date.now();
     controller.abort();
     const result = await turn.done();

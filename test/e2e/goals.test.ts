@@ -136,7 +136,7 @@ describe("goals against the real app-server (on-request, read-only sandbox)", ()
     assert.equal(result.finalText, "slow work");
     const completed = events.find((e) => e.method === "turn/completed");
     assert.equal(completed?.method === "turn/completed" && completed.params.turn.status, "completed");
-    // Nothing followed the paused goal's turn.
+    // Nothing followed the paused goal's turn: a quiet period, since what is checked is an absence.
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(rs.modelServer.modelRequests.length, 1);
     assert.equal((await thread.getGoal())?.status, "paused");
@@ -150,6 +150,7 @@ describe("goals against the real app-server (on-request, read-only sandbox)", ()
     assert.equal(result.endReason, "turnLimit");
     assert.equal(result.status, "paused");
     assert.equal(result.turnIds.length, 2);
+    // A quiet period: no third model request follows (an absence, so there is no event to wait for).
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(rs.modelServer.modelRequests.length, 2);
   });

@@ -75,7 +75,7 @@ describe("util.inspect never shows a secret", () => {
     const client = wsClient(hole.url, TOKEN, { connectTimeoutMs: 200 });
     try {
       const initializing = client.initialize().catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 50));
+      await hole.connected;
       assertNothingSecret(client, "upgrade pending");
       const error = await initializing;
       assert.ok(error instanceof CodexTransportError, String(error));

@@ -138,15 +138,24 @@ export async function startSocketFake(options: SocketFakeOptions = {}): Promise<
 }
 
 /** A TCP listener that accepts connections and never answers: an upgrade that hangs. */
-export async function startBlackHole(): Promise<{ url: string; close(): Promise<void> }> {
+export async function startBlackHole(): Promise<{
+  url: string;
+  /** Resolves when the first connection arrives. */
+  connected: Promise<void>;
+  close(): Promise<void>;
+}> {
   const sockets = new Set<Socket>();
+  let arrived!: () => void;
+  const connected = new Promise<void>((resolve) => (arrived = resolve));
   const server = createNetServer((s) => {
     sockets.add(s);
     s.on("error", () => {});
+    arrived();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connected,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
