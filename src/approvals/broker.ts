@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { CodexApprovalNotPendingError, CodexError, type CodexTransportError } from "../errors/index.js";
-import { Emitter, subscription, type Subscription } from "../events/emitter.js";
+import { Emitter, type Subscription } from "../events/emitter.js";
 import type { CommandExecutionRequestApprovalParams } from "../protocol/generated/v2/CommandExecutionRequestApprovalParams.js";
 import type { FileChangeRequestApprovalParams } from "../protocol/generated/v2/FileChangeRequestApprovalParams.js";
 import type { ServerEvents } from "../rpc/port.js";
@@ -25,7 +25,7 @@ import {
   type ApprovalSettledRecord,
 } from "./requests.js";
 import { FileChangeTracker } from "./file-changes.js";
-import { ApprovalRoutes, type ApprovalRoute, type StartingTurnRoute } from "./routes.js";
+import { ApprovalRoutes, type ThreadApprovalRoutes } from "./routes.js";
 import { isRulesHandler, ruleThatDecided } from "./rules.js";
 import { ThreadSandboxes } from "./thread-sandbox.js";
 import { checkOptions } from "../internal/option-check.js";
@@ -64,6 +64,12 @@ interface Entry {
   onEnd?: (() => void)[] | undefined;
 }
 
+/** Where the broker finds each thread's approval routes, and hears that a turn ended. */
+export interface ThreadRouteSource {
+  routesOf(threadId: string): ThreadApprovalRoutes | undefined;
+  onTurnEnded(listener: (threadId: string, turnId: string) => void): void;
+}
+
 interface Consumer {
   readonly threadId: string | undefined;
   readonly observe: boolean;
@@ -81,7 +87,7 @@ const REMEMBERED_OUTCOMES = 1000;
  * ever grants on its own.
  */
 export class ApprovalBroker {
-  /** The client's, threads' and turns' handlers and timeouts. */
+  /** The client's handler and timeout, over each thread's and turn's (owned by the thread's runtime). */
   private readonly routes: ApprovalRoutes;
   /** Each thread's approval policy and sandbox as last seen, for `CommandApprovalRequest.escalated`. */
   readonly sandboxes: ThreadSandboxes;
@@ -103,9 +109,11 @@ export class ApprovalBroker {
   constructor(
     private readonly connection: ServerEvents,
     private readonly guard: ServerRequestGuard,
+    threads: ThreadRouteSource,
     options: ApprovalBrokerOptions = {},
   ) {
-    this.routes = new ApprovalRoutes(options.approvalTimeoutMs);
+    this.routes = new ApprovalRoutes(options.approvalTimeoutMs, (threadId) => threads.routesOf(threadId));
+    threads.onTurnEnded((threadId, turnId) => this.turnEnded(threadId, turnId));
     this.sandboxes = new ThreadSandboxes(connection);
     this.bufferSize = options.approvalBufferSize ?? 1000;
     const listenerFailed = (what: string) => (error: unknown) =>
@@ -247,30 +255,6 @@ export class ApprovalBroker {
   /** Subscribes to every answered request. */
   onDecided(listener: (record: ApprovalDecisionRecord) => void): Subscription {
     return this.decided.on(listener);
-  }
-
-  /** A thread's own handler (`thread.setApprovalHandler`); `null` removes it. */
-  setThreadHandler(threadId: string, handler: ApprovalHandlerSetting | null): void {
-    this.routes.setThreadHandler(threadId, handler);
-  }
-
-  /** A thread's own approval timeout (`thread.setApprovalTimeout`); `null` removes it. */
-  setThreadTimeout(threadId: string, ms: number | null): void {
-    this.routes.setThreadTimeout(threadId, ms);
-  }
-
-  /** A turn's own handler and timeout, registered before its `turn/start` (see `ApprovalRoutes.startTurn`). */
-  routeTurn(threadId: string, route: ApprovalRoute): StartingTurnRoute {
-    return this.routes.startTurn(threadId, route);
-  }
-
-  /**
-   * Routes `threadId`'s approvals to `handler` ahead of the thread's and the client's handlers,
-   * until the returned subscription is called. One route per thread at a time. (A running goal's
-   * per-goal handler.)
-   */
-  routeThread(threadId: string, handler: ApprovalHandler): Subscription {
-    return subscription(this.routes.overrideThread(threadId, handler));
   }
 
   /** Subscribes to the end of every request, whatever ended it (exactly once per request). */
@@ -463,9 +447,8 @@ export class ApprovalBroker {
     }
   }
 
-  /** The turn ended (`turn/completed`, read once by the turn router): its requests and route end with it. */
-  turnEnded(threadId: string, turnId: string): void {
-    this.routes.endTurn(threadId, turnId);
+  /** The turn ended (`turn/completed`, read once by the thread's runtime): its requests end with it. */
+  private turnEnded(threadId: string, turnId: string): void {
     for (const entry of [...this.pending.values()]) {
       if (entry.request.threadId === threadId && entry.request.turnId === turnId)
         entry.guarded.expire("turnEnded", "its turn ended");
@@ -479,7 +462,6 @@ export class ApprovalBroker {
       consumer.detach?.();
       queue.end(error);
     }
-    this.routes.clearTurns();
     this.consumers.clear();
     this.fileChanges.clear();
   }

@@ -24,8 +24,6 @@ export interface StartingTurnRoute {
   end(): void;
 }
 
-const turnKey = (threadId: string, turnId: string) => `${threadId}\u0000${turnId}`;
-
 /** Checks a timeout option: a positive number of milliseconds, or undefined/null for none. */
 export function checkTimeout(name: string, ms: number | null | undefined): number | undefined {
   if (ms === undefined || ms === null) return undefined;
@@ -42,18 +40,126 @@ export function checkHandler(name: string, handler: unknown): void {
   }
 }
 
-/** The client's, each thread's and each running turn's approval settings. */
+/** One thread's approval settings: its own handler and timeout, a running goal's handler, its turns'. */
+export class ThreadApprovalRoutes {
+  #handler: ApprovalHandlerSetting | undefined;
+  /** A handler that answers ahead of the thread's own (a running goal's). */
+  #override: ApprovalHandlerSetting | undefined;
+  #timeoutMs: number | undefined;
+  readonly #turns = new Map<string, ApprovalRoute>();
+  readonly #starting = new Set<ApprovalRoute>();
+  /** Told after a setting was removed (the thread's runtime may have nothing left to own). */
+  readonly #removed: () => void;
+
+  constructor(
+    readonly threadId: string,
+    removed: () => void = () => {},
+  ) {
+    this.#removed = removed;
+  }
+
+  /** Nothing is set. */
+  get empty(): boolean {
+    return (
+      this.#handler === undefined &&
+      this.#override === undefined &&
+      this.#timeoutMs === undefined &&
+      this.#turns.size === 0 &&
+      this.#starting.size === 0
+    );
+  }
+
+  /** The thread's own handler (`thread.setApprovalHandler`); `null` removes it. */
+  setHandler(handler: ApprovalHandlerSetting | null): void {
+    checkHandler("thread.setApprovalHandler", handler);
+    this.#handler = handler ?? undefined;
+    if (handler === null) this.#removed();
+  }
+
+  /** The thread's own approval timeout (`thread.setApprovalTimeout`); `null` removes it. */
+  setTimeout(ms: number | null): void {
+    this.#timeoutMs = checkTimeout("thread.setApprovalTimeout", ms);
+    if (this.#timeoutMs === undefined) this.#removed();
+  }
+
+  /**
+   * Routes the thread's approvals to `handler` ahead of its own and the client's handlers (a
+   * turn's own route still wins), until the returned function is called. One at a time.
+   */
+  override(handler: ApprovalHandlerSetting): () => void {
+    checkHandler("approvalHandler", handler);
+    if (this.#override !== undefined) {
+      throw new TypeError(
+        `Thread ${this.threadId} already has an approval handler of its own (a running goal's).`,
+      );
+    }
+    this.#override = handler;
+    return () => {
+      if (this.#override !== handler) return;
+      this.#override = undefined;
+      this.#removed();
+    };
+  }
+
+  /**
+   * Registers a turn's route before its `turn/start` is sent. Requests of the thread whose turn is
+   * not known yet use it until `bind` or `cancel`.
+   */
+  startTurn(route: ApprovalRoute): StartingTurnRoute {
+    if (route.handler !== undefined) checkHandler("approvalHandler", route.handler);
+    const checked: ApprovalRoute = {
+      handler: route.handler,
+      timeoutMs: checkTimeout("approvalTimeoutMs", route.timeoutMs),
+    };
+    this.#starting.add(checked);
+    let bound: string | undefined;
+    return {
+      bind: (turnId) => {
+        this.#starting.delete(checked);
+        bound = turnId;
+        this.#turns.set(turnId, checked);
+      },
+      cancel: () => {
+        if (this.#starting.delete(checked)) this.#removed();
+      },
+      end: () => {
+        if (bound !== undefined && this.#turns.get(bound) === checked) this.endTurn(bound);
+      },
+    };
+  }
+
+  /** The turn ended: its route is dropped. */
+  endTurn(turnId: string): void {
+    if (this.#turns.size > 0 && this.#turns.delete(turnId)) this.#removed();
+  }
+
+  /** The connection closed: running turns are gone. */
+  clearTurns(): void {
+    this.#turns.clear();
+    this.#starting.clear();
+  }
+
+  /** What the thread sets for a request of `turnId`: the turn's route, else the thread's. */
+  resolve(turnId: string): ApprovalRoute {
+    let turn = this.#turns.size > 0 ? this.#turns.get(turnId) : undefined;
+    // While one turn is starting, a request of a turn not known yet is that turn's.
+    if (!turn && this.#starting.size === 1) [turn] = this.#starting;
+    return {
+      handler: turn?.handler ?? this.#override ?? this.#handler,
+      timeoutMs: turn?.timeoutMs ?? this.#timeoutMs,
+    };
+  }
+}
+
+/** The client's approval settings, over each thread's (found through `threadRoutes`). */
 export class ApprovalRoutes {
   #clientHandler: ApprovalHandlerSetting | null = null;
   readonly #clientTimeoutMs: number | undefined;
-  readonly #threadHandlers = new Map<string, ApprovalHandlerSetting>();
-  /** Handlers that answer one thread's approvals ahead of its own handler (a running goal's). */
-  readonly #threadOverrides = new Map<string, ApprovalHandlerSetting>();
-  readonly #threadTimeouts = new Map<string, number>();
-  readonly #turns = new Map<string, ApprovalRoute>();
-  readonly #starting = new Map<string, Set<ApprovalRoute>>();
 
-  constructor(clientTimeoutMs: number | undefined) {
+  constructor(
+    clientTimeoutMs: number | undefined,
+    private readonly threadRoutes: (threadId: string) => ThreadApprovalRoutes | undefined,
+  ) {
     this.#clientTimeoutMs = checkTimeout("approvalTimeoutMs", clientTimeoutMs);
   }
 
@@ -66,91 +172,12 @@ export class ApprovalRoutes {
     this.#clientHandler = handler;
   }
 
-  setThreadHandler(threadId: string, handler: ApprovalHandlerSetting | null): void {
-    checkHandler("thread.setApprovalHandler", handler);
-    if (handler === null) this.#threadHandlers.delete(threadId);
-    else this.#threadHandlers.set(threadId, handler);
-  }
-
-  /**
-   * Routes `threadId`'s approvals to `handler` ahead of the thread's and the client's handlers
-   * (a turn's own route still wins), until the returned function is called. One at a time.
-   */
-  overrideThread(threadId: string, handler: ApprovalHandlerSetting): () => void {
-    checkHandler("approvalHandler", handler);
-    if (this.#threadOverrides.has(threadId)) {
-      throw new TypeError(
-        `Thread ${threadId} already has an approval handler of its own (a running goal's).`,
-      );
-    }
-    this.#threadOverrides.set(threadId, handler);
-    return () => {
-      if (this.#threadOverrides.get(threadId) === handler) this.#threadOverrides.delete(threadId);
-    };
-  }
-
-  setThreadTimeout(threadId: string, ms: number | null): void {
-    const t = checkTimeout("thread.setApprovalTimeout", ms);
-    if (t === undefined) this.#threadTimeouts.delete(threadId);
-    else this.#threadTimeouts.set(threadId, t);
-  }
-
-  /**
-   * Registers a turn's route before its `turn/start` is sent. Requests of that thread whose turn
-   * is not known yet use it until `bind` or `cancel`.
-   */
-  startTurn(threadId: string, route: ApprovalRoute): StartingTurnRoute {
-    if (route.handler !== undefined) checkHandler("approvalHandler", route.handler);
-    const checked: ApprovalRoute = {
-      handler: route.handler,
-      timeoutMs: checkTimeout("approvalTimeoutMs", route.timeoutMs),
-    };
-    let set = this.#starting.get(threadId);
-    if (!set) this.#starting.set(threadId, (set = new Set()));
-    set.add(checked);
-    const unstart = () => {
-      set.delete(checked);
-      if (set.size === 0 && this.#starting.get(threadId) === set) this.#starting.delete(threadId);
-    };
-    let bound: string | undefined;
-    return {
-      bind: (turnId) => {
-        unstart();
-        bound = turnId;
-        this.#turns.set(turnKey(threadId, turnId), checked);
-      },
-      cancel: unstart,
-      end: () => {
-        if (bound !== undefined) this.endTurn(threadId, bound);
-      },
-    };
-  }
-
-  /** The turn ended: its route is dropped. */
-  endTurn(threadId: string, turnId: string): void {
-    if (this.#turns.size > 0) this.#turns.delete(turnKey(threadId, turnId));
-  }
-
   /** What applies to a request of `turnId` on `threadId`. */
   resolve(threadId: string, turnId: string): ResolvedRoute {
-    let turn = this.#turns.size > 0 ? this.#turns.get(turnKey(threadId, turnId)) : undefined;
-    if (!turn && this.#starting.size > 0) {
-      const starting = this.#starting.get(threadId);
-      if (starting?.size === 1) [turn] = starting;
-    }
+    const thread = this.threadRoutes(threadId)?.resolve(turnId);
     return {
-      handler:
-        turn?.handler ??
-        this.#threadOverrides.get(threadId) ??
-        this.#threadHandlers.get(threadId) ??
-        this.#clientHandler,
-      timeoutMs: turn?.timeoutMs ?? this.#threadTimeouts.get(threadId) ?? this.#clientTimeoutMs,
+      handler: thread?.handler ?? this.#clientHandler,
+      timeoutMs: thread?.timeoutMs ?? this.#clientTimeoutMs,
     };
-  }
-
-  /** The connection closed: running turns are gone. */
-  clearTurns(): void {
-    this.#turns.clear();
-    this.#starting.clear();
   }
 }

@@ -7,6 +7,8 @@ import { TurnService } from "../conversation/turns.js";
 import { reportOrWarn } from "../internal/report.js";
 import { GoalService } from "../goals/goals.js";
 import { GoalThreads } from "../goals/goal-threads.js";
+import type { GoalRun } from "../goals/goal-run.js";
+import { ThreadRuntimes } from "../runtime/thread-runtimes.js";
 import type { ReconnectInfo } from "../conversation/recovery.js";
 import { AccountService } from "../account/service.js";
 import { ModelAccess } from "../account/model-access.js";
@@ -38,8 +40,11 @@ export function createServices(
   // and turn services' requests also tell the approvals each thread's policy and sandbox (`rpc`).
   // Every service is built after what it uses: nothing refers to one before it exists.
   const port = serverPort({ requester: client, events: connection });
+  // One runtime per thread at work owns its turns' streams, its approval routes and its goal run;
+  // together they are the connection's notification sink, and read `turn/completed` once.
+  const runtimes = new ThreadRuntimes<GoalRun>(port);
   const guard = new ServerRequestGuard(errors);
-  const approvals = new ApprovalBroker(port, guard, {
+  const approvals = new ApprovalBroker(port, guard, runtimes, {
     approvalTimeoutMs: options.approvalTimeoutMs,
     approvalBufferSize: options.approvalBufferSize,
   });
@@ -49,13 +54,13 @@ export function createServices(
     events: connection,
   });
   // Which threads have a goal: the turn service refuses turns there, the goal service runs them.
-  const goalThreads = new GoalThreads(port);
+  const goalThreads = new GoalThreads(port, runtimes);
   const threads = new ThreadService<ThreadHandle>(rpc, {
     holdHandles,
     ready: () => client.initialize(),
     experimentalApi: Boolean(options.experimentalApi ?? options.capabilities?.experimentalApi),
   });
-  const turns = new TurnService(rpc, threads, {
+  const turns = new TurnService(rpc, threads, runtimes, {
     inactivityTimeoutMs: options.inactivityTimeoutMs,
     turnBufferSize: options.turnBufferSize ?? 10_000,
     refuseTurn: (threadId) => goalThreads.refuseTurn(threadId),
@@ -64,15 +69,10 @@ export function createServices(
     modelAccess: new ModelAccess(port, port, () => client.serverInfo?.codexHome),
     report: (error, code) => reportOrWarn(errors, error, code),
   });
-  const goals = new GoalService(port, goalThreads, approvals, turns, guard, options);
-  // `turn/completed` is read once, by the turn router; after the turn's stream, in this order: the
-  // approvals end the turn's pending requests and route, then the thread's goal run goes on.
-  turns.router.afterTurnEnded([
-    (threadId, turnId) => approvals.turnEnded(threadId, turnId),
-    (threadId, _turnId, params) => goals.turnEnded(threadId, params),
-  ]);
+  const goals = new GoalService(port, runtimes, turns, guard, options);
+  const approvalsOf = runtimes.changeRoutes.bind(runtimes);
   threads.makeHandlesWith(
-    (id, defaults) => new ThreadHandle(threads, turns, { goals, approvals }, id, defaults),
+    (id, defaults) => new ThreadHandle(threads, turns, { goals, approvals: approvalsOf }, id, defaults),
   );
   // Observes the services from the side; unset, nothing is loaded and no hook is installed.
   if (options.telemetry)
@@ -86,10 +86,7 @@ export function createServices(
   // running turn (which tells `onReconnected` what was resumed), then start each goal run's read-back
   // on its resumed thread (not awaited: a goal between two turns is looked at twice, a moment apart,
   // and `onReconnected` does not wait for that).
-  const recovery: RecoveryStep[] = [
-    () => threads.recover(turns.existingRouter, goals.threadIds()),
-    () => void goals.afterReconnect(),
-  ];
+  const recovery: RecoveryStep[] = [() => threads.recover(runtimes), () => void goals.afterReconnect()];
   // The session's way back into the services: default handlers, and recovery after a reconnect.
   client.attach({
     defaultRequestHandler: (method) => guard.handlerFor(method),

@@ -6,7 +6,7 @@ import { settingsParams } from "./config.js";
 import { findTurns } from "./history.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { TypedRequester } from "../rpc/typed-request.js";
-import type { TurnRouter } from "../turn/router.js";
+import type { ThreadRuntimes } from "../runtime/thread-runtimes.js";
 
 /**
  * Most `thread/resume`s in flight at once after a reconnect: enough that many busy threads cost
@@ -37,21 +37,21 @@ export interface ReconnectInfo {
 export interface ThreadsToRecover {
   /** Threads whose handles are in use: resumed only if busy, else deferred to their next use. */
   held: readonly string[];
-  /** Threads with work in flight besides the router's turns (a followed goal): resumed now. */
+  /** Threads with work in flight besides their running turns (a followed goal): resumed now. */
   busy: readonly string[];
 }
 
 /**
  * Resumes the busy threads and the threads of running turns (`thread/resume` without history, at
  * most {@link RESUME_CONCURRENCY} at once), looks up the running turns with `thread/turns/list`,
- * then settles each running turn through the router. Other held threads are deferred.
+ * then settles each running turn through its thread's runtime. Other held threads are deferred.
  */
 export async function recoverThreads(
   rpc: TypedRequester,
   threads: ThreadsToRecover,
-  router: TurnRouter | undefined,
+  runtimes: Pick<ThreadRuntimes, "activeTurns" | "reconcile">,
 ): Promise<ReconnectInfo> {
-  const activeTurns = router?.activeTurns() ?? [];
+  const activeTurns = runtimes.activeTurns();
   const running = new Map<string, Set<string>>();
   for (const { threadId, turnId } of activeTurns) {
     const ids = running.get(threadId) ?? new Set<string>();
@@ -78,7 +78,7 @@ export async function recoverThreads(
     while (next < threadIds.length) await resume(threadIds[next++] as string);
   };
   await Promise.all(Array.from({ length: Math.min(RESUME_CONCURRENCY, threadIds.length) }, worker));
-  router?.reconcile(turnsByThread, new CodexTransportError("The connection to the app-server dropped."));
+  runtimes.reconcile(turnsByThread, new CodexTransportError("The connection to the app-server dropped."));
   return {
     resumedThreads: [...turnsByThread].filter(([, v]) => !(v instanceof Error)).map(([id]) => id),
     failedThreads: [...turnsByThread].flatMap(([threadId, v]) =>

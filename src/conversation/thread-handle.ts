@@ -1,8 +1,8 @@
 import type { ApprovalHandlerSetting } from "../approvals/requests.js";
-import type { ApprovalBroker } from "../approvals/broker.js";
+import type { ThreadApprovalRoutes } from "../approvals/routes.js";
 
-/** What a thread handle may set on the approvals: its own handler and timeout. */
-type ThreadApprovals = Pick<ApprovalBroker, "setThreadHandler" | "setThreadTimeout">;
+/** What a thread handle may change in its thread's approval routes: its own handler and timeout. */
+type ThreadApprovals = (threadId: string, change: (routes: ThreadApprovalRoutes) => void) => void;
 import type { ReviewTarget } from "../protocol/generated/v2/ReviewTarget.js";
 import type { ThreadReadResponse } from "../protocol/generated/v2/ThreadReadResponse.js";
 import type { ReviewStartResponse } from "../protocol/generated/v2/ReviewStartResponse.js";
@@ -110,7 +110,7 @@ export class ThreadHandle {
    * ```
    */
   setApprovalHandler(handler: ApprovalHandlerSetting | null): void {
-    this.#approvals.setThreadHandler(this.threadId, handler);
+    this.#approvals(this.threadId, (routes) => routes.setHandler(handler));
   }
 
   /**
@@ -118,7 +118,7 @@ export class ThreadHandle {
    * `approvalTimeoutMs`; a turn's `approvalTimeoutMs` comes first). `null` removes it.
    */
   setApprovalTimeout(ms: number | null): void {
-    this.#approvals.setThreadTimeout(this.threadId, ms);
+    this.#approvals(this.threadId, (routes) => routes.setTimeout(ms));
   }
 
   /**

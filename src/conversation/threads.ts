@@ -25,7 +25,7 @@ import {
 import { absolutePaths } from "./paths.js";
 import { recoverThreads, type ReconnectInfo } from "./recovery.js";
 import { settingsFromConfig } from "./thread-settings.js";
-import type { TurnRouter } from "../turn/router.js";
+import type { ThreadRuntimes } from "../runtime/thread-runtimes.js";
 
 /** Options of {@link ThreadService}. */
 export interface ThreadServiceOptions {
@@ -313,15 +313,14 @@ export class ThreadService<H extends { threadId: string }> {
   }
 
   /**
-   * After a reconnect: resumes the threads of running turns and `busyThreadIds`, and marks them
+   * After a reconnect: resumes the threads of running turns and of goal runs, and marks them
    * loaded. Other held threads stay unloaded until their next use resumes them.
    */
   async recover(
-    router: TurnRouter | undefined,
-    busyThreadIds: readonly string[] = [],
+    runtimes: Pick<ThreadRuntimes, "activeTurns" | "reconcile" | "goalThreadIds">,
   ): Promise<ReconnectInfo> {
     const held = this.heldThreadIds();
-    const info = await recoverThreads(this.rpc, { held, busy: busyThreadIds }, router);
+    const info = await recoverThreads(this.rpc, { held, busy: runtimes.goalThreadIds() }, runtimes);
     for (const threadId of info.resumedThreads) this.#loaded.add(threadId, {});
     return info;
   }

@@ -1,14 +1,14 @@
-// Running turns: chatOnce, chat, streamTurn, continuation and cancel, over the turn router.
+// Running turns: chatOnce, chat, streamTurn, continuation and cancel, each on its thread's runtime.
 import type { ApprovalBroker } from "../approvals/broker.js";
-import type { ApprovalRoute } from "../approvals/routes.js";
+import type { ApprovalRoute, StartingTurnRoute } from "../approvals/routes.js";
 import { CodexError, type TurnContinuation } from "../errors/index.js";
 import { abortError, withTimeout } from "../internal/timers.js";
 import type { ClientRequestResult } from "../protocol/index.js";
 import type { UserInput } from "../protocol/generated/v2/UserInput.js";
-import type { ServerPort, TurnEventPort } from "../rpc/port.js";
+import type { ServerPort } from "../rpc/port.js";
 import { lazyGenerator } from "../streams/lazy-generator.js";
 import { idIn } from "./reply-ids.js";
-import { TurnRouter } from "../turn/router.js";
+import type { ThreadRuntimes } from "../runtime/thread-runtimes.js";
 import { toStep, type ConversationStep } from "../turn/steps.js";
 import { turnSteps } from "../turn/step-iterator.js";
 import { isTurnNotRunning, keepsTurn } from "../turn/turn-errors.js";
@@ -53,7 +53,7 @@ export interface TurnServiceOptions {
   /** Why a turn on this thread must not be sent now (a goal runs there), checked before sending. */
   refuseTurn?: ((threadId: string) => Error | undefined) | undefined;
   /** The approvals service: per-turn handlers and timeouts, and approval events in turn streams. */
-  approvals?: Pick<ApprovalBroker, "routeTurn" | "onRequested"> | undefined;
+  approvals?: Pick<ApprovalBroker, "onRequested"> | undefined;
   /** Default `modelRetryTimeoutMs` of every turn (undefined: 5 minutes). */
   modelRetryTimeoutMs?: number | undefined;
   /** Refuses a turn the server cannot run for want of a sign-in (`account/read`, cached). */
@@ -70,34 +70,23 @@ const CANCEL_TIMEOUT_MS = 10_000;
  * (`streamTurn`); resumes a turn from its continuation and cancels one.
  */
 export class TurnService {
-  readonly #router: TurnRouter;
-
   constructor(
-    private readonly rpc: ServerPort & TurnEventPort,
+    private readonly rpc: ServerPort,
     private readonly threads: ThreadService<{ threadId: string }>,
+    /** Each thread's runtime: its turns being read, and its approval routes. */
+    private readonly runtimes: ThreadRuntimes,
     private readonly options: TurnServiceOptions,
   ) {
-    this.#router = new TurnRouter(rpc); // from the start: it also tells who a turn's end concerns
     // Approvals: each approval request joins its turn's stream as an event. While
     // one waits for its answer (a person deciding), its turn is waiting, not inactive.
     options.approvals?.onRequested((request) => {
-      const state = this.#router.get(request.threadId, request.turnId);
+      const state = runtimes.turn(request.threadId, request.turnId);
       if (!state) return;
       state.push({ method: "approval/requested", params: request });
       if (!request.pending) return;
       state.approvalWaiting(1);
       return () => state.approvalWaiting(-1);
     });
-  }
-
-  /** The router of this connection's turns. */
-  get router(): TurnRouter {
-    return this.#router;
-  }
-
-  /** The router (the same; kept for the callers that only read the turns it runs). */
-  get existingRouter(): TurnRouter | undefined {
-    return this.#router;
   }
 
   async chatOnce<O extends ChatOnceOptions>(input?: TurnInput, options?: O): Promise<ChatResultFor<O>> {
@@ -221,7 +210,7 @@ export class TurnService {
    */
   async cancel(continuation: TurnContinuation, options: { timeoutMs?: number } = {}): Promise<CancelResult> {
     checkOptions(options, CANCEL_OPTIONS, "cancel(continuation, options)");
-    const state = this.router.get(continuation.threadId, continuation.turnId);
+    const state = this.runtimes.turn(continuation.threadId, continuation.turnId);
     if (!state) {
       await this.threads.ready();
       return cancelUntrackedTurn(this.rpc, continuation, {
@@ -354,14 +343,15 @@ export class TurnService {
   ): Promise<TurnState> {
     this.refuseTurn(threadId);
     await this.threads.ready();
-    // Approvals: the turn's own handler and timeout apply from its first request.
-    const approvalRoute = approval && this.options.approvals?.routeTurn(threadId, approval);
-    const router = this.router;
-    const pending = router.expectTurn(threadId);
+    const runtime = this.runtimes.of(threadId);
+    const pending = runtime.turns.expect();
+    let approvalRoute: StartingTurnRoute | undefined;
     // Settings queued by updateDefaults / threadConfig travel with this turn (the turn's own win).
     const queued = this.threads.takePendingSettings(threadId);
     let turnId: string;
     try {
+      // Approvals: the turn's own handler and timeout apply from its first request.
+      if (approval) approvalRoute = runtime.approvals.startTurn(approval);
       const settings = absolutePaths(
         { ...queued.settings, ...overrides },
         "TurnStartParams",
@@ -373,13 +363,12 @@ export class TurnService {
       if (typeof settings.cwd === "string") this.threads.setCwd(threadId, settings.cwd);
     } catch (error) {
       queued.restore();
-      router.cancelPending(pending);
       approvalRoute?.cancel();
+      runtime.turns.cancelPending(pending);
       throw error;
     }
     approvalRoute?.bind(turnId);
-    const state = router.bind(pending, {
-      threadId,
+    const state = runtime.turns.bind(pending, {
       turnId,
       ...stream,
       interrupt: () => this.interruptTurn(threadId, turnId),
@@ -426,7 +415,7 @@ export class TurnService {
           `resume it with ${c.mode === "once" ? "chatOnce" : "chat"}(undefined, { continuation }).`,
       );
     }
-    const state = this.router.get(c.threadId, c.turnId);
+    const state = this.runtimes.turn(c.threadId, c.turnId);
     if (!state) {
       throw new CodexError(
         `Turn ${c.turnId} is not tracked by this client any more (cancelled, already resumed to the end, or from another client).`,

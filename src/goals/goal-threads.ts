@@ -1,21 +1,23 @@
-// Which threads have a goal: the runs this client follows, and the threads whose latest goal state
-// (from any client) is `active`. Turns on those threads are refused. Made before the turn and goal
-// services, so the turn service can ask it without knowing the goal service.
+// Which threads have a goal: those whose runtime has a goal run of this client, and those whose
+// latest goal state (from any client) is `active`. Turns on those threads are refused. Made before
+// the turn and goal services, so the turn service can ask it without knowing the goal service.
 import { CodexGoalRunningError } from "../errors/index.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import type { ServerEvents } from "../rpc/port.js";
-import type { GoalRun } from "./goal-run.js";
+import type { ThreadRuntimes } from "../runtime/thread-runtimes.js";
 
 /** Most threads remembered as having an active goal; past it the oldest is forgotten. */
 const MAX_ACTIVE_GOALS = 10_000;
 
 export class GoalThreads {
-  /** The goal runs this client follows, by thread. */
-  readonly runs = new Map<string, GoalRun>();
   /** Threads whose latest goal state (from any client) is `active`. */
   readonly #active = new Set<string>();
 
-  constructor(events: Pick<ServerEvents, "onNotification" | "onClose">) {
+  constructor(
+    events: Pick<ServerEvents, "onNotification" | "onClose">,
+    /** The runtimes, whose goal runs are this client's. */
+    private readonly runtimes: Pick<ThreadRuntimes, "get">,
+  ) {
     events.onNotification("thread/goal/updated", (params) => {
       const { threadId, goal } = params as { threadId: string; goal: ThreadGoal | null };
       this.#active.delete(threadId); // re-added last: the oldest entry is the one a cap drops
@@ -35,7 +37,7 @@ export class GoalThreads {
 
   /** The refusal of a turn on `threadId` while a goal runs there, or undefined. */
   refuseTurn(threadId: string): CodexGoalRunningError | undefined {
-    if (!this.runs.has(threadId) && !this.#active.has(threadId)) return undefined;
+    if (!this.runtimes.get(threadId)?.goal && !this.#active.has(threadId)) return undefined;
     return new CodexGoalRunningError(
       `Thread ${threadId} has a running goal: the runtime starts its turns itself, so a turn of your own was not sent. ` +
         "Wait for the goal (goal.done()), or pause or clear it first (goal.pause(), thread.clearGoal()).",

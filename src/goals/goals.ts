@@ -1,17 +1,14 @@
-// Goals: start, resume and pick up a thread's goal, route its thread's notifications and approvals
+// Goals: start, resume and pick up a thread's goal, follow its thread's notifications and approvals
 // to the run, refuse turns while it runs, and read it back after a reconnect.
-import type { ApprovalBroker } from "../approvals/broker.js";
-import { CodexGoalRunningError, CodexTransportError } from "../errors/index.js";
+import { CodexGoalRunningError } from "../errors/index.js";
 import { abortError, sleep } from "../internal/timers.js";
-import { noSubscription, type Subscription } from "../events/emitter.js";
 import type { ThreadGoal } from "../protocol/generated/v2/ThreadGoal.js";
 import type { ThreadGoalSetParams } from "../protocol/generated/v2/ThreadGoalSetParams.js";
-import type { TurnRouter } from "../turn/router.js";
+import type { ThreadRuntimes } from "../runtime/thread-runtimes.js";
 import type { ServerRequestGuard } from "../server-requests/guard.js";
 import type { ServerPort } from "../rpc/port.js";
 import { GoalHandle } from "./goal-handle.js";
 import { GoalRun } from "./goal-run.js";
-import type { GoalThreads } from "./goal-threads.js";
 import { modelRetryTimeoutOf } from "../turn/model-retry.js";
 import { checkOptions } from "../internal/option-check.js";
 import {
@@ -47,22 +44,17 @@ export interface GoalServiceOptions {
 const BETWEEN_TURNS_MS = 250;
 
 /**
- * The goals of one client. A run is registered for its thread before anything is sent, so every
- * notification of the thread reaches it in wire order, including those that beat the reply to
- * `thread/goal/set`. The service listens to all notifications only while a run exists.
+ * The goals of one client. A run follows its thread's runtime from before anything is sent, so
+ * every notification of the thread reaches it in wire order, including those that beat the reply
+ * to `thread/goal/set`. The runtime also fails the run when the connection closes.
  */
 export class GoalService {
-  /** The runs this client follows, by thread (shared with the turn service's refusal). */
-  readonly #runs: Map<string, GoalRun>;
-  #offAny: Subscription = noSubscription;
-
   constructor(
     private readonly rpc: ServerPort,
-    goalThreads: GoalThreads,
-    private readonly approvals: ApprovalBroker,
-    /** The turn service: which turns run now, model access, loading the goal's thread. */
+    /** Each thread's runtime: the goal run it holds, its turns, its approval routes. */
+    private readonly runtimes: ThreadRuntimes<GoalRun>,
+    /** The turn service: model access, loading the goal's thread. */
     private readonly turns: {
-      readonly existingRouter: Pick<TurnRouter, "activeTurns"> | undefined;
       /** Refuses, before anything is sent, a goal whose turns the server could not run (no sign-in). */
       requireModelAccess(threadId: string): Promise<void>;
       /** Resumes a thread this connection has not loaded, so the goal's events reach it. */
@@ -70,13 +62,7 @@ export class GoalService {
     },
     private readonly guard: ServerRequestGuard,
     private readonly options: GoalServiceOptions,
-  ) {
-    this.#runs = goalThreads.runs;
-    rpc.onClose((error) => {
-      for (const run of [...this.#runs.values()])
-        run.fail(error ?? new CodexTransportError("The client was closed while the goal ran."));
-    });
-  }
+  ) {}
 
   /** Sets a new goal on an idle thread and follows the turns the runtime starts for it. */
   async start(thread: GoalThread, objective: string, options: GoalOptions = {}): Promise<GoalHandle> {
@@ -147,18 +133,13 @@ export class GoalService {
     return (await this.rpc.request("thread/goal/clear", { threadId })).cleared;
   }
 
-  /** The threads of the goals this client follows (a reconnect resumes them before `onReconnected`). */
-  threadIds(): string[] {
-    return [...this.#runs.keys()];
-  }
-
   /**
    * After a reconnect, once the threads of the runs were resumed (the recovery in services.ts runs
    * this second): each run reads its goal back; events in the gap are lost.
    */
   async afterReconnect(): Promise<void> {
     await Promise.all(
-      [...this.#runs.values()].map((run) => this.#readBack(run).catch((error: Error) => run.fail(error))),
+      this.runtimes.goals().map((run) => this.#readBack(run).catch((error: Error) => run.fail(error))),
     );
   }
 
@@ -184,16 +165,17 @@ export class GoalService {
     if (signal?.aborted) throw abortError("thread/goal/set", signal); // an already-aborted signal sends nothing
     // Setting (or resuming) a goal starts turns: refused like a turn when no model can be reached.
     if (setParams) await this.turns.requireModelAccess(threadId);
-    const busy = this.turns.existingRouter?.activeTurns().some((t) => t.threadId === threadId) ?? false;
-    if (this.#runs.has(threadId) || busy) {
+    const ownRun = this.runtimes.get(threadId)?.goal !== undefined;
+    if (ownRun || (this.runtimes.get(threadId)?.turns.running().length ?? 0) > 0) {
       throw new CodexGoalRunningError(
-        `Thread ${threadId} is busy (${this.#runs.has(threadId) ? "a goal of this client runs on it" : "a turn runs on it"}); start the goal once it is idle.`,
+        `Thread ${threadId} is busy (${ownRun ? "a goal of this client runs on it" : "a turn runs on it"}); start the goal once it is idle.`,
         threadId,
       );
     }
     // A thread this connection has not loaded (deferred by a reconnect, unsubscribed) sends no events.
     await this.turns.loadThread(threadId);
-    let route: Subscription = noSubscription;
+    let route = () => {};
+    let unfollow = () => {};
     let offAbort = () => {};
     const run: GoalRun = new GoalRun({
       threadId,
@@ -213,15 +195,14 @@ export class GoalService {
       release: () => {
         route();
         offAbort();
-        if (this.#runs.get(threadId) === run) this.#runs.delete(threadId);
-        if (this.#runs.size === 0) this.#offAny();
+        unfollow();
       },
     });
-    // Registered before anything is sent: events that beat the reply reach the run.
-    if (this.#runs.size === 0) this.#offAny = this.rpc.onAnyNotification((p, m) => this.#route(m, p));
-    this.#runs.set(threadId, run);
+    // Follows the thread before anything is sent: events that beat the reply reach the run.
+    const runtime = this.runtimes.of(threadId);
+    unfollow = runtime.follow(run);
     try {
-      if (options.approvalHandler) route = this.approvals.routeThread(threadId, options.approvalHandler);
+      if (options.approvalHandler) route = runtime.approvals.override(options.approvalHandler);
       if (signal) {
         const onAbort = () => run.abort(signal.reason);
         signal.addEventListener("abort", onAbort, { once: true });
@@ -238,19 +219,6 @@ export class GoalService {
       throw error;
     }
     return run;
-  }
-
-  #route(method: string, params: unknown): void {
-    // `turn/completed` comes through turnEnded, from the turn router, which reads it once.
-    if (method === "turn/completed") return;
-    const threadId = (params as { threadId?: unknown } | null)?.threadId;
-    if (typeof threadId !== "string") return;
-    this.#runs.get(threadId)?.push(method, params);
-  }
-
-  /** A turn of `threadId` ended: the thread's goal run, if any, follows its chain from there. */
-  turnEnded(threadId: string, params: unknown): void {
-    this.#runs.get(threadId)?.push("turn/completed", params);
   }
 
   /** Reads the goal and the latest turn back, and settles the run on what they say. */

@@ -219,7 +219,7 @@ export class RpcConnection {
     return this.#notifications.onAny(listener);
   }
 
-  /** @internal The turn router's hook: see `NotificationHub.setSink`. One per connection. */
+  /** @internal The thread runtimes' hook: see `NotificationHub.setSink`. One per connection. */
   setNotificationSink(sink: NotificationSink): Subscription {
     return this.#notifications.setSink(sink);
   }

@@ -63,7 +63,7 @@ export class NotificationHub {
   }
 
   /**
-   * Sets the one sink that sees every notification with its message object (the turn router): it
+   * Sets the one sink that sees every notification with its message object (the thread runtimes): it
    * runs after the per-method listeners and before the listeners of every method. `message` is
    * the parsed `{ method, params }` object when it has no other member the SDK knows of, so a
    * queue can keep it as its event instead of building a copy; else undefined.

@@ -30,7 +30,7 @@ export interface ServerEvents {
 /** A service's whole view of the server. (Recovery after a reconnect is not an event: services.ts runs it in order.) */
 export interface ServerPort extends TypedRequester, ServerEvents {}
 
-/** The turn router's extra hook: the one sink that sees turn events before the listeners. */
+/** The thread runtimes' extra hook: the one sink that sees every notification before the listeners. */
 export interface TurnEventPort extends ServerEvents {
   setNotificationSink(sink: NotificationSink): Subscription;
 }

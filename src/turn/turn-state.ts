@@ -54,7 +54,7 @@ export interface TurnStateOptions {
 }
 
 /**
- * The internal state of one running turn: what the router pushes into it (events, failure,
+ * The internal state of one running turn: what its thread's turns push into it (events, failure,
  * disconnect), what the conversation layer reads from it (result, continuation, cancel), and the
  * hand-written iterators. Users see it only through the `TurnStream` view (turn-stream.ts).
  */
@@ -119,9 +119,9 @@ export class TurnState {
   }
 
   /**
-   * Called by the router for every notification of this turn, in wire order. The event object is
+   * Called by its thread's turns for every notification of this turn, in wire order. The event object is
    * built only when it is queued (`chat()` reads steps, not deltas), and not at all when the
-   * router passes the parsed message itself as `event`.
+   * runtime passes the parsed message itself as `event`.
    */
   receive(method: string, params: unknown, event?: TurnEvent): void {
     // A retry notice is queued like any event but is not progress: not for the inactivity timeout,

@@ -10,7 +10,7 @@ import {
   type ApprovalRequest,
   type ApprovalSettledRecord,
 } from "../../src/approvals/requests.js";
-import { ApprovalRoutes } from "../../src/approvals/routes.js";
+import { ApprovalRoutes, ThreadApprovalRoutes } from "../../src/approvals/routes.js";
 import { approvalRules } from "../../src/approvals/rules.js";
 import { CodexApprovalNotPendingError, CodexError, CodexProtocolError } from "../../src/errors/index.js";
 import { startedClient, type FakeServer } from "../support/fake-server.js";
@@ -270,28 +270,30 @@ describe("unified diffs of file changes", () => {
 
 describe("routing and hold", () => {
   it("a turn's route comes before the thread's, which comes before the client's; timeouts too", () => {
-    const routes = new ApprovalRoutes(1000);
+    const a = new ThreadApprovalRoutes("A");
+    const routes = new ApprovalRoutes(1000, (threadId) => (threadId === "A" ? a : undefined));
     const client = () => "decline" as const;
     const thread = () => "accept" as const;
     routes.setClientHandler(client);
     assert.deepEqual(routes.resolve("A", "U"), { handler: client, timeoutMs: 1000 });
-    routes.setThreadHandler("A", thread);
-    routes.setThreadTimeout("A", 500);
+    a.setHandler(thread);
+    a.setTimeout(500);
     assert.deepEqual(routes.resolve("A", "U"), { handler: thread, timeoutMs: 500 });
     assert.deepEqual(routes.resolve("B", "U"), { handler: client, timeoutMs: 1000 });
-    const starting = routes.startTurn("A", { handler: "hold", timeoutMs: 50 });
+    const starting = a.startTurn({ handler: "hold", timeoutMs: 50 });
     assert.deepEqual(routes.resolve("A", "not known yet"), { handler: "hold", timeoutMs: 50 });
     starting.bind("U");
     assert.deepEqual(routes.resolve("A", "U"), { handler: "hold", timeoutMs: 50 });
     assert.deepEqual(routes.resolve("A", "V"), { handler: thread, timeoutMs: 500 });
-    routes.endTurn("A", "U");
+    a.endTurn("U");
     assert.deepEqual(routes.resolve("A", "U"), { handler: thread, timeoutMs: 500 });
-    routes.setThreadHandler("A", null);
-    routes.setThreadTimeout("A", null);
+    a.setHandler(null);
+    a.setTimeout(null);
     assert.deepEqual(routes.resolve("A", "U"), { handler: client, timeoutMs: 1000 });
-    assert.throws(() => routes.setThreadTimeout("A", 0), RangeError);
-    assert.throws(() => routes.setThreadHandler("A", "later" as never), TypeError);
-    assert.throws(() => routes.startTurn("A", { timeoutMs: -1 }), RangeError);
+    assert.equal(a.empty, true, "nothing is left set on the thread");
+    assert.throws(() => a.setTimeout(0), RangeError);
+    assert.throws(() => a.setHandler("later" as never), TypeError);
+    assert.throws(() => a.startTurn({ timeoutMs: -1 }), RangeError);
   });
 
   it("a handler may return hold; answering a request its handler owns is refused", async () => {
