@@ -64,12 +64,13 @@ export function createServices(
     inactivityTimeoutMs: options.inactivityTimeoutMs,
     turnBufferSize: options.turnBufferSize ?? 10_000,
     refuseTurn: (threadId) => goalThreads.refuseTurn(threadId),
-    approvals,
     modelRetryTimeoutMs: options.modelRetryTimeoutMs,
     modelAccess: new ModelAccess(port, port, () => client.serverInfo?.codexHome),
     report: (error, code) => reportOrWarn(errors, error, code),
   });
   const goals = new GoalService(port, runtimes, turns, guard, options);
+  // Each approval request of a turn being read joins that turn's stream, in its thread's runtime.
+  approvals.onRequested((request) => runtimes.approvalRequested(request));
   const approvalsOf = runtimes.changeRoutes.bind(runtimes);
   threads.makeHandlesWith(
     (id, defaults) => new ThreadHandle(threads, turns, { goals, approvals: approvalsOf }, id, defaults),

@@ -1,5 +1,4 @@
 // Running turns: chatOnce, chat, streamTurn, continuation and cancel, each on its thread's runtime.
-import type { ApprovalBroker } from "../approvals/broker.js";
 import type { ApprovalRoute, StartingTurnRoute } from "../approvals/routes.js";
 import { CodexError, type TurnContinuation } from "../errors/index.js";
 import { abortError, withTimeout } from "../internal/timers.js";
@@ -52,8 +51,6 @@ export interface TurnServiceOptions {
   turnBufferSize: number;
   /** Why a turn on this thread must not be sent now (a goal runs there), checked before sending. */
   refuseTurn?: ((threadId: string) => Error | undefined) | undefined;
-  /** The approvals service: per-turn handlers and timeouts, and approval events in turn streams. */
-  approvals?: Pick<ApprovalBroker, "onRequested"> | undefined;
   /** Default `modelRetryTimeoutMs` of every turn (undefined: 5 minutes). */
   modelRetryTimeoutMs?: number | undefined;
   /** Refuses a turn the server cannot run for want of a sign-in (`account/read`, cached). */
@@ -76,18 +73,7 @@ export class TurnService {
     /** Each thread's runtime: its turns being read, and its approval routes. */
     private readonly runtimes: ThreadRuntimes,
     private readonly options: TurnServiceOptions,
-  ) {
-    // Approvals: each approval request joins its turn's stream as an event. While
-    // one waits for its answer (a person deciding), its turn is waiting, not inactive.
-    options.approvals?.onRequested((request) => {
-      const state = runtimes.turn(request.threadId, request.turnId);
-      if (!state) return;
-      state.push({ method: "approval/requested", params: request });
-      if (!request.pending) return;
-      state.approvalWaiting(1);
-      return () => state.approvalWaiting(-1);
-    });
-  }
+  ) {}
 
   async chatOnce<O extends ChatOnceOptions>(input?: TurnInput, options?: O): Promise<ChatResultFor<O>> {
     const opts: ChatOnceOptions = options ?? {};

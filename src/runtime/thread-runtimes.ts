@@ -1,5 +1,6 @@
 // The runtimes of one client's threads: the notification sink that hands each notification to its
 // thread's runtime, and what spans all of them (the turns to settle after a reconnect, the close).
+import type { ApprovalRequest } from "../approvals/requests.js";
 import type { ThreadApprovalRoutes } from "../approvals/routes.js";
 import type { CodexTransportError } from "../errors/index.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
@@ -92,6 +93,14 @@ export class ThreadRuntimes<G extends ThreadFollower = ThreadFollower> {
   /** The state of a turn being read, if any. */
   turn(threadId: string, turnId: string): TurnState | undefined {
     return this.#runtimes.get(threadId)?.turns.get(turnId);
+  }
+
+  /**
+   * An approval request of a turn being read joins that turn's stream (see
+   * `TurnState.approvalRequested`); returns what to call when the request ends.
+   */
+  approvalRequested(request: ApprovalRequest): (() => void) | undefined {
+    return this.turn(request.threadId, request.turnId)?.approvalRequested(request);
   }
 
   /** The turns being read now that have not ended. */

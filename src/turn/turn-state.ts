@@ -12,6 +12,7 @@ import type { ThreadTokenUsageUpdatedNotification } from "../protocol/generated/
 import type { ThreadTokenUsage } from "../protocol/generated/v2/ThreadTokenUsage.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { TurnCompletedNotification } from "../protocol/generated/v2/TurnCompletedNotification.js";
+import type { ApprovalRequest } from "../approvals/requests.js";
 import { watchIdle } from "../internal/timers.js";
 import { RetryWatch } from "./model-retry.js";
 import type { BoundedQueue } from "../streams/bounded-queue.js";
@@ -167,10 +168,18 @@ export class TurnState {
   }
 
   /**
-   * An approval request of this turn started (+1) or stopped (-1) waiting for its answer. While one
-   * waits (a person deciding), the inactivity timeout does not fire; it counts again from its end.
+   * An approval request of this turn arrived: it joins the stream as an `approval/requested` event.
+   * While it waits for its answer (a person deciding), the inactivity timeout does not fire; it
+   * counts again from the answer. Returns what to call when the request ends, if it is pending.
    */
-  approvalWaiting(delta: 1 | -1): void {
+  approvalRequested(request: ApprovalRequest): (() => void) | undefined {
+    this.push({ method: "approval/requested", params: request });
+    if (!request.pending) return undefined;
+    this.#approvalWaiting(1);
+    return () => this.#approvalWaiting(-1);
+  }
+
+  #approvalWaiting(delta: 1 | -1): void {
     this.#waitingApprovals += delta;
     this.#core.lastProgressAt = Date.now();
   }
