@@ -358,7 +358,9 @@ export class TurnService {
       turnId,
       ...stream,
       interrupt: () => this.interruptTurn(threadId, turnId),
-      interruptFailed: (error) =>
+      interruptFailed: (error) => {
+        // Cut off by closing the client: nothing is left to cancel it with, and the close was asked for.
+        if (this.rpc.state === "closed") return;
         this.options.report?.(
           new CodexError(
             `Turn ${turnId} on thread ${threadId}: turn/interrupt failed, so the turn may still be running ` +
@@ -366,7 +368,8 @@ export class TurnService {
             { cause: error },
           ),
           "CODEX_TURN_INTERRUPT_FAILED",
-        ),
+        );
+      },
     });
     if (approvalRoute) {
       // Approvals: however the turn ends (a reconnect may end it locally), drop its route.

@@ -97,7 +97,11 @@ export class TurnState {
     this.#collectItems = options.collectItems === true;
     this.#stepsOnly = options.stepsOnly === true;
     this.#retry = new RetryWatch(this.threadId, options.modelRetryTimeoutMs, (e) => {
-      void this.#interrupt().catch(() => {});
+      // The turn fails here at once, but it runs on the server until the interrupt lands: a failed
+      // interrupt is reported like any other (not a refusal because the turn already ended).
+      this.#interrupt().catch((error: unknown) => {
+        if (!isTurnNotRunning(error)) this.#interruptFailed?.(error);
+      });
       this.fail(e);
     });
     this.#core = new StreamCore({

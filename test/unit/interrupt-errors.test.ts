@@ -58,6 +58,59 @@ describe("turn/interrupt failures", () => {
     await client.close();
   });
 
+  it("a reader that stops and then closes the client: the interrupt the close cuts off is not reported", async () => {
+    const { client, server, errors } = await connected();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const streamP = client.streamTurn("T", "go");
+      await answerResumeAndStart(server, "U");
+      const stream = await streamP;
+      await server.send({
+        method: "item/agentMessage/delta",
+        params: { threadId: "T", turnId: "U", itemId: "m", delta: "x" },
+      });
+      for await (const _ of stream) break; // the reader stops: the turn is interrupted in the background
+      await server.next((m) => m.method === "turn/interrupt"); // sent, and never answered
+      await client.close();
+      await new Promise((r) => setImmediate(r)); // the cut-off interrupt's rejection has been handled
+      assert.deepEqual(errors, [], "closing the client is not an interrupt failure to act on");
+      assert.deepEqual(
+        warnings.filter((w) => (w as { code?: string }).code === "CODEX_TURN_INTERRUPT_FAILED"),
+        [],
+      );
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("the model-retry bound's interrupt, when it fails, reaches onError (it is not swallowed)", async () => {
+    const { client, server, errors } = await connected();
+    const streamP = client.streamTurn("T", "go", { modelRetryTimeoutMs: 50 });
+    await answerResumeAndStart(server, "U");
+    const stream = await streamP;
+    const reported = new Promise<Error>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("nothing reached onError within 5 s")), 5_000);
+      client.onError((error) => {
+        clearTimeout(timer);
+        resolve(error);
+      });
+    });
+    await server.send({
+      method: "error",
+      params: { threadId: "T", turnId: "U", willRetry: true, error: { message: "Reconnecting... 1/5" } },
+    });
+    const interrupt = await server.next((m) => m.method === "turn/interrupt");
+    await assert.rejects(stream.done(), /modelRetryTimeoutMs/);
+    await server.send({ id: interrupt.id, error: { code: -32603, message: "interrupt broke" } });
+    const error = await reported;
+    assert.match(error.message, /Turn U on thread T: turn\/interrupt failed/);
+    assert.match(error.message, /interrupt broke/);
+    assert.deepEqual(errors, [error]);
+    await client.close();
+  });
+
   it("an abort answered with 'no active turn to interrupt' is not reported: the turn had ended", async () => {
     const { client, server, errors } = await connected();
     const abort = new AbortController();
