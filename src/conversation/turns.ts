@@ -353,24 +353,30 @@ export class TurnService {
       runtime.turns.cancelPending(pending);
       throw error;
     }
+    let state: TurnState;
+    try {
+      state = runtime.turns.bind(pending, {
+        turnId,
+        ...stream,
+        interrupt: () => this.interruptTurn(threadId, turnId),
+        interruptFailed: (error) => {
+          // Cut off by closing the client: nothing is left to cancel it with, and the close was asked for.
+          if (this.rpc.state === "closed") return;
+          this.options.report?.(
+            new CodexError(
+              `Turn ${turnId} on thread ${threadId}: turn/interrupt failed, so the turn may still be running ` +
+                `(${error instanceof Error ? error.message : String(error)}). Cancel it again with cancel(continuation).`,
+              { cause: error },
+            ),
+            "CODEX_TURN_INTERRUPT_FAILED",
+          );
+        },
+      });
+    } catch (error) {
+      approvalRoute?.cancel(); // refused (a turn being read has that id): its route is not that turn's
+      throw error;
+    }
     approvalRoute?.bind(turnId);
-    const state = runtime.turns.bind(pending, {
-      turnId,
-      ...stream,
-      interrupt: () => this.interruptTurn(threadId, turnId),
-      interruptFailed: (error) => {
-        // Cut off by closing the client: nothing is left to cancel it with, and the close was asked for.
-        if (this.rpc.state === "closed") return;
-        this.options.report?.(
-          new CodexError(
-            `Turn ${turnId} on thread ${threadId}: turn/interrupt failed, so the turn may still be running ` +
-              `(${error instanceof Error ? error.message : String(error)}). Cancel it again with cancel(continuation).`,
-            { cause: error },
-          ),
-          "CODEX_TURN_INTERRUPT_FAILED",
-        );
-      },
-    });
     if (approvalRoute) {
       // Approvals: however the turn ends (a reconnect may end it locally), drop its route.
       const end = () => approvalRoute.end();

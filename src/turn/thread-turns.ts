@@ -74,6 +74,7 @@ export class ThreadTurns {
   /** Creates the state of a started turn and replays the events held for it. */
   bind(entry: PendingStart, options: TurnOptions): TurnState {
     this.#pending.delete(entry);
+    // Refused when a turn being read has that id: the start is gone, and that turn keeps the thread.
     const stream = this.register(options, entry.events);
     if (entry.dropped === "any" || entry.dropped?.has(options.turnId)) {
       stream.fail(

@@ -79,7 +79,7 @@ describe("ThreadRuntimes", () => {
     assert.equal(runtimes.get("B"), undefined, "no runtime is made for a notification");
   });
 
-  it("drops a runtime once it owns nothing: a start that failed, a setting removed or refused, a goal gone", () => {
+  it("drops a runtime once it owns nothing: a start that failed or was refused, a setting removed or refused, a goal gone", () => {
     const { events } = port();
     const runtimes = new ThreadRuntimes(events);
     const starting = runtimes.of("A");
@@ -99,6 +99,12 @@ describe("ThreadRuntimes", () => {
       TypeError,
     );
     assert.equal(runtimes.get("A"), undefined, "a refused setting leaves nothing behind");
+
+    const reading = runtimes.of("A");
+    const turn = reading.turns.bind(reading.turns.expect(), turnOptions("U"));
+    assert.throws(() => reading.turns.bind(reading.turns.expect(), turnOptions("U")), /already has a reader/);
+    turn.releaseOnce();
+    assert.equal(runtimes.get("A"), undefined, "a refused start leaves nothing behind");
 
     const unfollow = runtimes.of("A").follow(follower([]));
     assert.throws(() => runtimes.of("A").follow(follower([])), /already has a goal run/);

@@ -90,6 +90,27 @@ describe("turn routing (in-memory server)", () => {
     await assert.rejects(p, CodexTransportError);
   });
 
+  it("a turn/start answered with the id of a turn being read is refused, and takes nothing from that turn", async () => {
+    const { client, server } = await connected();
+    const firstP = client.streamTurn("T", "one", { approvalHandler: () => "accept" });
+    await answerTurnStart(server, "U");
+    const first = await firstP;
+    const secondP = client.streamTurn("T", "two", { approvalHandler: () => "decline" });
+    await answerTurnStart(server, "U"); // a server that reuses a running turn's id
+    await assert.rejects(secondP, /Turn U on thread T already has a reader/);
+    // The first turn's approvals still go to its own handler.
+    await server.send({
+      id: 900,
+      method: "item/commandExecution/requestApproval",
+      params: { threadId: "T", turnId: "U", itemId: "c", startedAtMs: 1, command: "true", cwd: "/w" },
+    });
+    const reply = await server.next((m) => m.id === 900 && !("method" in m));
+    assert.deepEqual((reply as { result?: unknown }).result, { decision: "accept" });
+    await server.send(turnCompleted("T", "U"));
+    assert.equal((await first.done()).status, "completed");
+    await client.close();
+  });
+
   it("a failed turn rejects chatOnce with CodexTurnFailedError carrying codexErrorInfo", async () => {
     const { client, server } = await connected();
     const p = client.chatOnce("hi", { threadId: "T" });
