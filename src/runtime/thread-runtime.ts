@@ -16,7 +16,7 @@ export interface ThreadFollower {
 
 /** What the runtime tells its owner (the registry). */
 export interface ThreadRuntimeHooks {
-  /** A turn of the thread ended, after its stream, its route and the follower heard it. */
+  /** A turn of the thread ended: heard after its stream and its route, before the goal run. */
   turnEnded(threadId: string, turnId: string): void;
   /** The runtime may have nothing left to own. */
   maybeIdle(runtime: { readonly threadId: string; readonly idle: boolean }): void;
