@@ -130,7 +130,7 @@ export class ThreadApprovalRoutes {
 
   /** The turn ended: its route is dropped. */
   endTurn(turnId: string): void {
-    if (this.#turns.size > 0 && this.#turns.delete(turnId)) this.#removed();
+    if (this.#turns.delete(turnId)) this.#removed();
   }
 
   /** The connection closed: running turns are gone. */
@@ -141,7 +141,7 @@ export class ThreadApprovalRoutes {
 
   /** What the thread sets for a request of `turnId`: the turn's route, else the thread's. */
   resolve(turnId: string): ApprovalRoute {
-    let turn = this.#turns.size > 0 ? this.#turns.get(turnId) : undefined;
+    let turn = this.#turns.get(turnId);
     // While one turn is starting, a request of a turn not known yet is that turn's.
     if (!turn && this.#starting.size === 1) [turn] = this.#starting;
     return {

@@ -1,8 +1,5 @@
 import type { ApprovalHandlerSetting } from "../approvals/requests.js";
 import type { ThreadApprovalRoutes } from "../approvals/routes.js";
-
-/** What a thread handle may change in its thread's approval routes: its own handler and timeout. */
-type ThreadApprovals = (threadId: string, change: (routes: ThreadApprovalRoutes) => void) => void;
 import type { ReviewTarget } from "../protocol/generated/v2/ReviewTarget.js";
 import type { ThreadReadResponse } from "../protocol/generated/v2/ThreadReadResponse.js";
 import type { ReviewStartResponse } from "../protocol/generated/v2/ReviewStartResponse.js";
@@ -27,6 +24,9 @@ import type { ThreadItemEntry } from "../protocol/generated/v2/ThreadItemEntry.j
 import type { ThreadUnsubscribeStatus } from "../protocol/generated/v2/ThreadUnsubscribeStatus.js";
 import type { Turn } from "../protocol/generated/v2/Turn.js";
 import type { HistoryOptions, TurnHistoryOptions } from "./history.js";
+
+/** What a thread handle may change in its thread's approval routes: its own handler and timeout. */
+type ThreadApprovals = (threadId: string, change: (routes: ThreadApprovalRoutes) => void) => void;
 
 /** Options of thread-bound chat calls: the thread is already chosen. */
 export type ThreadChatOptions = Omit<ChatOnceOptions, "threadId" | "threadConfig">;

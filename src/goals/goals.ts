@@ -165,8 +165,9 @@ export class GoalService {
     if (signal?.aborted) throw abortError("thread/goal/set", signal); // an already-aborted signal sends nothing
     // Setting (or resuming) a goal starts turns: refused like a turn when no model can be reached.
     if (setParams) await this.turns.requireModelAccess(threadId);
-    const ownRun = this.runtimes.get(threadId)?.goal !== undefined;
-    if (ownRun || (this.runtimes.get(threadId)?.turns.running().length ?? 0) > 0) {
+    const existing = this.runtimes.get(threadId);
+    const ownRun = existing?.goal !== undefined;
+    if (ownRun || (existing?.turns.running().length ?? 0) > 0) {
       throw new CodexGoalRunningError(
         `Thread ${threadId} is busy (${ownRun ? "a goal of this client runs on it" : "a turn runs on it"}); start the goal once it is idle.`,
         threadId,

@@ -97,11 +97,8 @@ export class TurnState {
     this.#collectItems = options.collectItems === true;
     this.#stepsOnly = options.stepsOnly === true;
     this.#retry = new RetryWatch(this.threadId, options.modelRetryTimeoutMs, (e) => {
-      // The turn fails here at once, but it runs on the server until the interrupt lands: a failed
-      // interrupt is reported like any other (not a refusal because the turn already ended).
-      this.#interrupt().catch((error: unknown) => {
-        if (!isTurnNotRunning(error)) this.#interruptFailed?.(error);
-      });
+      // The turn fails here at once, but it runs on the server until the interrupt lands.
+      this.#interruptInBackground({ endedHere: true });
       this.fail(e);
     });
     this.#core = new StreamCore({
@@ -389,10 +386,12 @@ export class TurnState {
   /**
    * Sends `turn/interrupt` without waiting for it. A refusal because the turn is no longer running
    * (it ended meanwhile) is the outcome asked for; any other failure goes to `interruptFailed`.
+   * With `endedHere` the SDK itself is ending the turn (the model-retry bound), so the turn being
+   * finished here does not mean the server's turn stopped: the failure is reported all the same.
    */
-  #interruptInBackground(): void {
+  #interruptInBackground(options: { endedHere?: boolean } = {}): void {
     this.#interrupt().catch((error: unknown) => {
-      if (this.finished || isTurnNotRunning(error)) return;
+      if ((this.finished && !options.endedHere) || isTurnNotRunning(error)) return;
       this.#interruptFailed?.(error);
     });
   }
